@@ -1,0 +1,66 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let package = Package(
+    name: "Paperflow",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "paperflow", targets: ["paperflow"]),
+        .library(name: "PaperflowCore", targets: ["PaperflowCore"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/jpsim/Yams.git", exact: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+    ],
+    targets: [
+        // The engine: workflow model, YAML loading, validation, stage keys, store, scheduler.
+        .target(
+            name: "PaperflowCore",
+            dependencies: [
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // Built-in stage plugins, one folder per family (IO/ for io.* and shell).
+        .target(
+            name: "PaperflowStages",
+            dependencies: ["PaperflowCore"]
+        ),
+        // Command-line interface: one file per subcommand, plus the reporters.
+        .target(
+            name: "PaperflowCLI",
+            dependencies: [
+                "PaperflowCore",
+                "PaperflowStages",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // The executable: three lines that hand over to PaperflowCLI.
+        .executableTarget(
+            name: "paperflow",
+            dependencies: ["PaperflowCLI"]
+        ),
+        // Test helpers: fake stages, temporary projects, diagnostic assertions.
+        .target(
+            name: "PaperflowTestSupport",
+            dependencies: ["PaperflowCore"]
+        ),
+        .testTarget(
+            name: "PaperflowCoreTests",
+            dependencies: ["PaperflowCore", "PaperflowTestSupport"]
+        ),
+        .testTarget(
+            name: "PaperflowStagesTests",
+            dependencies: ["PaperflowStages", "PaperflowCore", "PaperflowTestSupport"]
+        ),
+        .testTarget(
+            name: "PaperflowCLITests",
+            dependencies: ["PaperflowCLI", "PaperflowStages", "PaperflowCore", "PaperflowTestSupport"]
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

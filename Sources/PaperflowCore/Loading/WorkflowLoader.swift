@@ -1,0 +1,478 @@
+import Foundation
+
+/// Loads a workflow file into a `Workflow`: YAML composition, `--set` overrides,
+/// `${params.NAME}` substitution and `matrix:` expansion. Collects every problem it finds
+/// before throwing them together as a `DiagnosticsError`.
+public struct WorkflowLoader: Sendable {
+    /// The YAML composer (and its alias budget).
+    public var composer: YAMLComposer
+
+    /// Creates a loader.
+    public init(composer: YAMLComposer = YAMLComposer()) {
+        self.composer = composer
+    }
+
+    /// Reads and loads the workflow at `url`, naming it `displayPath` in diagnostics.
+    /// - Throws: `DiagnosticsError` listing every problem found.
+    public func load(contentsOf url: URL, displayPath: String, overrides: [Override] = []) throws -> Workflow {
+        let data: Data
+        do {
+            data = try Data(contentsOf: url)
+        } catch {
+            throw DiagnosticsError([Diagnostic(at: nil, "cannot read workflow '\(displayPath)': \(error.localizedDescription)",
+                                               hint: "check the path; workflows live in Workflows/")])
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw DiagnosticsError([Diagnostic(at: SourceLocation(file: displayPath, line: 1, column: 1),
+                                               "the workflow is not valid UTF-8", hint: "save it as UTF-8")])
+        }
+        return try load(text: text, file: displayPath, overrides: overrides)
+    }
+
+    /// Loads a workflow from its text.
+    /// - Throws: `DiagnosticsError` listing every problem found.
+    public func load(text: String, file: String, overrides: [Override] = []) throws -> Workflow {
+        guard var root = try composer.compose(text, file: file) else {
+            throw DiagnosticsError([Diagnostic(at: SourceLocation(file: file, line: 1, column: 1),
+                                               "the workflow file is empty",
+                                               hint: "start with 'workflow: NAME' and a 'stages:' map")])
+        }
+        var builder = Builder(file: file)
+        guard root.pairs != nil else {
+            throw DiagnosticsError([Diagnostic(at: root.location, "a workflow must be a map, found \(root.shapeDescription)",
+                                               hint: "start with 'workflow: NAME' and a 'stages:' map")])
+        }
+        for override in overrides {
+            builder.apply(override, to: &root, composer: composer)
+        }
+        let workflow = builder.build(root)
+        if !builder.diagnostics.isEmpty { throw DiagnosticsError(builder.diagnostics) }
+        return workflow
+    }
+}
+
+/// The mutable state of one load: the file name and the problems found so far.
+private struct Builder {
+    let file: String
+    var diagnostics: [Diagnostic] = []
+    var params: [String: ParamValue] = [:]
+
+    static let topLevelKeys = ["workflow", "title", "paper", "description", "params", "stages"]
+    static let stageKeys = ["uses", "inputs", "with", "matrix", "description"]
+
+    init(file: String) { self.file = file }
+
+    mutating func error(_ location: SourceLocation, _ message: String, hint: String? = nil) {
+        diagnostics.append(Diagnostic(at: location, message, hint: hint))
+    }
+
+    // MARK: Overrides
+
+    mutating func apply(_ override: Override, to root: inout YAMLNode, composer: YAMLComposer) {
+        let location = override.valueLocation
+        var value: YAMLNode
+        do {
+            value = try composer.compose(override.valueText, file: "--set")
+                ?? YAMLNode(.scalar("", .plain), at: location)
+        } catch let error as DiagnosticsError {
+            diagnostics += error.diagnostics.map { var d = $0; d.location = location; return d }
+            return
+        } catch {
+            self.error(location, "cannot parse the value of '\(override.argument)': \(error)")
+            return
+        }
+        value.relocate(to: location)
+        let path = override.path
+        let head = SourceLocation(file: "--set", line: override.index, column: 1)
+        switch path.first {
+        case "params" where path.count == 2:
+            guard replace(in: &root, path: ["params", path[1]], with: value, create: false) else {
+                let known = root.child("params")?.pairs?.compactMap(\.key.scalarText) ?? []
+                error(head, "'--set \(override.argument)': the workflow has no parameter '\(path[1])'"
+                      + NameSuggestion.didYouMean(path[1], in: known),
+                      hint: "declare it under 'params:' in the workflow first")
+                return
+            }
+        case "stages" where path.count >= 3:
+            let stage = path[1]
+            guard root.child("stages")?.child(stage) != nil else {
+                let known = root.child("stages")?.pairs?.compactMap(\.key.scalarText) ?? []
+                error(head, "'--set \(override.argument)': the workflow has no stage '\(stage)'"
+                      + NameSuggestion.didYouMean(stage, in: known))
+                return
+            }
+            switch (path[2], path.count) {
+            case ("uses", 3):
+                _ = replace(in: &root, path: ["stages", stage, "uses"], with: value, create: true)
+            case ("with", 4), ("matrix", 4), ("inputs", 4):
+                _ = replace(in: &root, path: ["stages", stage, path[2], path[3]], with: value, create: true)
+            default:
+                error(head, "'--set \(override.argument)': cannot override '\(path.dropFirst(2).joined(separator: "."))' of a stage",
+                      hint: "override stages.\(stage).uses, stages.\(stage).with.NAME, stages.\(stage).matrix.NAME or stages.\(stage).inputs.PORT")
+            }
+        default:
+            error(head, "'--set \(override.argument)': unknown override path '\(path.joined(separator: "."))'",
+                  hint: "use params.NAME, stages.STAGE.uses, stages.STAGE.with.NAME, stages.STAGE.matrix.NAME or stages.STAGE.inputs.PORT")
+        }
+    }
+
+    /// Replaces (or, with `create`, adds) the value at `path` of mapping keys.
+    private func replace(in node: inout YAMLNode, path: ArraySlice<String>, with value: YAMLNode, create: Bool) -> Bool {
+        guard let key = path.first, case var .mapping(pairs) = node.kind else { return false }
+        if let index = pairs.firstIndex(where: { $0.key.scalarText == key }) {
+            if path.count == 1 {
+                pairs[index].value = value
+            } else {
+                if pairs[index].value.pairs == nil, create, case .scalar("", _) = pairs[index].value.kind {
+                    pairs[index].value = YAMLNode(.mapping([]), at: pairs[index].value.location)
+                }
+                guard replace(in: &pairs[index].value, path: path.dropFirst(), with: value, create: create) else { return false }
+            }
+        } else {
+            guard create else { return false }
+            var child = YAMLNode(.mapping([]), at: value.location)
+            if path.count == 1 {
+                child = value
+            } else {
+                guard replace(in: &child, path: path.dropFirst(), with: value, create: true) else { return false }
+            }
+            pairs.append((YAMLNode(.scalar(key, .plain), at: value.location), child))
+        }
+        node.kind = .mapping(pairs)
+        return true
+    }
+
+    private func replace(in node: inout YAMLNode, path: [String], with value: YAMLNode, create: Bool) -> Bool {
+        replace(in: &node, path: path[...], with: value, create: create)
+    }
+
+    // MARK: Building
+
+    mutating func build(_ root: YAMLNode) -> Workflow {
+        var name: String?
+        var title: String?
+        var paper: ParamValue?
+        var stagesNode: YAMLNode?
+        var paramEntries: [ParameterEntry] = []
+        for (key, value) in root.pairs ?? [] {
+            guard let keyText = key.scalarText else {
+                error(key.location, "workflow keys must be names, found \(key.shapeDescription)")
+                continue
+            }
+            switch keyText {
+            case "workflow":
+                name = scalarString(value, what: "the workflow name")
+                if let n = name, !Self.isValidName(n) {
+                    error(value.location, "workflow name '\(n)' may hold only letters, digits, '-' and '_'",
+                          hint: "it names Artifacts/\(n)/ and Workflows/\(n).lock")
+                }
+            case "title", "description":
+                let text = scalarString(value, what: "'\(keyText)'")
+                if keyText == "title" { title = text }
+            case "paper":
+                paper = value.value
+            case "params":
+                paramEntries = buildParams(value)
+            case "stages":
+                stagesNode = value
+            default:
+                error(key.location, "unknown workflow key '\(keyText)'" + NameSuggestion.didYouMean(keyText, in: Self.topLevelKeys),
+                      hint: "a workflow has the keys \(Self.topLevelKeys.joined(separator: ", "))")
+            }
+        }
+        if name == nil {
+            error(root.location, "the workflow has no 'workflow:' name", hint: "add 'workflow: NAME' at the top")
+        }
+        var stages: [StageSpec] = []
+        if let stagesNode {
+            stages = buildStages(stagesNode)
+        } else {
+            error(root.location, "the workflow has no 'stages:' map", hint: "add 'stages:' with at least one stage")
+        }
+        return Workflow(name: name ?? "", title: title, paper: paper, file: file, params: paramEntries, stages: stages)
+    }
+
+    static func isValidName(_ name: String) -> Bool {
+        guard let first = name.unicodeScalars.first, first.properties.isAlphabetic || first == "_" else { return false }
+        return name.unicodeScalars.allSatisfy { $0.properties.isAlphabetic || ("0"..."9").contains($0) || $0 == "-" || $0 == "_" }
+    }
+
+    mutating func scalarString(_ node: YAMLNode, what: String) -> String? {
+        guard let text = node.scalarText else {
+            error(node.location, "\(what) must be a string, found \(node.shapeDescription)")
+            return nil
+        }
+        return text
+    }
+
+    mutating func buildParams(_ node: YAMLNode) -> [ParameterEntry] {
+        guard let pairs = node.pairs else {
+            error(node.location, "'params' must be a map of names to values, found \(node.shapeDescription)")
+            return []
+        }
+        var entries: [ParameterEntry] = []
+        for (key, value) in pairs {
+            guard let name = key.scalarText else {
+                error(key.location, "parameter names must be strings")
+                continue
+            }
+            if let reference = Self.firstReference(in: value) {
+                error(reference, "workflow params cannot refer to other params",
+                      hint: "write the value itself; ${params.NAME} works inside stages")
+            }
+            let resolved = value.value
+            params[name] = resolved
+            entries.append(ParameterEntry(name: name, value: resolved, keyLocation: key.location, valueLocation: value.location))
+        }
+        return entries
+    }
+
+    static func firstReference(in node: YAMLNode) -> SourceLocation? {
+        switch node.kind {
+        case let .scalar(text, _): return text.contains("${") ? node.location : nil
+        case let .sequence(items): return items.lazy.compactMap(firstReference).first
+        case let .mapping(pairs): return pairs.lazy.compactMap { firstReference(in: $0.value) }.first
+        }
+    }
+
+    mutating func buildStages(_ node: YAMLNode) -> [StageSpec] {
+        guard let pairs = node.pairs else {
+            error(node.location, "'stages' must be a map of stage names to stages, found \(node.shapeDescription)")
+            return []
+        }
+        var stages: [StageSpec] = []
+        var seen: [String: SourceLocation] = [:]
+        for (key, value) in pairs {
+            guard let name = key.scalarText, Self.isValidName(name) else {
+                error(key.location, "stage name '\(key.scalarText ?? key.shapeDescription)' may hold only letters, digits, '-' and '_'",
+                      hint: "stage names appear in references like stage.output")
+                continue
+            }
+            for spec in buildStage(name: name, key: key, node: value) {
+                if let first = seen[spec.name] {
+                    error(spec.location, "two stages are named '\(spec.name)' (the first at \(first.line):\(first.column))",
+                          hint: "give matrix values distinct labels or rename one stage")
+                } else {
+                    seen[spec.name] = spec.location
+                    stages.append(spec)
+                }
+            }
+        }
+        return stages
+    }
+
+    mutating func buildStage(name: String, key: YAMLNode, node: YAMLNode) -> [StageSpec] {
+        guard let pairs = node.pairs else {
+            error(node.location, "stage '\(name)' must be a map with 'uses:', found \(node.shapeDescription)",
+                  hint: "write '\(name): {uses: plugin.id@1, with: {...}}'")
+            return []
+        }
+        var uses: Located<PluginReference>?
+        var inputs: [InputBinding] = []
+        var parameters: [ParameterEntry] = []
+        var matrix: [(key: YAMLNode, values: [YAMLNode])] = []
+        for (k, v) in pairs {
+            guard let keyText = k.scalarText else { error(k.location, "stage keys must be names"); continue }
+            switch keyText {
+            case "uses":
+                uses = pluginReference(v)
+            case "inputs":
+                inputs = buildInputs(v, stage: name)
+            case "with":
+                guard let withPairs = v.pairs else {
+                    if v.scalarText != "" { error(v.location, "'with' must be a map of parameter names to values, found \(v.shapeDescription)") }
+                    continue
+                }
+                for (pk, pv) in withPairs {
+                    guard let pname = pk.scalarText else { error(pk.location, "parameter names must be strings"); continue }
+                    parameters.append(ParameterEntry(name: pname, value: substitute(pv), keyLocation: pk.location,
+                                                     valueLocation: pv.location))
+                }
+            case "matrix":
+                guard let axes = v.pairs else {
+                    error(v.location, "'matrix' must map a parameter (or 'uses') to a list of values, found \(v.shapeDescription)")
+                    continue
+                }
+                for (axisKey, axisValues) in axes {
+                    guard case let .sequence(items) = axisValues.kind, !items.isEmpty else {
+                        error(axisValues.location, "matrix axis '\(axisKey.scalarText ?? "?")' must be a non-empty list",
+                              hint: "write '\(axisKey.scalarText ?? "name"): [value1, value2]'")
+                        continue
+                    }
+                    matrix.append((axisKey, items))
+                }
+            case "description":
+                break
+            default:
+                error(k.location, "unknown key '\(keyText)' in stage '\(name)'" + NameSuggestion.didYouMean(keyText, in: Self.stageKeys),
+                      hint: "a stage has the keys \(Self.stageKeys.joined(separator: ", "))")
+            }
+        }
+        let usesAxis = matrix.first { $0.key.scalarText == "uses" }
+        if uses == nil && usesAxis == nil {
+            error(key.location, "stage '\(name)' has no 'uses:'", hint: "name the plugin it runs, e.g. 'uses: io.file@1'")
+            return []
+        }
+        let base = StageSpec(name: name, baseName: name, location: key.location,
+                             uses: uses ?? Located(PluginReference(id: "", major: nil), at: key.location),
+                             inputs: inputs, parameters: parameters)
+        guard !matrix.isEmpty else { return [base] }
+        return expand(base, matrix: matrix)
+    }
+
+    mutating func pluginReference(_ node: YAMLNode) -> Located<PluginReference>? {
+        guard let text = node.scalarText, let reference = PluginReference(parsing: text) else {
+            error(node.location, "'\(node.scalarText ?? node.shapeDescription)' is not a plugin reference",
+                  hint: "write the plugin id and major version, e.g. 'models.probit@1'")
+            return nil
+        }
+        return Located(reference, at: node.location)
+    }
+
+    mutating func buildInputs(_ node: YAMLNode, stage: String) -> [InputBinding] {
+        guard let pairs = node.pairs else {
+            error(node.location, "'inputs' must map input ports to stage outputs, found \(node.shapeDescription)",
+                  hint: "write 'inputs: {data: other_stage.output}'")
+            return []
+        }
+        var bindings: [InputBinding] = []
+        for (k, v) in pairs {
+            guard let port = k.scalarText else { error(k.location, "input port names must be strings"); continue }
+            let items: [YAMLNode]
+            if case let .sequence(list) = v.kind { items = list } else { items = [v] }
+            var sources: [Located<OutputReference>] = []
+            for item in items {
+                guard let text = item.scalarText, let reference = OutputReference(parsing: text) else {
+                    error(item.location, "'\(item.scalarText ?? item.shapeDescription)' is not a reference to a stage output",
+                          hint: "write STAGE.OUTPUT, e.g. 'customs.records'")
+                    continue
+                }
+                sources.append(Located(reference, at: item.location))
+            }
+            bindings.append(InputBinding(port: port, sources: sources, location: k.location))
+        }
+        return bindings
+    }
+
+    // MARK: Substitution
+
+    /// Resolves a value node, replacing `${params.NAME}`: a scalar that is exactly one reference
+    /// takes the parameter's typed value; references inside longer text are spliced in as text.
+    mutating func substitute(_ node: YAMLNode) -> ParamValue {
+        switch node.kind {
+        case let .scalar(text, style):
+            guard text.contains("${") else { return node.value }
+            let quoteOffset = style == .quoted ? 1 : 0
+            var result = ""
+            var wholeValue: ParamValue?
+            var rest = Substring(text)
+            var consumed = 0
+            while let start = rest.range(of: "${") {
+                result += rest[..<start.lowerBound]
+                consumed += rest.distance(from: rest.startIndex, to: start.lowerBound)
+                let column = node.location.column + quoteOffset + consumed
+                let place = SourceLocation(file: node.location.file, line: node.location.line, column: column)
+                guard let end = rest[start.upperBound...].firstIndex(of: "}") else {
+                    error(place, "unterminated '${' in '\(text)'", hint: "write ${params.NAME}")
+                    return .string(text)
+                }
+                let reference = String(rest[start.upperBound..<end])
+                let token = "${\(reference)}"
+                if reference.hasPrefix("params.") {
+                    let name = String(reference.dropFirst("params.".count))
+                    if let value = params[name] {
+                        if result.isEmpty, rest[rest.index(after: end)...].isEmpty, consumed == 0 {
+                            wholeValue = value
+                        }
+                        result += value.stringValue ?? value.description
+                    } else {
+                        error(place, "unknown parameter '\(name)' in '\(token)'" + NameSuggestion.didYouMean(name, in: params.keys),
+                              hint: "declare it under the workflow's 'params:'")
+                    }
+                } else {
+                    error(place, "unknown reference '\(token)'", hint: "only ${params.NAME} can be substituted")
+                }
+                consumed += token.unicodeScalars.count
+                rest = rest[rest.index(after: end)...]
+            }
+            result += rest
+            if let wholeValue { return wholeValue }
+            return style == .plain ? YAMLScalarResolver.resolvePlain(result) : .string(result)
+        case let .sequence(items):
+            return .list(items.map { substitute($0) })
+        case let .mapping(pairs):
+            var map: [String: ParamValue] = [:]
+            for pair in pairs { map[pair.key.scalarText ?? pair.key.value.description] = substitute(pair.value) }
+            return .map(map)
+        }
+    }
+
+    // MARK: Matrix
+
+    /// One stage per combination of the axes' values, named `base[label,label]`.
+    mutating func expand(_ base: StageSpec, matrix: [(key: YAMLNode, values: [YAMLNode])]) -> [StageSpec] {
+        var combinations: [[(axis: YAMLNode, value: YAMLNode, label: String)]] = [[]]
+        for (axis, values) in matrix {
+            var next: [[(axis: YAMLNode, value: YAMLNode, label: String)]] = []
+            for prefix in combinations {
+                for (index, value) in values.enumerated() {
+                    next.append(prefix + [(axis, value, label(for: value, axis: axis.scalarText ?? "", index: index))])
+                }
+            }
+            combinations = next
+        }
+        var expanded: [StageSpec] = []
+        for combination in combinations {
+            var spec = base
+            spec.name = "\(base.name)[\(combination.map(\.label).joined(separator: ","))]"
+            for (axis, value, _) in combination {
+                let axisName = axis.scalarText ?? ""
+                if axisName == "uses" {
+                    guard let reference = pluginReference(value) else { continue }
+                    spec.uses = reference
+                } else {
+                    spec.parameters.removeAll { $0.name == axisName }
+                    spec.parameters.append(ParameterEntry(name: axisName, value: substitute(value),
+                                                          keyLocation: axis.location, valueLocation: value.location))
+                }
+            }
+            expanded.append(spec)
+        }
+        return expanded
+    }
+
+    func label(for value: YAMLNode, axis: String, index: Int) -> String {
+        guard let text = value.scalarText, !text.isEmpty, !text.contains(where: { "[], ".contains($0) }) else {
+            return String(index + 1)
+        }
+        if axis == "uses", let reference = PluginReference(parsing: text) {
+            return String(reference.id.split(separator: ".").last ?? Substring(reference.id))
+        }
+        return text
+    }
+}
+
+extension YAMLNode {
+    /// The value under mapping key `key`.
+    func child(_ key: String) -> YAMLNode? {
+        pairs?.first { $0.key.scalarText == key }?.value
+    }
+
+    /// Moves every node of an override's value to the override's location on the command line.
+    mutating func relocate(to location: SourceLocation) {
+        let offset = self.location.column - 1
+        self.location = SourceLocation(file: location.file, line: location.line, column: location.column + offset)
+        switch kind {
+        case let .sequence(items):
+            kind = .sequence(items.map { var item = $0; item.relocate(to: location); return item })
+        case let .mapping(pairs):
+            kind = .mapping(pairs.map { pair in
+                var key = pair.key, value = pair.value
+                key.relocate(to: location)
+                value.relocate(to: location)
+                return (key, value)
+            })
+        case .scalar: break
+        }
+    }
+}

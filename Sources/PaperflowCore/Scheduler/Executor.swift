@@ -1,0 +1,390 @@
+import Foundation
+import Logging
+import Synchronization
+
+/// How to execute a run.
+public struct ExecutionOptions: Sendable {
+    /// Most stages running at once (`-j N`).
+    public var jobs: Int
+    /// Finish independent branches after a failure instead of stopping (`--keep-going`).
+    public var keepGoing: Bool
+    /// The `--set` arguments, for the run record.
+    public var overrides: [String]
+
+    /// Creates options; `jobs` defaults to the number of cores.
+    public init(jobs: Int = ProcessInfo.processInfo.activeProcessorCount, keepGoing: Bool = false, overrides: [String] = []) {
+        self.jobs = max(1, jobs)
+        self.keepGoing = keepGoing
+        self.overrides = overrides
+    }
+}
+
+/// Runs a validated stage graph on Dispatch: a ready set ordered by the topological order, at
+/// most `jobs` stages at once (never two memory-heavy ones), each stage keyed, looked up in the
+/// action cache, and executed only on a miss.
+///
+/// Early cut-off falls out of the keys: a stage's key holds its inputs' content digests, so when
+/// an upstream stage reruns and produces the same bytes, the downstream key is unchanged and hits.
+/// Bookkeeping is linear: one run-record line per stage, one lock-file write per run.
+public final class Executor: Sendable {
+    let graph: StageGraph
+    let registry: StageRegistry
+    let store: ArtifactStore
+    let projectRoot: URL
+    let lockURL: URL?
+    let options: ExecutionOptions
+    let sink: any ExecutionEventSink
+    let cancellation: CancellationFlag
+    let logger: Logger
+    let host = FileSystem.hostName
+
+    /// Creates an executor.
+    /// - Parameters:
+    ///   - lockURL: where to write the workflow's lock file at the end (`nil`: do not write one).
+    public init(graph: StageGraph, registry: StageRegistry, store: ArtifactStore, projectRoot: URL, lockURL: URL?,
+                options: ExecutionOptions, sink: any ExecutionEventSink, cancellation: CancellationFlag = CancellationFlag(),
+                logger: Logger = Logger(label: "paperflow.executor")) {
+        self.graph = graph
+        self.registry = registry
+        self.store = store
+        self.projectRoot = projectRoot.standardizedFileURL
+        self.lockURL = lockURL
+        self.options = options
+        self.sink = sink
+        self.cancellation = cancellation
+        self.logger = logger
+    }
+
+    /// What happened to one stage.
+    enum Outcome: Sendable {
+        case ran(outputs: [String: OutputRecord], key: Digest, ingredients: KeyIngredients, started: Double, finished: Double)
+        case cached(outputs: [String: OutputRecord], key: Digest, ingredients: KeyIngredients)
+        case failed(message: String, key: Digest?, ingredients: KeyIngredients?, started: Double?, finished: Double?)
+        case cancelled
+    }
+
+    struct State: Sendable {
+        var remainingDependencies: [Int]
+        var ready = Heap<Int>()
+        var deferredHeavy: [Int] = []
+        var running = 0
+        var heavyRunning = false
+        var freeLanes: [Int]
+        var outputs: [[String: OutputRecord]?]
+        var finished: [Bool]
+        var stopped = false
+        var summary: RunSummary
+        var lockEntries: [String: WorkflowLock.Entry] = [:]
+    }
+
+    final class SharedErrors: Sendable {
+        let value = Mutex<[any Error]>([])
+    }
+
+    /// The scheduler's state, shared by the worker lanes behind one mutex.
+    final class SharedState: Sendable {
+        let value: Mutex<State>
+        init(_ state: State) { value = Mutex(state) }
+    }
+
+    /// Runs every stage that is not cached.
+    /// - Returns: the summary (also sent as `runFinished`).
+    /// - Throws: `StoreError` when the store itself cannot be written.
+    public func run() throws -> RunSummary {
+        let runID = ArtifactStore.newRunID()
+        let started = Date().timeIntervalSince1970
+        let recordURL = store.runsDirectory.appendingPathComponent("\(runID).jsonl")
+        let writer = try RunRecordWriter(url: recordURL, header: RunHeader(
+            runID: runID, workflow: graph.workflowName, file: graph.file, started: started, host: host,
+            jobs: options.jobs, overrides: options.overrides))
+        sink.handle(.runStarted(runID: runID, workflow: graph.workflowName, stageCount: graph.stages.count))
+
+        let count = graph.stages.count
+        var initial = State(remainingDependencies: graph.dependencies.map(\.count),
+                            freeLanes: Array((0..<options.jobs).reversed()),
+                            outputs: Array(repeating: nil, count: count), finished: Array(repeating: false, count: count),
+                            summary: RunSummary(runID: runID, workflow: graph.workflowName, recordURL: recordURL))
+        for i in 0..<count where initial.remainingDependencies[i] == 0 { initial.ready.insert(i) }
+        let state = SharedState(initial)
+        let lanes = (0..<options.jobs).map { DispatchQueue(label: "paperflow.worker.\($0)") }
+        let group = DispatchGroup()
+        let failures = SharedErrors()
+
+        @Sendable func pump() {
+            let starts: [(Int, Int, [String: [StoredArtifact]])] = state.value.withLock { s in
+                var starts: [(Int, Int, [String: [StoredArtifact]])] = []
+                guard !s.stopped, !cancellation.isCancelled else { return starts }
+                while s.running < options.jobs, let i = s.ready.popMin() {
+                    if graph.stages[i].cost == .memoryHeavy && s.heavyRunning {
+                        s.deferredHeavy.append(i)
+                        continue
+                    }
+                    if graph.stages[i].cost == .memoryHeavy { s.heavyRunning = true }
+                    s.running += 1
+                    let lane = s.freeLanes.removeLast()
+                    starts.append((i, lane, inputs(of: i, outputs: s.outputs)))
+                }
+                for heavy in s.deferredHeavy { s.ready.insert(heavy) }
+                s.deferredHeavy.removeAll()
+                return starts
+            }
+            for (i, lane, stageInputs) in starts {
+                group.enter()
+                lanes[lane].async {
+                    let outcome = self.process(i, inputs: stageInputs, runID: runID)
+                    do {
+                        try self.complete(i, outcome: outcome, lane: lane, state: state, writer: writer)
+                    } catch {
+                        failures.value.withLock { $0.append(error) }
+                        state.value.withLock { $0.stopped = true }
+                    }
+                    pump()
+                    group.leave()
+                }
+            }
+        }
+        pump()
+        group.wait()
+
+        // Stages never started: skipped after a failure, cancelled after an interrupt.
+        let leftovers: [Int] = state.value.withLock { s in (0..<count).filter { !s.finished[$0] } }
+        for i in leftovers {
+            let name = graph.stages[i].name
+            let interrupted = cancellation.isCancelled
+            let reason = interrupted ? "the run was interrupted" : "an upstream or earlier stage failed"
+            try writer.append(StageRecord(stage: name, status: interrupted ? .cancelled : .skipped, host: host, message: reason))
+            state.value.withLock { s in
+                if interrupted { s.summary.cancelled.append(name) } else { s.summary.skipped.append(name) }
+            }
+            if !interrupted { sink.handle(.stageSkipped(stage: name, reason: reason)) }
+        }
+        if let error = failures.value.withLock({ $0.first }) { throw error }
+
+        var (summary, entries) = state.value.withLock { ($0.summary, $0.lockEntries) }
+        if let lockURL {
+            // Stages that did not finish keep their last good entry, so the lock still describes
+            // the outputs on disk; stages gone from the workflow are dropped.
+            if let previous = try? WorkflowLock.read(from: lockURL) {
+                for stage in graph.stages where entries[stage.name] == nil {
+                    if let old = previous.stages[stage.name] { entries[stage.name] = old }
+                }
+            }
+            try WorkflowLock(workflow: graph.workflowName, stages: entries).write(to: lockURL)
+        }
+        summary.seconds = Date().timeIntervalSince1970 - started
+        try writer.finish(RunFooter(finished: Date().timeIntervalSince1970, succeeded: summary.succeeded, counts: [
+            "ran": summary.ran.count, "cached": summary.cached.count, "failed": summary.failed.count,
+            "skipped": summary.skipped.count, "cancelled": summary.cancelled.count,
+        ]))
+        try store.memo.save()
+        try? FileManager.default.removeItem(at: store.temporaryDirectory.appendingPathComponent(runID))
+        sink.handle(.runFinished(summary))
+        return summary
+    }
+
+    private func inputs(of i: Int, outputs: [[String: OutputRecord]?]) -> [String: [StoredArtifact]] {
+        var result: [String: [StoredArtifact]] = [:]
+        for (port, references) in graph.stages[i].inputs {
+            result[port] = references.map { reference in
+                let record = outputs[graph.index[reference.stage]!]![reference.output]!
+                return StoredArtifact(digest: record.digest, size: record.size, url: store.blobURL(record.digest))
+            }
+        }
+        return result
+    }
+
+    private func complete(_ i: Int, outcome: Outcome, lane: Int, state: SharedState, writer: RunRecordWriter) throws {
+        let stage = graph.stages[i]
+        var record = StageRecord(stage: stage.name, status: .cancelled, host: host)
+        switch outcome {
+        case let .ran(outputs, key, ingredients, started, finished):
+            record = StageRecord(stage: stage.name, status: .ran, key: key, ingredients: ingredients, outputs: outputs,
+                                 started: started, finished: finished, host: host)
+        case let .cached(outputs, key, ingredients):
+            record = StageRecord(stage: stage.name, status: .cached, key: key, ingredients: ingredients, outputs: outputs,
+                                 host: host)
+        case let .failed(message, key, ingredients, started, finished):
+            record = StageRecord(stage: stage.name, status: .failed, key: key, ingredients: ingredients,
+                                 started: started, finished: finished, host: host, message: message)
+        case .cancelled:
+            record = StageRecord(stage: stage.name, status: .cancelled, host: host, message: "the run was interrupted")
+        }
+        try writer.append(record)
+        state.value.withLock { s in
+            s.running -= 1
+            s.freeLanes.append(lane)
+            if stage.cost == .memoryHeavy { s.heavyRunning = false }
+            s.finished[i] = true
+            switch outcome {
+            case let .ran(outputs, key, ingredients, _, _), let .cached(outputs, key, ingredients):
+                s.outputs[i] = outputs
+                s.lockEntries[stage.name] = WorkflowLock.Entry(key: key, ingredients: ingredients, outputs: outputs)
+                if case .ran = outcome { s.summary.ran.append(stage.name) } else { s.summary.cached.append(stage.name) }
+                for dependent in graph.dependents[i] {
+                    s.remainingDependencies[dependent] -= 1
+                    if s.remainingDependencies[dependent] == 0 { s.ready.insert(dependent) }
+                }
+            case .failed:
+                s.summary.failed.append(stage.name)
+                if options.keepGoing {
+                    for descendant in graph.descendants(of: i).sorted() where descendant != i && !s.finished[descendant] {
+                        s.finished[descendant] = true
+                        s.summary.skipped.append(graph.stages[descendant].name)
+                        try? writer.append(StageRecord(stage: graph.stages[descendant].name, status: .skipped, host: host,
+                                                       message: "upstream stage '\(stage.name)' failed"))
+                        sink.handle(.stageSkipped(stage: graph.stages[descendant].name, reason: "upstream stage '\(stage.name)' failed"))
+                    }
+                } else {
+                    s.stopped = true
+                }
+            case .cancelled:
+                s.summary.cancelled.append(stage.name)
+            }
+        }
+    }
+
+    // MARK: One stage
+
+    private func process(_ i: Int, inputs: [String: [StoredArtifact]], runID: String) -> Outcome {
+        let stage = graph.stages[i]
+        if cancellation.isCancelled { return .cancelled }
+        var files: [String: Digest] = [:]
+        for path in stage.fileDependencies {
+            do {
+                guard let (digest, _) = try store.memo.digest(ofFileAt: projectRoot.appendingPathComponent(path).path) else {
+                    return fail(stage, "input file '\(path)' does not exist (declared at \(stage.location)); create it or fix the path")
+                }
+                files[path] = digest
+            } catch {
+                return fail(stage, "cannot read input file '\(path)': \(error)")
+            }
+        }
+        let ingredients = Planner.ingredients(of: stage, inputs: inputs.mapValues { $0.map(\.digest) }, files: files)
+        let key = ingredients.key
+
+        if let action = store.action(for: key) {
+            var intact = action.outputs.count == stage.outputs.count
+            for (port, output) in action.outputs where intact {
+                switch store.check(output.digest) {
+                case .present: break
+                case .missing:
+                    intact = false
+                case let .corrupt(found):
+                    intact = false
+                    sink.handle(.warning(stage: stage.name, message:
+                        "output '\(port)' in the store was corrupt (\(output.digest.short) now hashes to \(found.short)); removed it, recomputing"))
+                }
+            }
+            if intact {
+                do {
+                    try publish(stage, outputs: action.outputs)
+                } catch {
+                    return .failed(message: "cannot update outputs: \(error)", key: key, ingredients: ingredients, started: nil, finished: nil)
+                }
+                sink.handle(.stageCached(stage: stage.name, key: key))
+                return .cached(outputs: action.outputs, key: key, ingredients: ingredients)
+            }
+            store.forgetAction(key)
+        }
+
+        guard let descriptor = registry.descriptor(for: stage.pluginID) else {
+            return fail(stage, "plugin '\(stage.pluginID)' is not registered", key: key, ingredients: ingredients)
+        }
+        sink.handle(.stageStarted(stage: stage.name, plugin: stage.pluginReference, key: key))
+        let started = Date().timeIntervalSince1970
+        let scratch: URL
+        do {
+            scratch = try store.makeScratchDirectory(runID: runID, stage: stage.name)
+        } catch {
+            return fail(stage, "cannot create scratch space: \(error)", key: key, ingredients: ingredients)
+        }
+        let name = stage.name
+        let sink = self.sink
+        let context = StageContext(stageName: stage.name, params: stage.params, inputs: inputs, projectRoot: projectRoot,
+                                   scratchDirectory: scratch, fileDigests: files, cancellation: cancellation,
+                                   logger: Logger(label: "paperflow.stage.\(stage.name)"),
+                                   progress: { sink.handle(.stageProgress(stage: name, fraction: $0)) })
+        let produced: [String: Artifact]
+        do {
+            produced = try descriptor.makeRunner().run(context)
+        } catch {
+            keepLog(of: stage, scratch: scratch)
+            if cancellation.isCancelled { return .cancelled }
+            return .failed(message: "\(error)", key: key, ingredients: ingredients, started: started,
+                           finished: Date().timeIntervalSince1970)
+        }
+        if cancellation.isCancelled { return .cancelled }
+        keepLog(of: stage, scratch: scratch)
+
+        var outputs: [String: OutputRecord] = [:]
+        do {
+            for extra in produced.keys where !stage.outputs.contains(where: { $0.port == extra }) {
+                throw StageFailure("produced output '\(extra)', which \(stage.pluginReference) does not declare")
+            }
+            for output in stage.outputs {
+                guard let artifact = produced[output.port] else {
+                    throw StageFailure("produced no output '\(output.port)'")
+                }
+                let stored: StoredArtifact
+                switch artifact {
+                case let .file(url):
+                    guard FileSystem.exists(url.path) else { throw StageFailure("output '\(output.port)': file \(url.path) was not written") }
+                    if url.standardizedFileURL.path.hasPrefix(scratch.standardizedFileURL.path + "/") {
+                        stored = try store.ingest(fileAt: url)
+                    } else {
+                        let (digest, _) = try ContentHasher.digest(ofFileAt: url.path)
+                        stored = try store.ingestCopy(ofFileAt: url.path, expected: digest)
+                    }
+                case let .bytes(data):
+                    stored = try store.ingest(data: data)
+                case let .stored(artifact):
+                    guard case let .present(present) = store.check(artifact.digest) else {
+                        throw StageFailure("output '\(output.port)': blob \(artifact.digest.short) is not in the store")
+                    }
+                    stored = present
+                case let .projectFile(path):
+                    guard let expected = files[path] else { throw StageFailure("file '\(path)' is not a declared input file") }
+                    stored = try store.ingestCopy(ofFileAt: projectRoot.appendingPathComponent(path).path, expected: expected)
+                }
+                outputs[output.port] = OutputRecord(digest: stored.digest, size: stored.size, fileName: output.fileName)
+            }
+            let finished = Date().timeIntervalSince1970
+            try store.record(ActionRecord(key: key, stage: stage.name, workflow: graph.workflowName, outputs: outputs,
+                                          runID: runID, seconds: finished - started))
+            try publish(stage, outputs: outputs)
+            try? FileManager.default.removeItem(at: scratch)
+            sink.handle(.stageFinished(stage: stage.name, seconds: finished - started))
+            return .ran(outputs: outputs, key: key, ingredients: ingredients, started: started, finished: finished)
+        } catch {
+            return .failed(message: "\(error)", key: key, ingredients: ingredients, started: started,
+                           finished: Date().timeIntervalSince1970)
+        }
+    }
+
+    private func fail(_ stage: ResolvedStage, _ message: String, key: Digest? = nil, ingredients: KeyIngredients? = nil) -> Outcome {
+        .failed(message: message, key: key, ingredients: ingredients, started: nil, finished: nil)
+    }
+
+    /// Updates the human-facing views and the files the stage materialises (exports).
+    private func publish(_ stage: ResolvedStage, outputs: [String: OutputRecord]) throws {
+        for output in stage.outputs {
+            guard let record = outputs[output.port] else { continue }
+            let artifact = StoredArtifact(digest: record.digest, size: record.size, url: store.blobURL(record.digest))
+            try store.updateView(workflow: graph.workflowName, stage: stage.name, fileName: output.fileName, artifact: artifact)
+        }
+        for materialization in stage.materializations {
+            guard let record = outputs[materialization.output] else { continue }
+            let artifact = StoredArtifact(digest: record.digest, size: record.size, url: store.blobURL(record.digest))
+            try store.export(artifact, to: projectRoot.appendingPathComponent(materialization.path))
+        }
+    }
+
+    private func keepLog(of stage: ResolvedStage, scratch: URL) {
+        let log = scratch.appendingPathComponent("stage.log")
+        guard FileSystem.exists(log.path) else { return }
+        let destination = store.root.appendingPathComponent(graph.workflowName, isDirectory: true)
+            .appendingPathComponent("\(ArtifactStore.safeFileName(stage.name)).log")
+        try? FileSystem.makeDirectory(destination.deletingLastPathComponent())
+        _ = rename(log.path, destination.path)
+    }
+}

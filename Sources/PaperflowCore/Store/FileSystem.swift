@@ -1,0 +1,105 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The stat tuple that identifies a file's content without reading it: if none of these change,
+/// the bytes have not changed (a write updates mtime and ctime; a replacement changes the inode).
+public struct FileIdentity: Sendable, Hashable, Codable {
+    public var device: UInt64
+    public var inode: UInt64
+    public var size: Int64
+    public var mtimeNanoseconds: Int64
+    public var ctimeNanoseconds: Int64
+}
+
+/// Small POSIX helpers the store needs and Foundation does not offer directly.
+public enum FileSystem {
+    /// The stat tuple of a regular file, or `nil` if it does not exist or is not a regular file.
+    public static func identity(ofFileAt path: String) -> FileIdentity? {
+        var info = stat()
+        guard stat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { return nil }
+        #if canImport(Darwin)
+        let mtime = Int64(info.st_mtimespec.tv_sec) * 1_000_000_000 + Int64(info.st_mtimespec.tv_nsec)
+        let ctime = Int64(info.st_ctimespec.tv_sec) * 1_000_000_000 + Int64(info.st_ctimespec.tv_nsec)
+        #else
+        let mtime = Int64(info.st_mtim.tv_sec) * 1_000_000_000 + Int64(info.st_mtim.tv_nsec)
+        let ctime = Int64(info.st_ctim.tv_sec) * 1_000_000_000 + Int64(info.st_ctim.tv_nsec)
+        #endif
+        return FileIdentity(device: UInt64(info.st_dev), inode: UInt64(info.st_ino), size: Int64(info.st_size),
+                            mtimeNanoseconds: mtime, ctimeNanoseconds: ctime)
+    }
+
+    /// Whether anything (file, directory, link) exists at `path`.
+    public static func exists(_ path: String) -> Bool {
+        var info = stat()
+        return lstat(path, &info) == 0
+    }
+
+    /// Creates `url` and its parents if missing.
+    public static func makeDirectory(_ url: URL) throws {
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    }
+
+    /// Writes `data` to `url` atomically: a temporary file in the same directory, then rename.
+    /// A killed process leaves either the old file or the new one, never a torn one.
+    public static func writeAtomically(_ data: Data, to url: URL, permissions: mode_t = 0o644) throws {
+        let directory = url.deletingLastPathComponent()
+        try makeDirectory(directory)
+        let temporary = directory.appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
+        let fd = open(temporary.path, O_WRONLY | O_CREAT | O_EXCL, permissions)
+        guard fd >= 0 else { throw StoreError.io("cannot create \(temporary.path)", errno) }
+        var failed = false
+        data.withUnsafeBytes { buffer in
+            var offset = 0
+            while offset < buffer.count {
+                let written = write(fd, buffer.baseAddress! + offset, buffer.count - offset)
+                if written < 0 { if errno == EINTR { continue }; failed = true; return }
+                offset += written
+            }
+        }
+        let writeErrno = errno
+        close(fd)
+        if failed {
+            unlink(temporary.path)
+            throw StoreError.io("cannot write \(url.path)", writeErrno)
+        }
+        guard rename(temporary.path, url.path) == 0 else {
+            let renameErrno = errno
+            unlink(temporary.path)
+            throw StoreError.io("cannot rename into \(url.path)", renameErrno)
+        }
+    }
+
+    /// Removes a file if present.
+    public static func removeIfPresent(_ url: URL) {
+        unlink(url.path)
+    }
+
+    /// This machine's host name, for run records and the lock holder (never for keys).
+    public static var hostName: String {
+        var buffer = [CChar](repeating: 0, count: 256)
+        guard gethostname(&buffer, buffer.count) == 0 else { return "unknown" }
+        return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+}
+
+/// Errors of the artifact store.
+public enum StoreError: Error, Sendable, CustomStringConvertible {
+    case io(String, Int32)
+    case lockHeld(StoreLockHolder, String)
+    case corruptRecord(String, String)
+    case inputChangedWhileReading(String)
+
+    public var description: String {
+        switch self {
+        case let .io(what, code): return "\(what): \(String(cString: strerror(code)))"
+        case let .lockHeld(holder, path):
+            return "the artifact store \(path) is locked by \(holder); wait for it to finish or pass --wait"
+        case let .corruptRecord(path, problem): return "unreadable record \(path): \(problem); run 'paperflow cache verify --repair'"
+        case let .inputChangedWhileReading(path): return "file '\(path)' changed while it was being read; run again"
+        }
+    }
+}

@@ -1,0 +1,67 @@
+import Foundation
+
+/// `Workflows/NAME.lock`: every stage's key, ingredients and output digests after a run —
+/// commit it and a reviewer sees exactly what changed (like `dvc.lock`). Written once per run.
+public struct WorkflowLock: Sendable, Codable, Equatable {
+    /// One stage's entry.
+    public struct Entry: Sendable, Codable, Equatable {
+        /// The stage key.
+        public var key: Digest
+        /// What the key was made of.
+        public var ingredients: KeyIngredients
+        /// Outputs by port.
+        public var outputs: [String: OutputRecord]
+
+        /// Creates an entry.
+        public init(key: Digest, ingredients: KeyIngredients, outputs: [String: OutputRecord]) {
+            self.key = key
+            self.ingredients = ingredients
+            self.outputs = outputs
+        }
+    }
+
+    /// Format version.
+    public var schema: Int = 1
+    /// The workflow's name.
+    public var workflow: String
+    /// Entries by stage name.
+    public var stages: [String: Entry]
+
+    /// Creates a lock.
+    public init(workflow: String, stages: [String: Entry]) {
+        self.workflow = workflow
+        self.stages = stages
+    }
+
+    /// Where the lock of the workflow file at `workflowURL` lives: beside it, `.yaml` → `.lock`.
+    public static func url(forWorkflowAt workflowURL: URL) -> URL {
+        workflowURL.deletingPathExtension().appendingPathExtension("lock")
+    }
+
+    /// Reads a lock file; `nil` when there is none.
+    /// - Throws: `StoreError.corruptRecord` when it exists but cannot be decoded.
+    public static func read(from url: URL) throws -> WorkflowLock? {
+        guard let data = try? Data(contentsOf: url) else { return nil }
+        do {
+            return try JSONDecoder().decode(WorkflowLock.self, from: data)
+        } catch {
+            throw StoreError.corruptRecord(url.path, "\(error)")
+        }
+    }
+
+    /// The deterministic bytes of the lock: sorted keys, two-space indentation, trailing newline.
+    public func encoded() throws -> Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        var data = try encoder.encode(self)
+        data.append(UInt8(ascii: "\n"))
+        return data
+    }
+
+    /// Writes the lock atomically, and only if its bytes changed (a no-op run touches nothing).
+    public func write(to url: URL) throws {
+        let data = try encoded()
+        if let existing = try? Data(contentsOf: url), existing == data { return }
+        try FileSystem.writeAtomically(data, to: url)
+    }
+}

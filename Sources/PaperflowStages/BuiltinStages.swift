@@ -1,0 +1,17 @@
+import PaperflowCore
+
+/// Every built-in stage plugin. The engine knows none of them by name; the CLI hands this list
+/// to a `StageRegistry`.
+public enum BuiltinStages {
+    /// The descriptors of all built-in stages.
+    public static var all: [PluginDescriptor] {
+        [
+            FileStage.descriptor,
+            ExportStage.descriptor,
+            ShellStage.descriptor,
+        ]
+    }
+
+    /// A registry of the built-in stages.
+    public static var registry: StageRegistry { StageRegistry(all) }
+}

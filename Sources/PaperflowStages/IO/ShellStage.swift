@@ -1,0 +1,87 @@
+import Foundation
+import PaperflowCore
+
+/// `shell`: runs a command line with declared input files and outputs, like DVC's `cmd` or a
+/// Snakemake `shell:` rule — for glue steps that need no plugin of their own.
+///
+/// The command runs under `/bin/sh -c` in the project root. Placeholders (only these; other
+/// braces are left alone for the shell): `{outs.NAME}` the path to write output NAME to,
+/// `{data}` the stored paths of every artifact bound to input `data`, `{data[i]}` the i-th one
+/// (0-based), `{deps}` the declared dependency files. Paths are shell-quoted. Outputs are written
+/// to a scratch directory and enter the store only if the command exits 0, so a failed or
+/// interrupted command never leaves a half-written output. The key holds the command text, the
+/// declared files' content digests and the inputs' digests — not the expanded paths.
+public struct ShellStage: Stage {
+    public static let id = "shell"
+    public static let version = 1
+    public static let signature = StageSignature(
+        summary: "Runs a shell command with declared inputs and outputs (DVC's cmd, Snakemake's shell).",
+        documentation: """
+            Placeholders: {outs.NAME}, {data}, {data[i]}, {deps}. The command's stdout and stderr
+            go to Artifacts/<workflow>/<stage>.log. Environment variables that change the result
+            must be declared under 'env' (they are part of the key); the rest of the environment
+            is inherited but not keyed.
+            """,
+        inputs: [PortSpec("data", multiple: true, optional: true, summary: "artifacts the command reads")],
+        params: [
+            ParamSpec("cmd", .string, required: true, summary: "the command line"),
+            ParamSpec("deps", .list(.path), default: .list([]), summary: "project files the command reads"),
+            ParamSpec("outs", .map(.string), default: .map([:]), summary: "output name → file name"),
+            ParamSpec("env", .map(.string), default: .map([:]), summary: "environment variables (part of the key)"),
+            ParamSpec("timeout", .double, summary: "seconds before the command is killed"),
+        ],
+        outputsFromParam: "outs",
+        fileParams: ["deps"]
+    )
+
+    public init() {}
+
+    public func run(_ context: StageContext) throws -> [String: Artifact] {
+        guard let command = context.string("cmd") else { throw StageFailure("parameter 'cmd' is missing") }
+        let outs = context.params["outs"]?.mapValue?.compactMapValues(\.stringValue) ?? [:]
+        let data = context.inputs["data"] ?? []
+        let deps = context.params["deps"]?.listValue?.compactMap(\.stringValue) ?? []
+        var outputURLs: [String: URL] = [:]
+        for (name, fileName) in outs { outputURLs[name] = context.outputURL(fileName) }
+        let expanded = Self.expand(command, outputs: outputURLs, data: data.map(\.url.path), deps: deps)
+        let environment = context.params["env"]?.mapValue?.compactMapValues(\.stringValue) ?? [:]
+        let termination = try ChildProcess.run(["/bin/sh", "-c", expanded], directory: context.projectRoot,
+                                               environment: environment, log: context.logURL,
+                                               timeout: context.double("timeout"), cancellation: context.cancellation)
+        let log = ChildProcess.tail(of: context.logURL)
+        switch termination {
+        case .exited(0): break
+        case let .exited(code):
+            throw StageFailure("command exited with status \(code)" + (log.isEmpty ? "" : "; its output ends:\n\(log)"))
+        case let .signalled(signal):
+            throw StageFailure("command was killed by signal \(signal)" + (log.isEmpty ? "" : "; its output ends:\n\(log)"))
+        case let .timedOut(seconds):
+            throw StageFailure("command did not finish within its timeout of \(seconds) s and was killed")
+        case .cancelled:
+            throw StageFailure("command was interrupted")
+        }
+        var artifacts: [String: Artifact] = [:]
+        for (name, url) in outputURLs {
+            guard FileManager.default.fileExists(atPath: url.path) else {
+                throw StageFailure("command exited 0 but did not write output '\(name)' (expected at {outs.\(name)})")
+            }
+            artifacts[name] = .file(url)
+        }
+        return artifacts
+    }
+
+    /// Replaces the placeholders; unknown braces are kept for the shell.
+    static func expand(_ command: String, outputs: [String: URL], data: [String], deps: [String]) -> String {
+        var result = command
+        for (name, url) in outputs { result = result.replacingOccurrences(of: "{outs.\(name)}", with: quote(url.path)) }
+        for (index, path) in data.enumerated() { result = result.replacingOccurrences(of: "{data[\(index)]}", with: quote(path)) }
+        result = result.replacingOccurrences(of: "{data}", with: data.map(quote).joined(separator: " "))
+        result = result.replacingOccurrences(of: "{deps}", with: deps.map(quote).joined(separator: " "))
+        return result
+    }
+
+    /// Single-quotes a path for `/bin/sh`.
+    static func quote(_ text: String) -> String {
+        "'" + text.replacingOccurrences(of: "'", with: "'\\''") + "'"
+    }
+}

@@ -1,0 +1,3 @@
+import PaperflowCLI
+
+PaperflowCommand.main()
