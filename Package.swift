@@ -51,7 +51,7 @@ let package = Package(
         ),
         .testTarget(
             name: "PaperflowCoreTests",
-            dependencies: ["PaperflowCore", "PaperflowTestSupport"]
+            dependencies: ["PaperflowCore", "PaperflowStages", "PaperflowTestSupport"]
         ),
         .testTarget(
             name: "PaperflowStagesTests",

@@ -1,3 +1,4 @@
 import PaperflowCLI
 
+bootstrapLogging()
 PaperflowCommand.main()

@@ -172,7 +172,9 @@ public struct WorkflowValidator: Sendable {
         // Pass 3: order, and cycles.
         let order = Self.topologicalOrder(edges: edges)
         if order.count < edges.count {
-            let cycle = Self.findCycle(edges: edges, excluding: Set(order))
+            var cycle = Self.findCycle(edges: edges, excluding: Set(order))
+            let first = cycle.indices.min { cycle[$0] < cycle[$1] }!
+            cycle = Array(cycle[first...] + cycle[..<first])
             let names = cycle.map { workflow.stages[$0].name }
             error(workflow.stages[cycle[0]].location, "cycle: \((names + [names[0]]).joined(separator: " → "))",
                   hint: "a stage cannot depend on its own output, directly or through other stages; remove one of these inputs")
@@ -195,6 +197,21 @@ public struct WorkflowValidator: Sendable {
         for (i, stage) in stages.enumerated() { index[stage.name] = i }
         return StageGraph(workflowName: workflow.name, title: workflow.title, file: workflow.file, stages: stages,
                           index: index, dependencies: dependencies, dependents: dependents)
+    }
+
+    /// Loads and validates in one pass, reporting load-time and validation problems together.
+    /// - Throws: `DiagnosticsError` with every problem found.
+    public func open(_ url: URL, displayPath: String, overrides: [Override] = [],
+                     loader: WorkflowLoader = WorkflowLoader()) throws -> StageGraph {
+        var problems: [Diagnostic] = []
+        let workflow = try loader.load(contentsOf: url, displayPath: displayPath, overrides: overrides, problems: &problems)
+        do {
+            let graph = try validate(workflow)
+            if !problems.isEmpty { throw DiagnosticsError(problems) }
+            return graph
+        } catch let error as DiagnosticsError {
+            throw DiagnosticsError(problems + error.diagnostics)
+        }
     }
 
     /// Kahn's algorithm; ties go to the earlier stage in the file.

@@ -15,6 +15,14 @@ public struct WorkflowLoader: Sendable {
     /// Reads and loads the workflow at `url`, naming it `displayPath` in diagnostics.
     /// - Throws: `DiagnosticsError` listing every problem found.
     public func load(contentsOf url: URL, displayPath: String, overrides: [Override] = []) throws -> Workflow {
+        var problems: [Diagnostic] = []
+        let workflow = try load(contentsOf: url, displayPath: displayPath, overrides: overrides, problems: &problems)
+        if !problems.isEmpty { throw DiagnosticsError(problems) }
+        return workflow
+    }
+
+    /// Reads and loads a workflow, collecting recoverable problems (see `load(text:file:overrides:problems:)`).
+    public func load(contentsOf url: URL, displayPath: String, overrides: [Override], problems: inout [Diagnostic]) throws -> Workflow {
         let data: Data
         do {
             data = try Data(contentsOf: url)
@@ -26,12 +34,23 @@ public struct WorkflowLoader: Sendable {
             throw DiagnosticsError([Diagnostic(at: SourceLocation(file: displayPath, line: 1, column: 1),
                                                "the workflow is not valid UTF-8", hint: "save it as UTF-8")])
         }
-        return try load(text: text, file: displayPath, overrides: overrides)
+        return try load(text: text, file: displayPath, overrides: overrides, problems: &problems)
     }
 
     /// Loads a workflow from its text.
     /// - Throws: `DiagnosticsError` listing every problem found.
     public func load(text: String, file: String, overrides: [Override] = []) throws -> Workflow {
+        var problems: [Diagnostic] = []
+        let workflow = try load(text: text, file: file, overrides: overrides, problems: &problems)
+        if !problems.isEmpty { throw DiagnosticsError(problems) }
+        return workflow
+    }
+
+    /// Loads a workflow, appending recoverable problems to `problems` so that validation can
+    /// still run and report its own in the same pass.
+    /// - Throws: `DiagnosticsError` only for problems that leave no workflow to look at
+    ///   (YAML syntax, duplicate keys, alias bombs, a document that is not a map).
+    public func load(text: String, file: String, overrides: [Override], problems: inout [Diagnostic]) throws -> Workflow {
         guard var root = try composer.compose(text, file: file) else {
             throw DiagnosticsError([Diagnostic(at: SourceLocation(file: file, line: 1, column: 1),
                                                "the workflow file is empty",
@@ -46,7 +65,7 @@ public struct WorkflowLoader: Sendable {
             builder.apply(override, to: &root, composer: composer)
         }
         let workflow = builder.build(root)
-        if !builder.diagnostics.isEmpty { throw DiagnosticsError(builder.diagnostics) }
+        problems += builder.diagnostics
         return workflow
     }
 }

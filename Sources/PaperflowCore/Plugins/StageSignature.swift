@@ -87,9 +87,30 @@ public indirect enum ParamType: Sendable, Hashable, CustomStringConvertible {
             return nil
         case let (.either(a, b), _):
             if a.mismatch(value) == nil || b.mismatch(value) == nil { return nil }
-            return "expected \(self), found \(value.typeDescription) \(value)"
+            return "expected \(self), found \(Self.describe(value))"
         default:
-            return "expected \(self), found \(value.typeDescription) \(value)"
+            return "expected \(self), found \(Self.describe(value))"
+        }
+    }
+
+    static func describe(_ value: ParamValue) -> String {
+        if case let .string(s) = value { return "the string '\(s)'" }
+        return "\(value.typeDescription) \(value)"
+    }
+
+    /// The plural noun phrase, for list and map descriptions.
+    var plural: String {
+        switch self {
+        case .string: return "strings"
+        case .int: return "integers"
+        case .double: return "numbers"
+        case .bool: return "booleans"
+        case .path: return "paths inside the project"
+        case let .oneOf(choices): return "values from \(choices.joined(separator: " | "))"
+        case let .list(element): return "lists of \(element.plural)"
+        case let .map(element): return "maps of names to \(element.plural)"
+        case let .either(a, b): return "\(a.plural) or \(b.plural)"
+        case .any: return "values"
         }
     }
 
@@ -101,8 +122,8 @@ public indirect enum ParamType: Sendable, Hashable, CustomStringConvertible {
         case .bool: return "a boolean (true or false)"
         case .path: return "a path inside the project"
         case let .oneOf(choices): return "one of \(choices.joined(separator: " | "))"
-        case let .list(element): return "a list of \(element)"
-        case let .map(element): return "a map of names to \(element)"
+        case let .list(element): return "a list of \(element.plural)"
+        case let .map(element): return "a map of names to \(element.plural)"
         case let .either(a, b): return "\(a) or \(b)"
         case .any: return "any value"
         }

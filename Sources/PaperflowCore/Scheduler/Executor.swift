@@ -210,6 +210,7 @@ public final class Executor: Sendable {
             record = StageRecord(stage: stage.name, status: .cancelled, host: host, message: "the run was interrupted")
         }
         try writer.append(record)
+        if case let .failed(message, _, _, _, _) = outcome { sink.handle(.stageFailed(stage: stage.name, message: message)) }
         state.value.withLock { s in
             s.running -= 1
             s.freeLanes.append(lane)
@@ -381,7 +382,7 @@ public final class Executor: Sendable {
 
     private func keepLog(of stage: ResolvedStage, scratch: URL) {
         let log = scratch.appendingPathComponent("stage.log")
-        guard FileSystem.exists(log.path) else { return }
+        guard let identity = FileSystem.identity(ofFileAt: log.path), identity.size > 0 else { return }
         let destination = store.root.appendingPathComponent(graph.workflowName, isDirectory: true)
             .appendingPathComponent("\(ArtifactStore.safeFileName(stage.name)).log")
         try? FileSystem.makeDirectory(destination.deletingLastPathComponent())

@@ -31,6 +31,16 @@ public struct ActionRecord: Sendable, Hashable, Codable {
     public var runID: String
     /// How long the stage took, in seconds.
     public var seconds: Double
+
+    /// Creates a record.
+    public init(key: Digest, stage: String, workflow: String, outputs: [String: OutputRecord], runID: String, seconds: Double) {
+        self.key = key
+        self.stage = stage
+        self.workflow = workflow
+        self.outputs = outputs
+        self.runID = runID
+        self.seconds = seconds
+    }
 }
 
 /// How a stage ended in a run.

@@ -1,0 +1,57 @@
+import ArgumentParser
+import Foundation
+import PaperflowCore
+
+/// `paperflow clean`: removes the human-facing views (and, with `--all`, the whole store).
+struct CleanCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "clean",
+        abstract: "Remove the output views under Artifacts/<workflow>/ and scratch files; with --all, the whole store.",
+        discussion: "Without --all nothing cached is lost: the next run restores the views from the store without recomputing."
+    )
+
+    @Argument(help: ArgumentHelp("Workflow names whose views to remove (default: all).", valueName: "workflow"))
+    var names: [String] = []
+
+    @Flag(help: "Also delete every blob, action record, run record and the hash memo.")
+    var all = false
+
+    @OptionGroup var options: ProjectOptions
+
+    func run() throws {
+        let console = Console.shared
+        let storeRoot = options.projectRoot.appendingPathComponent("Artifacts", isDirectory: true)
+        let lock: StoreLock
+        do {
+            lock = try StoreLock(store: storeRoot, command: "paperflow clean", wait: false)
+        } catch {
+            console.err("error: \(error)")
+            throw ExitCode(1)
+        }
+        let fileManager = FileManager.default
+        let storeFolders: Set<String> = ["cas", "actions", "runs", "tmp", "memo.json", "lock", "lock-holder.json", "README.md"]
+        let entries = (try? fileManager.contentsOfDirectory(atPath: storeRoot.path)) ?? []
+        var removed: [String] = []
+        for entry in entries where !storeFolders.contains(entry) && !entry.hasPrefix(".") {
+            if names.isEmpty || names.contains(entry) {
+                try fileManager.removeItem(at: storeRoot.appendingPathComponent(entry))
+                removed.append("Artifacts/\(entry)/")
+            }
+        }
+        try? fileManager.removeItem(at: storeRoot.appendingPathComponent("tmp"))
+        if all {
+            for folder in ["cas", "actions", "runs", "memo.json"] {
+                let url = storeRoot.appendingPathComponent(folder)
+                guard fileManager.fileExists(atPath: url.path) else { continue }
+                // Blobs are read-only; make their folders writable enough to delete.
+                if let enumerator = fileManager.enumerator(atPath: url.path) {
+                    for case let path as String in enumerator { chmod(url.appendingPathComponent(path).path, 0o755) }
+                }
+                try fileManager.removeItem(at: url)
+                removed.append("Artifacts/\(folder)")
+            }
+        }
+        withExtendedLifetime(lock) {}
+        console.out(removed.isEmpty ? "nothing to clean" : "removed " + removed.joined(separator: ", "))
+    }
+}

@@ -1,0 +1,113 @@
+import ArgumentParser
+import Foundation
+import PaperflowCore
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `paperflow run`: runs every stage whose key is not in the store.
+struct RunCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Run workflows: every stage whose key is not already in the store.",
+        discussion: """
+            A directory argument runs every .yaml workflow directly inside it. All workflows are
+            validated before anything runs. Ctrl-C stops running stages cleanly: nothing half-written
+            reaches the store, and the next run resumes from what finished.
+            """
+    )
+
+    @Argument(help: ArgumentHelp("Workflow files, or directories of workflows.", valueName: "workflow"))
+    var workflows: [String]
+
+    @OptionGroup var options: ProjectOptions
+
+    @Option(name: [.customShort("j"), .long], help: "Stages to run at once (default: the number of cores).")
+    var jobs: Int?
+
+    @Flag(help: "After a failure, finish every stage that does not depend on it.")
+    var keepGoing = false
+
+    @Flag(help: "Print one JSON object per event instead of the human display.")
+    var json = false
+
+    @Flag(help: "Fail at once if another run holds the store, instead of waiting for it.")
+    var noWait = false
+
+    func validate() throws {
+        if let jobs, jobs < 1 { throw ValidationError("-j must be at least 1") }
+    }
+
+    func run() throws {
+        let console = Console.shared
+        let sessions = try WorkflowSession.workflowPaths(workflows).map {
+            try WorkflowSession.open($0, options: options, console: console)
+        }
+        let storeRoot = options.projectRoot.appendingPathComponent("Artifacts", isDirectory: true)
+        let lock: StoreLock
+        do {
+            lock = try StoreLock(store: storeRoot, command: CommandLine.arguments.joined(separator: " "), wait: !noWait) { holder in
+                console.err("waiting for the store lock held by \(holder.map(\.description) ?? "another process")")
+            }
+        } catch let error as StoreError {
+            console.err("error: \(error)")
+            throw ExitCode(1)
+        }
+        let store = try ArtifactStore(root: storeRoot)
+        // Scratch left by a run that was killed: safe to remove now that we hold the lock.
+        store.clearTemporaryFiles()
+
+        let cancellation = CancellationFlag()
+        let interrupts = Self.handleInterrupts(cancellation: cancellation, console: console)
+        defer { for source in interrupts { source.cancel() } }
+
+        let sink: any ExecutionEventSink
+        if json {
+            sink = JSONLinesReporter(console: console)
+        } else if console.stdoutIsTerminal {
+            sink = TerminalReporter(console: console)
+        } else {
+            sink = PlainReporter(console: console)
+        }
+        var failed = false
+        for session in sessions {
+            let executor = Executor(graph: session.graph, registry: session.registry, store: store,
+                                    projectRoot: session.projectRoot, lockURL: session.lockURL,
+                                    options: ExecutionOptions(jobs: jobs ?? ProcessInfo.processInfo.activeProcessorCount,
+                                                              keepGoing: keepGoing, overrides: options.overrides),
+                                    sink: sink, cancellation: cancellation)
+            let summary: RunSummary
+            do {
+                summary = try executor.run()
+            } catch {
+                console.err("error: the store could not be written: \(error)")
+                throw ExitCode(1)
+            }
+            if !json {
+                for stage in summary.failed { console.err("stage '\(stage)' failed; see Artifacts/\(summary.workflow)/\(stage).log if it wrote one") }
+            }
+            if cancellation.isCancelled { break }
+            if !summary.succeeded { failed = true; if !keepGoing { break } }
+        }
+        withExtendedLifetime(lock) {}
+        if cancellation.isCancelled { throw ExitCode(130) }
+        if failed { throw ExitCode(1) }
+    }
+
+    /// Ctrl-C and SIGTERM cancel the run: no new stage starts and running commands are stopped.
+    static func handleInterrupts(cancellation: CancellationFlag, console: Console) -> [any DispatchSourceSignal] {
+        [SIGINT, SIGTERM].map { number in
+            signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+            source.setEventHandler {
+                if !cancellation.isCancelled {
+                    console.err("\ninterrupted: stopping running stages (finished stages are kept)")
+                }
+                cancellation.cancel()
+                ChildProcess.signalAll(SIGTERM)
+            }
+            source.resume()
+            return source
+        }
+    }
+}

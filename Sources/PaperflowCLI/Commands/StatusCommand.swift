@@ -1,0 +1,60 @@
+import ArgumentParser
+import Foundation
+import PaperflowCore
+
+/// `paperflow status`: is each workflow up to date, and how did its last run end?
+struct StatusCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "status",
+        abstract: "Say whether each workflow is up to date, which stages are stale, and how the last run ended."
+    )
+
+    @Argument(help: ArgumentHelp("Workflow files, or directories of workflows (default: Workflows/).", valueName: "workflow"))
+    var workflows: [String] = []
+
+    @OptionGroup var options: ProjectOptions
+
+    func run() throws {
+        let console = Console.shared
+        let arguments = workflows.isEmpty ? [options.projectRoot.appendingPathComponent("Workflows").path] : workflows
+        var stale = false
+        for path in try WorkflowSession.workflowPaths(arguments) {
+            let session = try WorkflowSession.open(path, options: options, console: console)
+            let store = try session.openStore()
+            let plan = Planner.plan(session.graph, environment: StorePlanEnvironment(store: store, projectRoot: session.projectRoot),
+                                    previous: try WorkflowLock.read(from: session.lockURL))
+            let notCached = plan.entries.filter { $0.status != .cached }
+            let state = notCached.isEmpty ? "up to date" : "\(notCached.count) of \(plan.entries.count) stages to run"
+            console.out("\(session.graph.workflowName): \(state)")
+            for entry in notCached {
+                let reason = entry.reasons.first.map { ": \($0)" } ?? ""
+                switch entry.status {
+                case let .pending(upstream): console.out("  pending  \(entry.stage) (after \(upstream.joined(separator: ", ")))\(reason)")
+                case .blocked: console.out("  blocked  \(entry.stage)\(reason)")
+                default: console.out("  stale    \(entry.stage)\(reason)")
+                }
+            }
+            if let last = Self.lastRun(of: session.graph.workflowName, in: store) {
+                let when = ISO8601DateFormatter().string(from: Date(timeIntervalSince1970: last.header.started))
+                let outcome: String
+                if let footer = last.footer {
+                    outcome = footer.succeeded ? "succeeded" : "failed"
+                } else {
+                    outcome = "did not finish (interrupted or killed)"
+                }
+                console.out("  last run \(last.header.runID) at \(when): \(outcome); \(last.stages(.ran).count) ran, \(last.stages(.cached).count) cached, \(last.stages(.failed).count) failed")
+            } else {
+                console.out("  never run")
+            }
+            stale = stale || !notCached.isEmpty
+        }
+    }
+
+    /// The newest run record of `workflow`.
+    static func lastRun(of workflow: String, in store: ArtifactStore) -> RunRecord? {
+        for url in store.runRecordURLs().reversed() {
+            if let record = try? RunRecord(contentsOf: url), record.header.workflow == workflow { return record }
+        }
+        return nil
+    }
+}

@@ -1,0 +1,94 @@
+import ArgumentParser
+import Foundation
+import PaperflowCore
+import PaperflowStages
+
+/// Options every command that reads a workflow shares.
+struct ProjectOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp("The project root: paths in workflows are relative to it, the store is its Artifacts/.",
+                                            valueName: "dir"))
+    var project: String?
+
+    @Option(name: .customLong("set"), help: ArgumentHelp(
+        "Override a value without editing the file: params.NAME=V, stages.S.uses=ID@N, stages.S.with.NAME=V, stages.S.matrix.NAME=[...], stages.S.inputs.PORT=S2.OUT.",
+        valueName: "path=value"))
+    var overrides: [String] = []
+
+    /// The project root as a URL.
+    var projectRoot: URL {
+        URL(fileURLWithPath: project ?? FileManager.default.currentDirectoryPath, isDirectory: true).standardizedFileURL
+    }
+
+    /// The parsed overrides.
+    func parsedOverrides() throws -> [Override] {
+        try overrides.enumerated().map { try Override(parsing: $1, index: $0 + 1) }
+    }
+}
+
+/// A workflow loaded and validated, with the project and store it belongs to.
+struct WorkflowSession {
+    let workflowURL: URL
+    let displayPath: String
+    let projectRoot: URL
+    let graph: StageGraph
+    let registry: StageRegistry
+
+    /// The lock file beside the workflow.
+    var lockURL: URL { WorkflowLock.url(forWorkflowAt: workflowURL) }
+
+    /// Loads and validates `path`; prints every diagnostic and exits 1 when there are any.
+    static func open(_ path: String, options: ProjectOptions, console: Console) throws -> WorkflowSession {
+        let root = options.projectRoot
+        let url = URL(fileURLWithPath: path, relativeTo: URL(fileURLWithPath: FileManager.default.currentDirectoryPath, isDirectory: true))
+            .standardizedFileURL
+        let registry = BuiltinStages.registry
+        do {
+            let graph = try WorkflowValidator(registry: registry, projectRoot: root)
+                .open(url, displayPath: path, overrides: try options.parsedOverrides())
+            return WorkflowSession(workflowURL: url, displayPath: path, projectRoot: root, graph: graph, registry: registry)
+        } catch let error as DiagnosticsError {
+            console.printDiagnostics(error.diagnostics)
+            throw ExitCode(1)
+        }
+    }
+
+    /// Expands directories to the `.yaml` workflows directly inside them, sorted.
+    static func workflowPaths(_ arguments: [String]) throws -> [String] {
+        var paths: [String] = []
+        for argument in arguments {
+            var isDirectory: ObjCBool = false
+            if FileManager.default.fileExists(atPath: argument, isDirectory: &isDirectory), isDirectory.boolValue {
+                let names = try FileManager.default.contentsOfDirectory(atPath: argument)
+                    .filter { $0.hasSuffix(".yaml") || $0.hasSuffix(".yml") }.sorted()
+                let base = argument.hasSuffix("/") ? argument : argument + "/"
+                paths += names.map { base + $0 }
+            } else {
+                paths.append(argument)
+            }
+        }
+        return paths
+    }
+
+    /// Opens the store of the project.
+    func openStore() throws -> ArtifactStore {
+        try ArtifactStore(root: projectRoot.appendingPathComponent("Artifacts", isDirectory: true))
+    }
+}
+
+/// A plan environment backed by the store and the project's files.
+struct StorePlanEnvironment: PlanEnvironment {
+    let store: ArtifactStore
+    let projectRoot: URL
+
+    func fileDigest(_ relativePath: String) throws -> Digest? {
+        try store.memo.digest(ofFileAt: projectRoot.appendingPathComponent(relativePath).path)?.digest
+    }
+
+    func cachedOutputs(for key: Digest) -> [String: OutputRecord]? {
+        guard let action = store.action(for: key) else { return nil }
+        for output in action.outputs.values {
+            guard case .present = store.check(output.digest) else { return nil }
+        }
+        return action.outputs
+    }
+}

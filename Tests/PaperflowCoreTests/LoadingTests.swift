@@ -1,0 +1,216 @@
+import Foundation
+import PaperflowCore
+import PaperflowTestSupport
+import Testing
+
+@Suite("Loading workflows")
+struct LoadingTests {
+    static func load(_ text: String, overrides: [String] = []) throws -> Workflow {
+        let parsed = try overrides.enumerated().map { try Override(parsing: $1, index: $0 + 1) }
+        return try WorkflowLoader().load(text: text, file: "w.yaml", overrides: parsed)
+    }
+
+    static func params(of text: String, stage: String = "s") throws -> [String: ParamValue] {
+        let workflow = try load(text)
+        let spec = workflow.stages.first { $0.name == stage }!
+        return Dictionary(uniqueKeysWithValues: spec.parameters.map { ($0.name, $0.value) })
+    }
+
+    @Test("YAML 1.2 scalars: only true/false are booleans, quoted scalars stay strings")
+    func scalars() throws {
+        let params = try Self.params(of: """
+            workflow: w
+            stages:
+              s:
+                uses: test.constant@1
+                with:
+                  country: NO
+                  yes_word: yes
+                  on_word: on
+                  flag: true
+                  quoted_true: "true"
+                  code: "010110"
+                  plain_code: 010110
+                  hex: 0x1F
+                  float: 1.5e3
+                  empty: ~
+                  single: 'NO'
+            """)
+        #expect(params["country"] == .string("NO"))
+        #expect(params["yes_word"] == .string("yes"))
+        #expect(params["on_word"] == .string("on"))
+        #expect(params["flag"] == .bool(true))
+        #expect(params["quoted_true"] == .string("true"))
+        #expect(params["code"] == .string("010110"))
+        #expect(params["plain_code"] == .int(10110))
+        #expect(params["hex"] == .int(31))
+        #expect(params["float"] == .double(1500))
+        #expect(params["empty"] == .null)
+        #expect(params["single"] == .string("NO"))
+    }
+
+    @Test("${params.NAME} keeps the parameter's type when it is the whole value and splices text otherwise")
+    func substitution() throws {
+        let params = try Self.params(of: """
+            workflow: w
+            params:
+              years: [2002, 2016]
+              seed: 7
+              region: East
+            stages:
+              s:
+                uses: test.constant@1
+                with:
+                  years: ${params.years}
+                  seed: ${params.seed}
+                  label: "seed-${params.seed}-${params.region}"
+            """)
+        #expect(params["years"] == .list([.int(2002), .int(2016)]))
+        #expect(params["seed"] == .int(7))
+        #expect(params["label"] == .string("seed-7-East"))
+    }
+
+    @Test("--set overrides params, a stage's plugin and its parameters, with typed values")
+    func overrides() throws {
+        let text = """
+            workflow: w
+            params:
+              seed: 7
+            stages:
+              s:
+                uses: test.constant@1
+                with: {value: "${params.seed}", other: 1}
+              t:
+                uses: test.parity@1
+                with: {value: 1}
+            """
+        let workflow = try Self.load(text, overrides: [
+            "params.seed=11", "stages.t.uses=test.constant@2", "stages.t.with.value=[1, \"a\"]", "stages.s.with.new=x",
+        ])
+        let s = workflow.stages[0], t = workflow.stages[1]
+        #expect(s.parameters.first { $0.name == "value" }?.value == .int(11))
+        #expect(s.parameters.first { $0.name == "new" }?.value == .string("x"))
+        #expect(t.uses.value == PluginReference(id: "test.constant", major: 2))
+        #expect(t.uses.location == SourceLocation(file: "--set", line: 2, column: 15))
+        #expect(t.parameters.first { $0.name == "value" }?.value == .list([.int(1), .string("a")]))
+    }
+
+    @Test("a bad --set names the argument and suggests the stage")
+    func badOverride() throws {
+        #expect(throws: DiagnosticsError.self) {
+            try Self.load("workflow: w\nstages:\n  model:\n    uses: test.constant@1\n", overrides: ["stages.modle.uses=x@1"])
+        }
+        do {
+            _ = try Self.load("workflow: w\nstages:\n  model:\n    uses: test.constant@1\n", overrides: ["stages.modle.uses=x@1"])
+        } catch let error as DiagnosticsError {
+            #expect(error.diagnostics.map(\.headline) == [
+                "--set:1:1: error: '--set stages.modle.uses=x@1': the workflow has no stage 'modle'; did you mean 'model'?",
+            ])
+        }
+        #expect(throws: DiagnosticsError.self) { try Override(parsing: "params.seed", index: 1) }
+    }
+
+    @Test("matrix: one stage per combination, named by its values")
+    func matrix() throws {
+        let workflow = try Self.load("""
+            workflow: w
+            stages:
+              model:
+                uses: test.constant@1
+                with: {value: 1}
+                matrix:
+                  uses: [test.constant@1, test.parity@1]
+                  value: [2, 3]
+            """)
+        #expect(workflow.stages.map(\.name) == ["model[constant,2]", "model[constant,3]", "model[parity,2]", "model[parity,3]"])
+        #expect(workflow.stages.map(\.uses.value.id) == ["test.constant", "test.constant", "test.parity", "test.parity"])
+        #expect(workflow.stages[1].parameters.first { $0.name == "value" }?.value == .int(3))
+        #expect(Set(workflow.stages.map(\.baseName)) == ["model"])
+    }
+
+    @Test("a reference to a matrix stage binds every expansion; one expansion can be named")
+    func matrixReferences() throws {
+        let project = try TemporaryProject()
+        defer { project.cleanUp() }
+        try project.write("Workflows/m.yaml", """
+            workflow: m
+            stages:
+              fit:
+                uses: test.constant@1
+                with: {value: 0}
+                matrix: {value: [1, 2, 3]}
+              table:
+                uses: test.concat@1
+                inputs: {in: fit.out}
+              one:
+                uses: test.concat@1
+                inputs: {in: "fit[2].out"}
+            """)
+        let graph = try project.graph("Workflows/m.yaml", registry: FakeStages.registry())
+        #expect(graph.stage("table")!.inputs["in"]!.map(\.stage) == ["fit[1]", "fit[2]", "fit[3]"])
+        #expect(graph.stage("one")!.inputs["in"]!.map(\.stage) == ["fit[2]"])
+    }
+
+    @Test("the alias budget stops a billion laughs without running out of memory")
+    func aliasBudget() throws {
+        let text = try Fixtures.text("diagnostics/alias-bomb.yaml")
+        #expect(throws: DiagnosticsError.self) { try WorkflowLoader().load(text: text, file: "bomb.yaml") }
+        // The same document under a generous budget for small files still loads small aliases.
+        let small = try WorkflowLoader().load(text: """
+            workflow: w
+            params:
+              base: &base [1, 2]
+              again: *base
+            stages:
+              s: {uses: test.constant@1, with: {value: 1}}
+            """, file: "w.yaml")
+        #expect(small.params.map(\.value) == [.list([.int(1), .int(2)]), .list([.int(1), .int(2)])])
+    }
+}
+
+@Suite("Cache keys")
+struct KeyTests {
+    static let ingredients = KeyIngredients(
+        plugin: "models.probit", version: 1, implementation: "builtin",
+        params: ["formula": .string("y ~ x | fe"), "margins": .string("average"), "seed": .int(7), "alpha": .double(0.05),
+                 "flags": .list([.bool(true), .null]), "vcov": .map(["cluster": .string("firm")])],
+        inputs: ["data": [Digest(hex: String(repeating: "ab", count: 32))!]],
+        files: ["data/in.csv": Digest(hex: String(repeating: "01", count: 32))!])
+
+    /// The golden value comes from Tests/Fixtures/keys/canonical_key.py, an independent Python
+    /// implementation of the documented encoding.
+    @Test("the key of fixed ingredients is the one an independent implementation computes")
+    func golden() {
+        #expect(Self.ingredients.key.description == "sha256:225930d4337780a2c49a29b8fe50eaae43608e8de1542d0e154c09c4197c7955")
+    }
+
+    @Test("every ingredient changes the key, map order does not")
+    func sensitivity() {
+        let base = Self.ingredients
+        var reordered = base
+        reordered.params = Dictionary(uniqueKeysWithValues: base.params.reversed().map { ($0.key, $0.value) })
+        #expect(reordered.key == base.key)
+        var changes: [KeyIngredients] = []
+        var v = base; v.version = 2; changes.append(v)
+        v = base; v.plugin = "models.logit"; changes.append(v)
+        v = base; v.implementation = "sha256:x"; changes.append(v)
+        v = base; v.params["seed"] = .int(8); changes.append(v)
+        v = base; v.params["seed"] = .string("7"); changes.append(v)
+        v = base; v.params["alpha"] = .double(0.050000001); changes.append(v)
+        v = base; v.inputs["data"] = [Digest(hex: String(repeating: "ac", count: 32))!]; changes.append(v)
+        v = base; v.files = [:]; changes.append(v)
+        #expect(Set(changes.map(\.key)).count == changes.count)
+        #expect(!changes.map(\.key).contains(base.key))
+    }
+
+    @Test("changes are explained by name")
+    func explanations() {
+        var now = Self.ingredients
+        now.version = 2
+        now.params["seed"] = .int(8)
+        #expect(now.changes(since: Self.ingredients) == [
+            "plugin version changed: models.probit@1 → @2",
+            "parameter 'seed' changed: 7 → 8",
+        ])
+    }
+}
