@@ -80,7 +80,7 @@ public final class ArtifactStore: Sendable {
     public func ingestCopy(ofFileAt path: String, expected: Digest) throws -> StoredArtifact {
         if case .present(let artifact) = check(expected) { return artifact }
         let temporary = temporaryDirectory.appendingPathComponent("copy-\(getpid())-\(UInt64.random(in: 0...UInt64.max))")
-        let fd = open(temporary.path, O_WRONLY | O_CREAT | O_EXCL, 0o444)
+        let fd = open(temporary.path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o444)
         guard fd >= 0 else { throw StoreError.io("cannot create \(temporary.path)", errno) }
         let result: (digest: Digest, size: Int64)
         do {

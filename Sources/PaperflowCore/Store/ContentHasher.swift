@@ -25,7 +25,7 @@ public enum ContentHasher {
     /// Reads `path` once, hashing it and (when `destination` is an open descriptor) writing the
     /// same bytes there, so a file enters the store with one read.
     static func stream(_ path: String, copyingTo destination: Int32?) throws -> (digest: Digest, size: Int64) {
-        let fd = open(path, O_RDONLY)
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw StoreError.io("cannot open '\(path)'", errno) }
         defer { close(fd) }
         #if canImport(Glibc)

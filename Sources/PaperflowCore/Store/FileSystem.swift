@@ -49,7 +49,7 @@ public enum FileSystem {
         let directory = url.deletingLastPathComponent()
         try makeDirectory(directory)
         let temporary = directory.appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
-        let fd = open(temporary.path, O_WRONLY | O_CREAT | O_EXCL, permissions)
+        let fd = open(temporary.path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, permissions)
         guard fd >= 0 else { throw StoreError.io("cannot create \(temporary.path)", errno) }
         var failed = false
         data.withUnsafeBytes { buffer in

@@ -20,7 +20,7 @@ public final class RunRecordWriter: Sendable {
     public init(url: URL, header: RunHeader) throws {
         self.url = url
         try FileSystem.makeDirectory(url.deletingLastPathComponent())
-        let fd = open(url.path, O_WRONLY | O_CREAT | O_APPEND, 0o644)
+        let fd = open(url.path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw StoreError.io("cannot create run record \(url.path)", errno) }
         descriptor = Mutex(fd)
         try appendLine(header)

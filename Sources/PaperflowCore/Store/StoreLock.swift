@@ -22,7 +22,8 @@ public struct StoreLockHolder: Sendable, Codable, CustomStringConvertible {
 ///
 /// An advisory `flock` on `Artifacts/lock`: the kernel releases it when the holder exits, even by
 /// SIGKILL, so a crashed run never leaves a stale lock. The holder writes who it is beside it,
-/// so a second run can say whom it is waiting for.
+/// so a second run can say whom it is waiting for. The descriptor is close-on-exec: a stage's
+/// child process must not inherit the lock, or an orphan of a killed run would keep holding it.
 public final class StoreLock: Sendable {
     private let descriptor: Int32
     private let holderURL: URL
@@ -36,7 +37,7 @@ public final class StoreLock: Sendable {
         let lockURL = store.appendingPathComponent("lock")
         holderURL = store.appendingPathComponent("lock-holder.json")
         try FileSystem.makeDirectory(store)
-        let fd = open(lockURL.path, O_RDWR | O_CREAT, 0o644)
+        let fd = open(lockURL.path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw StoreError.io("cannot open \(lockURL.path)", errno) }
         if flock(fd, LOCK_EX | LOCK_NB) != 0 {
             let holder = Self.readHolder(holderURL)
