@@ -467,6 +467,12 @@ private struct Builder {
         if axis == "uses", let reference = PluginReference(parsing: text) {
             return String(reference.id.split(separator: ".").last ?? Substring(reference.id))
         }
+        if text.contains("/") {
+            // A path: its file name without the extension (`data/hs2002.csv` → `hs2002`).
+            let file = text.split(separator: "/").last.map(String.init) ?? text
+            let stem = file.split(separator: ".", omittingEmptySubsequences: false).dropLast().joined(separator: ".")
+            return stem.isEmpty ? file : stem
+        }
         return text
     }
 }

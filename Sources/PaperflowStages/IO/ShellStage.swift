@@ -71,7 +71,7 @@ public struct ShellStage: Stage {
     }
 
     /// Replaces the placeholders; unknown braces are kept for the shell.
-    static func expand(_ command: String, outputs: [String: URL], data: [String], deps: [String]) -> String {
+    public static func expand(_ command: String, outputs: [String: URL], data: [String], deps: [String]) -> String {
         var result = command
         for (name, url) in outputs { result = result.replacingOccurrences(of: "{outs.\(name)}", with: quote(url.path)) }
         for (index, path) in data.enumerated() { result = result.replacingOccurrences(of: "{data[\(index)]}", with: quote(path)) }
