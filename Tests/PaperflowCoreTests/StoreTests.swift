@@ -19,13 +19,13 @@ struct StoreTests {
         let project = try TemporaryProject()
         defer { project.cleanUp() }
         let url = try project.write("data.csv", "a,b\n1,2\n")
-        let memo = FileHashMemo(url: project.root.appendingPathComponent("memo.json"))
+        let memo = FileHashMemo(url: project.root.appendingPathComponent("memo"))
         let first = try memo.digest(ofFileAt: url.path)!
         let identity = FileSystem.identity(ofFileAt: url.path)!
         #expect(memo.remembered(url.path, identity) == first.digest)
         try memo.save()
         // A fresh process (a new memo loaded from disk) still knows it without reading.
-        let reloaded = FileHashMemo(url: project.root.appendingPathComponent("memo.json"))
+        let reloaded = FileHashMemo(url: project.root.appendingPathComponent("memo"))
         #expect(reloaded.remembered(url.path, identity) == first.digest)
         usleep(10_000)
         try Data("a,b\n1,3\n".utf8).write(to: url)

@@ -29,7 +29,7 @@ struct CleanCommand: ParsableCommand {
             throw ExitCode(1)
         }
         let fileManager = FileManager.default
-        let storeFolders: Set<String> = ["cas", "actions", "runs", "tmp", "memo.json", "lock", "lock-holder.json", "README.md"]
+        let storeFolders: Set<String> = ["cas", "actions", "runs", "tmp", "memo", "lock", "lock-holder.json", "README.md"]
         let entries = (try? fileManager.contentsOfDirectory(atPath: storeRoot.path)) ?? []
         var removed: [String] = []
         for entry in entries where !storeFolders.contains(entry) && !entry.hasPrefix(".") {
@@ -40,7 +40,7 @@ struct CleanCommand: ParsableCommand {
         }
         try? fileManager.removeItem(at: storeRoot.appendingPathComponent("tmp"))
         if all {
-            for folder in ["cas", "actions", "runs", "memo.json"] {
+            for folder in ["cas", "actions", "runs", "memo"] {
                 let url = storeRoot.appendingPathComponent(folder)
                 guard fileManager.fileExists(atPath: url.path) else { continue }
                 // Blobs are read-only; make their folders writable enough to delete.

@@ -37,7 +37,7 @@ struct WhyCommand: ParsableCommand {
         if let latestIndex = history.firstIndex(where: { $0.record.status == .ran }) {
             let latest = history[latestIndex]
             console.out("last executed in run \(latest.run)")
-            if let previous = history[(latestIndex + 1)...].first(where: { $0.record.key != latest.record.key }),
+            if let previous = history[(latestIndex + 1)...].first(where: { $0.record.key != latest.record.key && $0.record.ingredients != nil }),
                let now = latest.record.ingredients, let before = previous.record.ingredients {
                 console.out("it ran because, since run \(previous.run):")
                 for change in now.changes(since: before) { console.out("  \(change)") }
@@ -79,12 +79,12 @@ struct WhyCommand: ParsableCommand {
         return lines
     }
 
-    /// Run-record entries of `stage` that ran or were cached, newest first.
+    /// Run-record entries of `stage` that executed (they carry the key's ingredients), newest first.
     static func history(of stage: String, workflow: String, store: ArtifactStore) -> [(run: String, record: StageRecord)] {
         var result: [(String, StageRecord)] = []
         for url in store.runRecordURLs().reversed() {
             guard let record = try? RunRecord(contentsOf: url), record.header.workflow == workflow else { continue }
-            for entry in record.stages.reversed() where entry.stage == stage && (entry.status == .ran || entry.status == .cached) {
+            for entry in record.stages.reversed() where entry.stage == stage && entry.status == .ran {
                 result.append((record.header.runID, entry))
             }
         }

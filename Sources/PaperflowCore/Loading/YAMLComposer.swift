@@ -21,7 +21,10 @@ public struct YAMLComposer: Sendable {
     public func compose(_ text: String, file: String) throws -> YAMLNode? {
         let root: Node?
         do {
-            root = try Yams.compose(yaml: text)
+            // The basic resolver tags every scalar as a string: scalar types are resolved later,
+            // by YAML 1.2 rules (YAMLScalarResolver), and it spares Yams a regular-expression
+            // match per scalar when it hashes mapping keys to find duplicates.
+            root = try Yams.compose(yaml: text, .basic)
         } catch let error as YamlError {
             throw DiagnosticsError([Self.diagnostic(for: error, text: text, file: file)])
         }

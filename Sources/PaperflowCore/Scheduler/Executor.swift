@@ -164,7 +164,7 @@ public final class Executor: Sendable {
         if let lockURL {
             // Stages that did not finish keep their last good entry, so the lock still describes
             // the outputs on disk; stages gone from the workflow are dropped.
-            if let previous = try? WorkflowLock.read(from: lockURL) {
+            if entries.count < graph.stages.count, let previous = try? WorkflowLock.read(from: lockURL) {
                 for stage in graph.stages where entries[stage.name] == nil {
                     if let old = previous.stages[stage.name] { entries[stage.name] = old }
                 }
@@ -200,9 +200,9 @@ public final class Executor: Sendable {
         case let .ran(outputs, key, ingredients, started, finished):
             record = StageRecord(stage: stage.name, status: .ran, key: key, ingredients: ingredients, outputs: outputs,
                                  started: started, finished: finished, host: host)
-        case let .cached(outputs, key, ingredients):
-            record = StageRecord(stage: stage.name, status: .cached, key: key, ingredients: ingredients, outputs: outputs,
-                                 host: host)
+        case let .cached(outputs, key, _):
+            // The ingredients of a cached key are in the record of the run that executed it.
+            record = StageRecord(stage: stage.name, status: .cached, key: key, outputs: outputs, host: host)
         case let .failed(message, key, ingredients, started, finished):
             record = StageRecord(stage: stage.name, status: .failed, key: key, ingredients: ingredients,
                                  started: started, finished: finished, host: host, message: message)

@@ -9,10 +9,10 @@ import Darwin
 ///
 /// ```
 /// cas/ab/<hex>            blobs by SHA-256, read-only, entered by rename (never half-written)
-/// actions/ab/<hex>.json   stage key → outputs (the action cache)
+/// actions/ab/<hex>        stage key → outputs (the action cache, a line format)
 /// runs/<run id>.jsonl     run records, one line per stage
 /// tmp/                    scratch space of running stages (cleared by the next run)
-/// memo.json               file-hash memo (machine-local)
+/// memo                    file-hash memo (machine-local)
 /// lock, lock-holder.json  the exclusive lock of a running `paperflow run`
 /// <workflow>/<stage>/...  the human-facing view of the latest outputs
 /// ```
@@ -23,14 +23,17 @@ public final class ArtifactStore: Sendable {
     public let root: URL
     /// The file-hash memo.
     public let memo: FileHashMemo
+    /// `root`'s path; paths on the hot path are built as strings (URL appending is slow).
+    let rootPath: String
 
     /// Opens (and creates if needed) the store at `root`.
     public init(root: URL) throws {
         self.root = root.standardizedFileURL
+        rootPath = self.root.path
         for folder in ["cas", "actions", "runs", "tmp"] {
             try FileSystem.makeDirectory(self.root.appendingPathComponent(folder, isDirectory: true))
         }
-        memo = FileHashMemo(url: self.root.appendingPathComponent("memo.json"))
+        memo = FileHashMemo(url: self.root.appendingPathComponent("memo"))
     }
 
     /// The folder of blobs.
@@ -44,8 +47,12 @@ public final class ArtifactStore: Sendable {
 
     /// Where the blob with `digest` lives.
     public func blobURL(_ digest: Digest) -> URL {
-        casDirectory.appendingPathComponent(String(digest.hex.prefix(2)), isDirectory: true)
-            .appendingPathComponent(String(digest.hex.dropFirst(2)))
+        URL(fileURLWithPath: blobPath(digest), isDirectory: false)
+    }
+
+    /// The blob's path as a string.
+    func blobPath(_ digest: Digest) -> String {
+        "\(rootPath)/cas/\(digest.hex.prefix(2))/\(digest.hex.dropFirst(2))"
     }
 
     // MARK: Blobs
@@ -118,39 +125,36 @@ public final class ArtifactStore: Sendable {
     /// Cheap for untouched blobs (the stat tuple matches the memo); a blob whose stat tuple
     /// changed is rehashed, and one whose bytes changed is deleted so it is recomputed, never used.
     public func check(_ digest: Digest) -> BlobState {
-        let blob = blobURL(digest)
-        guard let identity = FileSystem.identity(ofFileAt: blob.path) else { return .missing }
-        if memo.remembered(blob.path, identity) == digest {
-            return .present(StoredArtifact(digest: digest, size: identity.size, url: blob))
+        let path = blobPath(digest)
+        guard let identity = FileSystem.identity(ofFileAt: path) else { return .missing }
+        if memo.remembered(path, identity) == digest {
+            return .present(StoredArtifact(digest: digest, size: identity.size, url: URL(fileURLWithPath: path, isDirectory: false)))
         }
-        guard let (found, size) = try? ContentHasher.digest(ofFileAt: blob.path) else { return .missing }
+        guard let (found, size) = try? ContentHasher.digest(ofFileAt: path) else { return .missing }
         guard found == digest else {
-            unlink(blob.path)
-            memo.forget(blob.path)
+            unlink(path)
+            memo.forget(path)
             return .corrupt(found: found)
         }
-        memo.remember(blob.path, identity, digest)
-        return .present(StoredArtifact(digest: digest, size: size, url: blob))
+        memo.remember(path, identity, digest)
+        return .present(StoredArtifact(digest: digest, size: size, url: URL(fileURLWithPath: path, isDirectory: false)))
     }
 
     // MARK: Action cache
 
     func actionURL(_ key: Digest) -> URL {
-        actionsDirectory.appendingPathComponent(String(key.hex.prefix(2)), isDirectory: true)
-            .appendingPathComponent("\(key.hex.dropFirst(2)).json")
+        URL(fileURLWithPath: "\(rootPath)/actions/\(key.hex.prefix(2))/\(key.hex.dropFirst(2))", isDirectory: false)
     }
 
     /// The action record for `key`, if any; an unreadable record counts as absent.
     public func action(for key: Digest) -> ActionRecord? {
         guard let data = try? Data(contentsOf: actionURL(key)) else { return nil }
-        return try? JSONDecoder().decode(ActionRecord.self, from: data)
+        return ActionRecord(text: Substring(decoding: data, as: UTF8.self))
     }
 
     /// Records a finished stage (after its blobs are in place, so a record never names a missing blob).
     public func record(_ action: ActionRecord) throws {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        try FileSystem.writeAtomically(try encoder.encode(action), to: actionURL(action.key))
+        try FileSystem.writeAtomically(Data(action.text.utf8), to: actionURL(action.key))
     }
 
     /// Removes an action record (its blobs were found missing or corrupt).
@@ -178,16 +182,15 @@ public final class ArtifactStore: Sendable {
     /// Makes `Artifacts/<workflow>/<stage>/<fileName>` show the blob (a hard link; a copy across
     /// filesystems). Skips the work when the view already is that blob.
     public func updateView(workflow: String, stage: String, fileName: String, artifact: StoredArtifact) throws {
-        let directory = root.appendingPathComponent(workflow, isDirectory: true)
-            .appendingPathComponent(Self.safeFileName(stage), isDirectory: true)
-        let view = directory.appendingPathComponent(fileName)
-        if let viewIdentity = FileSystem.identity(ofFileAt: view.path),
-           let blobIdentity = FileSystem.identity(ofFileAt: artifact.url.path),
+        let directoryPath = "\(rootPath)/\(workflow)/\(Self.safeFileName(stage))"
+        let viewPath = "\(directoryPath)/\(fileName)"
+        if let viewIdentity = FileSystem.identity(ofFileAt: viewPath),
+           let blobIdentity = FileSystem.identity(ofFileAt: blobPath(artifact.digest)),
            viewIdentity.inode == blobIdentity.inode, viewIdentity.device == blobIdentity.device {
             return
         }
-        try FileSystem.makeDirectory(directory)
-        try place(artifact, at: view)
+        try FileSystem.makeDirectory(URL(fileURLWithPath: directoryPath, isDirectory: true))
+        try place(artifact, at: URL(fileURLWithPath: viewPath, isDirectory: false))
     }
 
     /// Makes the project file at `url` hold the blob's bytes (an `io.export` target), atomically;

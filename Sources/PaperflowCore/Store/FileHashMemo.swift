@@ -5,8 +5,9 @@ import Synchronization
 ///
 /// Keyed by absolute path; valid while (device, inode, size, mtime ns, ctime ns) are unchanged.
 /// The same memo verifies store blobs cheaply: a blob whose stat tuple is remembered with its
-/// digest has not been touched since it was last hashed. Kept in `Artifacts/memo.json`,
-/// machine-local (never shared: inodes mean nothing elsewhere).
+/// digest has not been touched since it was last hashed. Kept in `Artifacts/memo`, one line per
+/// file (`device inode size mtime-ns ctime-ns sha256:… path`), machine-local (never shared:
+/// inodes mean nothing elsewhere). A line format, because every run reads the whole memo.
 public final class FileHashMemo: Sendable {
     struct Entry: Codable, Sendable {
         var identity: FileIdentity
@@ -20,8 +21,16 @@ public final class FileHashMemo: Sendable {
     public init(url: URL) {
         self.url = url
         var entries: [String: Entry] = [:]
-        if let data = try? Data(contentsOf: url), let decoded = try? JSONDecoder().decode([String: Entry].self, from: data) {
-            entries = decoded
+        if let data = try? Data(contentsOf: url) {
+            for line in Substring(decoding: data, as: UTF8.self).split(separator: "\n") {
+                let parts = line.split(separator: " ", maxSplits: 6, omittingEmptySubsequences: false)
+                guard parts.count == 7, let device = UInt64(parts[0]), let inode = UInt64(parts[1]),
+                      let size = Int64(parts[2]), let mtime = Int64(parts[3]), let ctime = Int64(parts[4]),
+                      let digest = Digest(parsing: String(parts[5])) else { continue }
+                entries[String(parts[6])] = Entry(identity: FileIdentity(device: device, inode: inode, size: size,
+                                                                         mtimeNanoseconds: mtime, ctimeNanoseconds: ctime),
+                                                  digest: digest)
+            }
         }
         state = Mutex((entries, false))
     }
@@ -67,9 +76,11 @@ public final class FileHashMemo: Sendable {
             return state.entries
         }
         guard var entries = snapshot else { return }
-        entries = entries.filter { FileSystem.exists($0.key) }
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        try FileSystem.writeAtomically(try encoder.encode(entries), to: url)
+        var text = ""
+        for path in entries.keys.sorted() where FileSystem.exists(path) && !path.contains("\n") {
+            let entry = entries[path]!, id = entry.identity
+            text += "\(id.device) \(id.inode) \(id.size) \(id.mtimeNanoseconds) \(id.ctimeNanoseconds) \(entry.digest) \(path)\n"
+        }
+        try FileSystem.writeAtomically(Data(text.utf8), to: url)
     }
 }

@@ -18,6 +18,18 @@ public struct OutputRecord: Sendable, Hashable, Codable {
 }
 
 /// The action cache's entry: a stage key and the outputs it produced.
+///
+/// Stored in a line format rather than JSON: a cache hit reads one per stage, and parsing
+/// these few lines costs a fraction of a JSON decode.
+/// ```
+/// paperflow-action 1
+/// key sha256:…
+/// stage NAME
+/// workflow NAME
+/// run RUN-ID
+/// seconds 0.0123
+/// output PORT sha256:… SIZE FILE NAME (to the end of the line)
+/// ```
 public struct ActionRecord: Sendable, Hashable, Codable {
     /// The stage key.
     public var key: Digest
@@ -40,6 +52,59 @@ public struct ActionRecord: Sendable, Hashable, Codable {
         self.outputs = outputs
         self.runID = runID
         self.seconds = seconds
+    }
+
+    /// The record in its line format.
+    public var text: String {
+        var lines = ["paperflow-action 1", "key \(key)", "stage \(stage)", "workflow \(workflow)", "run \(runID)",
+                     "seconds \(seconds)"]
+        for port in outputs.keys.sorted() {
+            let output = outputs[port]!
+            lines.append("output \(port) \(output.digest) \(output.size) \(output.fileName)")
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// Parses the line format; `nil` for anything else (a torn or foreign file).
+    public init?(text: Substring) {
+        var fields: [Substring: Substring] = [:]
+        var outputs: [String: OutputRecord] = [:]
+        let lines = text.split(separator: "\n")
+        guard lines.first == "paperflow-action 1" else { return nil }
+        for line in lines.dropFirst() {
+            guard let space = line.firstIndex(of: " ") else { return nil }
+            let name = line[..<space], rest = line[line.index(after: space)...]
+            if name == "output" {
+                let parts = rest.split(separator: " ", maxSplits: 3, omittingEmptySubsequences: false)
+                guard parts.count == 4, let digest = Digest(parsing: String(parts[1])), let size = Int64(parts[2]) else { return nil }
+                outputs[String(parts[0])] = OutputRecord(digest: digest, size: size, fileName: String(parts[3]))
+            } else {
+                fields[name] = rest
+            }
+        }
+        guard let key = fields["key"].flatMap({ Digest(parsing: String($0)) }), let stage = fields["stage"],
+              let workflow = fields["workflow"], let run = fields["run"],
+              let seconds = fields["seconds"].flatMap({ Double($0) }) else { return nil }
+        self.init(key: key, stage: String(stage), workflow: String(workflow), outputs: outputs, runID: String(run), seconds: seconds)
+    }
+}
+
+extension OutputRecord {
+    /// The record as a JSON tree (field names as in its Codable form).
+    var json: ParamValue {
+        .map(["digest": .string(digest.description), "size": .int(size), "fileName": .string(fileName)])
+    }
+}
+
+extension KeyIngredients {
+    /// The ingredients as a JSON tree (field names as in their Codable form).
+    var json: ParamValue {
+        .map([
+            "plugin": .string(plugin), "version": .int(Int64(version)), "implementation": .string(implementation),
+            "params": .map(params),
+            "inputs": .map(inputs.mapValues { .list($0.map { .string($0.description) }) }),
+            "files": .map(files.mapValues { .string($0.description) }),
+        ])
     }
 }
 
@@ -114,6 +179,22 @@ public struct StageRecord: Sendable, Codable {
         self.seconds = started.flatMap { s in finished.map { $0 - s } }
         self.host = host
         self.message = message
+    }
+}
+
+extension StageRecord {
+    /// The record as one compact JSON line (what `RunRecordWriter` appends).
+    var jsonLine: [UInt8] {
+        var fields: [String: ParamValue] = ["kind": .string(kind), "stage": .string(stage), "status": .string(status.rawValue),
+                                            "host": .string(host)]
+        if let key { fields["key"] = .string(key.description) }
+        if let ingredients { fields["ingredients"] = ingredients.json }
+        if let outputs { fields["outputs"] = .map(outputs.mapValues(\.json)) }
+        if let started { fields["started"] = .double(started) }
+        if let finished { fields["finished"] = .double(finished) }
+        if let seconds { fields["seconds"] = .double(seconds) }
+        if let message { fields["message"] = .string(message) }
+        return JSONText.compact(.map(fields))
     }
 }
 

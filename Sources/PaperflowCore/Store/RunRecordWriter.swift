@@ -33,7 +33,7 @@ public final class RunRecordWriter: Sendable {
     }
 
     /// Appends a stage's line.
-    public func append(_ record: StageRecord) throws { try appendLine(record) }
+    public func append(_ record: StageRecord) throws { try appendLine(Data(record.jsonLine + [UInt8(ascii: "\n")])) }
 
     /// Appends the footer and closes the file.
     public func finish(_ footer: RunFooter) throws {
@@ -49,6 +49,10 @@ public final class RunRecordWriter: Sendable {
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         var line = try encoder.encode(value)
         line.append(UInt8(ascii: "\n"))
+        try appendLine(line)
+    }
+
+    private func appendLine(_ line: Data) throws {
         try descriptor.withLock { fd in
             let written = line.withUnsafeBytes { write(fd, $0.baseAddress!, $0.count) }
             guard written == line.count else { throw StoreError.io("cannot append to \(url.path)", errno) }

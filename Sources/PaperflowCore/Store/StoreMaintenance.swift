@@ -56,13 +56,12 @@ extension ArtifactStore {
                 }
             }
         }
-        let decoder = JSONDecoder()
         for shard in (try? fileManager.contentsOfDirectory(atPath: actionsDirectory.path)) ?? [] {
             let shardURL = actionsDirectory.appendingPathComponent(shard, isDirectory: true)
             for name in (try? fileManager.contentsOfDirectory(atPath: shardURL.path)) ?? [] {
                 let url = shardURL.appendingPathComponent(name)
                 report.actionsChecked += 1
-                guard let data = try? Data(contentsOf: url), let action = try? decoder.decode(ActionRecord.self, from: data),
+                guard let data = try? Data(contentsOf: url), let action = ActionRecord(text: Substring(decoding: data, as: UTF8.self)),
                       action.outputs.values.allSatisfy({ FileSystem.exists(blobURL($0.digest).path) }) else {
                     report.danglingActions.append(url.path)
                     if repair { unlink(url.path) }
@@ -104,7 +103,7 @@ extension ArtifactStore {
         for shard in (try? fileManager.contentsOfDirectory(atPath: actionsDirectory.path)) ?? [] {
             let shardURL = actionsDirectory.appendingPathComponent(shard, isDirectory: true)
             for name in (try? fileManager.contentsOfDirectory(atPath: shardURL.path)) ?? [] {
-                guard name.hasSuffix(".json"), let key = Digest(hex: shard + name.dropLast(5)), liveKeys.contains(key) else {
+                guard let key = Digest(hex: shard + name), liveKeys.contains(key) else {
                     report.actionsRemoved += 1
                     if !dryRun { unlink(shardURL.appendingPathComponent(name).path) }
                     continue

@@ -51,11 +51,15 @@ public struct WorkflowLock: Sendable, Codable, Equatable {
 
     /// The deterministic bytes of the lock: sorted keys, two-space indentation, trailing newline.
     public func encoded() throws -> Data {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        var data = try encoder.encode(self)
-        data.append(UInt8(ascii: "\n"))
-        return data
+        let tree: ParamValue = .map([
+            "schema": .int(Int64(schema)),
+            "workflow": .string(workflow),
+            "stages": .map(stages.mapValues { entry in
+                .map(["key": .string(entry.key.description), "ingredients": entry.ingredients.json,
+                      "outputs": .map(entry.outputs.mapValues(\.json))])
+            }),
+        ])
+        return Data(JSONText.pretty(tree))
     }
 
     /// Writes the lock atomically, and only if its bytes changed (a no-op run touches nothing).
