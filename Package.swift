@@ -24,10 +24,12 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // Columnar tables, fast CSV reading and writing, the binary table format. Depends on nothing of ours.
+        .target(name: "PaperflowData"),
         // Built-in stage plugins, one folder per family (IO/ for io.* and shell).
         .target(
             name: "PaperflowStages",
-            dependencies: ["PaperflowCore"]
+            dependencies: ["PaperflowCore", "PaperflowData"]
         ),
         // Command-line interface: one file per subcommand, plus the reporters.
         .target(
@@ -54,8 +56,12 @@ let package = Package(
             dependencies: ["PaperflowCore", "PaperflowStages", "PaperflowTestSupport"]
         ),
         .testTarget(
+            name: "PaperflowDataTests",
+            dependencies: ["PaperflowData", "PaperflowTestSupport"]
+        ),
+        .testTarget(
             name: "PaperflowStagesTests",
-            dependencies: ["PaperflowStages", "PaperflowCore", "PaperflowTestSupport"]
+            dependencies: ["PaperflowStages", "PaperflowCore", "PaperflowData", "PaperflowTestSupport"]
         ),
         .testTarget(
             name: "PaperflowCLITests",

@@ -190,6 +190,15 @@ def main():
                 step_ratio = r["per_step_ms"] / base["per_step_ms"]
                 print(f"{shape:7} {n:>5} {tool:10} {r['cold']:8.2f} {r['per_step_ms']:8.1f} {r['noop']:8.3f} "
                       f"{noop_ratio:11.1f}x {step_ratio:10.1f}x", flush=True)
+    # Marginal cost of one more executed step, free of start-up: (cold at largest - smallest) / steps.
+    lo, hi = sizes[0], sizes[-1]
+    for shape in ["chain", "fanout"]:
+        parts = []
+        for tool in tools:
+            a, b = results.get((tool, shape, lo)), results.get((tool, shape, hi))
+            if a and b:
+                parts.append(f"{tool} {1000 * (b['cold'] - a['cold']) / (hi - lo):.1f} ms")
+        print(f"marginal cost per executed step ({shape}, {lo}->{hi} steps): " + ", ".join(parts))
     if not args.quick:
         long = paperflow_long_chain(paperflow)
         print(f"paperflow 10,000-step chain: plan {long['plan']:.2f} s, cold run {long['cold']:.1f} s "

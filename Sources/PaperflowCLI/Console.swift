@@ -7,6 +7,12 @@ import Glibc
 import Darwin
 #endif
 
+#if canImport(Glibc)
+private let systemWrite = Glibc.write
+#elseif canImport(Darwin)
+private let systemWrite = Darwin.write
+#endif
+
 /// Where the command line writes: stdout for results, stderr for diagnostics; colour only on a
 /// terminal. All writes go through one lock so lines from worker threads never interleave.
 final class Console: Sendable {
@@ -27,7 +33,7 @@ final class Console: Sendable {
             var bytes = Array(text.utf8)
             var offset = 0
             while offset < bytes.count {
-                let written = bytes.withUnsafeMutableBytes { Glibc.write(descriptor, $0.baseAddress! + offset, $0.count - offset) }
+                let written = bytes.withUnsafeMutableBytes { systemWrite(descriptor, $0.baseAddress! + offset, $0.count - offset) }
                 if written <= 0 { if errno == EINTR { continue }; return }
                 offset += written
             }

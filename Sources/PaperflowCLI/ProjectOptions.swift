@@ -19,6 +19,22 @@ struct ProjectOptions: ParsableArguments {
         URL(fileURLWithPath: project ?? FileManager.default.currentDirectoryPath, isDirectory: true).standardizedFileURL
     }
 
+    /// The project's store folder, `Artifacts/`.
+    var storeRoot: URL { projectRoot.appendingPathComponent("Artifacts", isDirectory: true) }
+
+    /// Takes the store's exclusive lock for `command`; when `wait` is false and another process
+    /// holds it, prints who does and exits 1.
+    func lockStore(command: String, wait: Bool, console: Console) throws -> StoreLock {
+        do {
+            return try StoreLock(store: storeRoot, command: command, wait: wait) { holder in
+                console.err("waiting for the store lock held by \(holder.map(\.description) ?? "another process")")
+            }
+        } catch let error as StoreError {
+            console.err("error: \(error)")
+            throw ExitCode(1)
+        }
+    }
+
     /// The parsed overrides.
     func parsedOverrides() throws -> [Override] {
         try overrides.enumerated().map { try Override(parsing: $1, index: $0 + 1) }
@@ -69,6 +85,16 @@ struct WorkflowSession {
         return paths
     }
 
+    /// The stage named `name`; prints an error with the nearest name and exits 1 when there is none.
+    func stage(named name: String, console: Console) throws -> ResolvedStage {
+        guard let stage = graph.stage(name) else {
+            console.err("error: workflow '\(graph.workflowName)' has no stage '\(name)'"
+                        + NameSuggestion.didYouMean(name, in: graph.stages.map(\.name)))
+            throw ExitCode(1)
+        }
+        return stage
+    }
+
     /// Opens the store of the project.
     func openStore() throws -> ArtifactStore {
         try ArtifactStore(root: projectRoot.appendingPathComponent("Artifacts", isDirectory: true))
@@ -87,7 +113,8 @@ struct StorePlanEnvironment: PlanEnvironment {
     func cachedOutputs(for key: Digest) -> [String: OutputRecord]? {
         guard let action = store.action(for: key) else { return nil }
         for output in action.outputs.values {
-            guard case .present = store.check(output.digest) else { return nil }
+            // Read-only: planning holds no lock, so it reports a corrupt blob as missing but leaves it.
+            guard case .present = store.check(output.digest, removeCorrupt: false) else { return nil }
         }
         return action.outputs
     }

@@ -9,6 +9,8 @@ public enum BuiltinStages {
             FileStage.descriptor,
             ExportStage.descriptor,
             ShellStage.descriptor,
+            CSVStage.descriptor,
+            TableCSVStage.descriptor,
         ]
     }
 

@@ -24,17 +24,8 @@ struct CacheCommand: ParsableCommand {
 
         func run() throws {
             let console = Console.shared
-            let storeRoot = options.projectRoot.appendingPathComponent("Artifacts", isDirectory: true)
-            let lock: StoreLock
-            do {
-                lock = try StoreLock(store: storeRoot, command: "paperflow cache verify", wait: true) { holder in
-                    console.err("waiting for the store lock held by \(holder.map(\.description) ?? "another process")")
-                }
-            } catch {
-                console.err("error: \(error)")
-                throw ExitCode(1)
-            }
-            let report = try ArtifactStore(root: storeRoot).verify(repair: repair)
+            let lock = try options.lockStore(command: "paperflow cache verify", wait: true, console: console)
+            let report = try ArtifactStore(root: options.storeRoot).verify(repair: repair)
             withExtendedLifetime(lock) {}
             console.out("checked \(report.blobsChecked) blobs and \(report.actionsChecked) action records")
             for path in report.corruptBlobs { console.out("corrupt blob: \(path)") }

@@ -20,14 +20,8 @@ struct CleanCommand: ParsableCommand {
 
     func run() throws {
         let console = Console.shared
-        let storeRoot = options.projectRoot.appendingPathComponent("Artifacts", isDirectory: true)
-        let lock: StoreLock
-        do {
-            lock = try StoreLock(store: storeRoot, command: "paperflow clean", wait: false)
-        } catch {
-            console.err("error: \(error)")
-            throw ExitCode(1)
-        }
+        let storeRoot = options.storeRoot
+        let lock = try options.lockStore(command: "paperflow clean", wait: false, console: console)
         let fileManager = FileManager.default
         let storeFolders: Set<String> = ["cas", "actions", "runs", "tmp", "memo", "lock", "lock-holder.json", "README.md"]
         let entries = (try? fileManager.contentsOfDirectory(atPath: storeRoot.path)) ?? []

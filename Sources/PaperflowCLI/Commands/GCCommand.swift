@@ -19,15 +19,8 @@ struct GCCommand: ParsableCommand {
 
     func run() throws {
         let console = Console.shared
-        let storeRoot = options.projectRoot.appendingPathComponent("Artifacts", isDirectory: true)
-        let lock: StoreLock
-        do {
-            lock = try StoreLock(store: storeRoot, command: "paperflow gc", wait: false)
-        } catch {
-            console.err("error: \(error)")
-            throw ExitCode(1)
-        }
-        let store = try ArtifactStore(root: storeRoot)
+        let lock = try options.lockStore(command: "paperflow gc", wait: false, console: console)
+        let store = try ArtifactStore(root: options.storeRoot)
         let report = try store.collectGarbage(lockDirectory: options.projectRoot.appendingPathComponent("Workflows"),
                                               keepDays: keepDays, dryRun: dryRun)
         withExtendedLifetime(lock) {}

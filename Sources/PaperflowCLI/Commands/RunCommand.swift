@@ -43,17 +43,8 @@ struct RunCommand: ParsableCommand {
         let sessions = try WorkflowSession.workflowPaths(workflows).map {
             try WorkflowSession.open($0, options: options, console: console)
         }
-        let storeRoot = options.projectRoot.appendingPathComponent("Artifacts", isDirectory: true)
-        let lock: StoreLock
-        do {
-            lock = try StoreLock(store: storeRoot, command: CommandLine.arguments.joined(separator: " "), wait: !noWait) { holder in
-                console.err("waiting for the store lock held by \(holder.map(\.description) ?? "another process")")
-            }
-        } catch let error as StoreError {
-            console.err("error: \(error)")
-            throw ExitCode(1)
-        }
-        let store = try ArtifactStore(root: storeRoot)
+        let lock = try options.lockStore(command: CommandLine.arguments.joined(separator: " "), wait: !noWait, console: console)
+        let store = try ArtifactStore(root: options.storeRoot)
         // Scratch left by a run that was killed: safe to remove now that we hold the lock.
         store.clearTemporaryFiles()
 

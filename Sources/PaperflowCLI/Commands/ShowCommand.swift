@@ -22,11 +22,7 @@ struct ShowCommand: ParsableCommand {
         let session = try WorkflowSession.open(workflow, options: options, console: console)
         let reference = OutputReference(parsing: target)
         let stageName = session.graph.stage(target) != nil ? target : (reference?.stage ?? target)
-        guard let stage = session.graph.stage(stageName) else {
-            console.err("error: workflow '\(session.graph.workflowName)' has no stage '\(stageName)'"
-                        + NameSuggestion.didYouMean(stageName, in: session.graph.stages.map(\.name)))
-            throw ExitCode(1)
-        }
+        let stage = try session.stage(named: stageName, console: console)
         guard let entry = try WorkflowLock.read(from: session.lockURL)?.stages[stage.name] else {
             console.err("error: stage '\(stage.name)' has not run yet; run 'paperflow run \(workflow)' first")
             throw ExitCode(1)
@@ -46,7 +42,7 @@ struct ShowCommand: ParsableCommand {
                         + NameSuggestion.didYouMean(outputName, in: entry.outputs.keys))
             throw ExitCode(1)
         }
-        guard case let .present(artifact) = store.check(output.digest) else {
+        guard case let .present(artifact) = store.check(output.digest, removeCorrupt: false) else {
             console.err("error: output \(stage.name).\(outputName) (\(output.digest.short)) is not in the store; run the workflow again")
             throw ExitCode(1)
         }

@@ -20,11 +20,7 @@ struct WhyCommand: ParsableCommand {
     func run() throws {
         let console = Console.shared
         let session = try WorkflowSession.open(workflow, options: options, console: console)
-        guard let resolved = session.graph.stage(stage) else {
-            console.err("error: workflow '\(session.graph.workflowName)' has no stage '\(stage)'"
-                        + NameSuggestion.didYouMean(stage, in: session.graph.stages.map(\.name)))
-            throw ExitCode(1)
-        }
+        let resolved = try session.stage(named: stage, console: console)
         let store = try session.openStore()
         let plan = Planner.plan(session.graph, environment: StorePlanEnvironment(store: store, projectRoot: session.projectRoot),
                                 previous: try WorkflowLock.read(from: session.lockURL))

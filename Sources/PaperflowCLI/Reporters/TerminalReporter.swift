@@ -58,7 +58,8 @@ final class TerminalReporter: ExecutionEventSink {
             case let .warning(stage, message):
                 line = "\u{1B}[35mwarning:\u{1B}[0m \(stage.map { "\($0): " } ?? "")\(message)"
             case let .runFinished(summary):
-                s.running = [:]
+                // total = 0 stops the timer's redraws from drawing a status line after the summary.
+                s = State()
                 line = PlainReporter.summaryLine(summary)
             }
         }
@@ -85,6 +86,7 @@ final class TerminalReporter: ExecutionEventSink {
             return "\(bar) \(finished)/\(s.total)  done \(s.done) · running \(s.running.count) · cached \(s.cached)  \(elapsed)"
                 + (running.isEmpty ? "" : "  \(running)")
         }
+        if status.isEmpty && line == nil { return }
         var text = "\r\u{1B}[K"
         if let line { text += line + "\n" }
         text += status

@@ -123,8 +123,9 @@ public final class ArtifactStore: Sendable {
     /// Checks a blob before use: present, and its bytes still hash to its name.
     ///
     /// Cheap for untouched blobs (the stat tuple matches the memo); a blob whose stat tuple
-    /// changed is rehashed, and one whose bytes changed is deleted so it is recomputed, never used.
-    public func check(_ digest: Digest) -> BlobState {
+    /// changed is rehashed, and one whose bytes changed is reported and, with `removeCorrupt`
+    /// (only under the store lock), deleted so that it is recomputed, never used.
+    public func check(_ digest: Digest, removeCorrupt: Bool = true) -> BlobState {
         let path = blobPath(digest)
         guard let identity = FileSystem.identity(ofFileAt: path) else { return .missing }
         if memo.remembered(path, identity) == digest {
@@ -132,8 +133,10 @@ public final class ArtifactStore: Sendable {
         }
         guard let (found, size) = try? ContentHasher.digest(ofFileAt: path) else { return .missing }
         guard found == digest else {
-            unlink(path)
-            memo.forget(path)
+            if removeCorrupt {
+                unlink(path)
+                memo.forget(path)
+            }
             return .corrupt(found: found)
         }
         memo.remember(path, identity, digest)

@@ -1,0 +1,180 @@
+import Foundation
+
+/// Paperflow's binary table format (`.pftable`): what table artifacts are stored as, so a stage
+/// reads its input without parsing text.
+///
+/// Layout, all integers little-endian:
+/// ```
+/// magic        8 bytes  "PFTABLE1"
+/// header size  UInt64   length of the JSON header that follows
+/// header       JSON     {"rows": N, "columns": [{"name", "type", "hasValidity", "buffers": [[offset, length], ...]}]}
+///                       keys sorted, no spaces (deterministic)
+/// padding      zeros up to a multiple of 64
+/// buffers      each starts at a multiple of 64 (offsets count from the file start), zero-padded:
+///                int64/double: N × 8 bytes; bool: N bytes (0/1);
+///                string: (N+1) × Int64 offsets, then the UTF-8 bytes;
+///                category: N × Int32 codes, (D+1) × Int64 offsets, dictionary bytes;
+///                validity (when present): ceil(N/64) × UInt64 words, bit set = present
+/// ```
+/// Every buffer is contiguous and aligned, so a reader can use it in place from a memory-mapped
+/// file. Identical tables give identical bytes (missing rows hold zeros), so content hashes are
+/// stable across runs and machines.
+public enum BinaryTableFormat {
+    static let magic = Array("PFTABLE1".utf8)
+    static let alignment = 64
+
+    /// Errors reading a file that is not a valid table.
+    public struct FormatError: Error, Sendable, Equatable, CustomStringConvertible {
+        public var message: String
+        public var description: String { "not a Paperflow table: \(message)" }
+    }
+
+    /// The bytes of `table`.
+    public static func encode(_ table: Table) -> [UInt8] {
+        var buffers: [[UInt8]] = []
+        var columns: [(name: String, type: DataType, hasValidity: Bool, buffers: [Int])] = []
+        for (name, column) in zip(table.names, table.columns) {
+            var indices: [Int] = []
+            func add(_ bytes: [UInt8]) {
+                indices.append(buffers.count)
+                buffers.append(bytes)
+            }
+            switch column.storage {
+            case let .int64(values): add(rawBytes(values))
+            case let .double(values):
+                // Missing rows hold +0.0, whatever the builder left there, for stable bytes.
+                add(rawBytes(values.enumerated().map { column.isMissing($0.offset) ? 0 : $0.element.bitPattern }))
+            case let .bool(values): add(values.map { $0 ? 1 : 0 })
+            case let .string(storage): add(rawBytes(storage.offsets)); add(storage.bytes)
+            case let .category(codes, dictionary): add(rawBytes(codes)); add(rawBytes(dictionary.offsets)); add(dictionary.bytes)
+            }
+            if let validity = column.validity { add(rawBytes(validity.words)) }
+            columns.append((name, column.type, column.validity != nil, indices))
+        }
+        func header(_ positions: [(offset: Int, length: Int)]) -> [UInt8] {
+            let described = columns.map { column in
+                let spans = column.buffers.map { "[\(positions[$0].offset),\(positions[$0].length)]" }.joined(separator: ",")
+                return "{\"buffers\":[\(spans)],\"hasValidity\":\(column.hasValidity),\"name\":\(jsonString(column.name)),\"type\":\"\(column.type.rawValue)\"}"
+            }
+            return Array("{\"columns\":[\(described.joined(separator: ","))],\"rows\":\(table.rowCount)}".utf8)
+        }
+        // The header's size fixes where the buffers start, and the offsets fix the header's size:
+        // iterate until the two agree (offsets only grow, so this settles in a few rounds).
+        var positions = buffers.map { (offset: 0, length: $0.count) }
+        var headerBytes = header(positions)
+        while true {
+            var offset = align(16 + headerBytes.count)
+            for (index, buffer) in buffers.enumerated() {
+                positions[index] = (offset, buffer.count)
+                offset = align(offset + buffer.count)
+            }
+            let next = header(positions)
+            if next.count == headerBytes.count {
+                headerBytes = next
+                break
+            }
+            headerBytes = next
+        }
+        var out = magic
+        out += rawBytes([UInt64(headerBytes.count).littleEndian])
+        out += headerBytes
+        for (index, buffer) in buffers.enumerated() {
+            out += repeatElement(0, count: positions[index].offset - out.count)
+            out += buffer
+        }
+        out += repeatElement(0, count: align(out.count) - out.count)
+        return out
+    }
+
+    /// Reads a table from its bytes.
+    /// - Throws: `FormatError` for anything that is not a complete, consistent table file.
+    public static func decode(_ bytes: UnsafeRawBufferPointer) throws -> Table {
+        guard bytes.count >= 16, Array(bytes[0..<8]) == magic else { throw FormatError(message: "missing the PFTABLE1 magic") }
+        let headerSize = Int(bytes.loadUnaligned(fromByteOffset: 8, as: UInt64.self).littleEndian)
+        guard headerSize >= 0, 16 + headerSize <= bytes.count else { throw FormatError(message: "header runs past the end") }
+        struct Header: Decodable {
+            struct ColumnHeader: Decodable {
+                var name: String
+                var type: DataType
+                var hasValidity: Bool
+                var buffers: [[Int]]
+            }
+            var rows: Int
+            var columns: [ColumnHeader]
+        }
+        let header: Header
+        do {
+            header = try JSONDecoder().decode(Header.self, from: Data(bytes[16..<(16 + headerSize)]))
+        } catch {
+            throw FormatError(message: "unreadable header: \(error)")
+        }
+        let rows = header.rows
+        func buffer(_ spec: [Int], expected: Int?) throws -> UnsafeRawBufferPointer {
+            guard spec.count == 2, spec[0] >= 0, spec[1] >= 0, spec[0] + spec[1] <= bytes.count else {
+                throw FormatError(message: "a buffer lies outside the file")
+            }
+            if let expected, spec[1] != expected { throw FormatError(message: "a buffer has \(spec[1]) bytes, expected \(expected)") }
+            return UnsafeRawBufferPointer(rebasing: bytes[spec[0]..<(spec[0] + spec[1])])
+        }
+        func array<T>(_ raw: UnsafeRawBufferPointer, _: T.Type) -> [T] {
+            (0..<(raw.count / MemoryLayout<T>.size)).map { raw.loadUnaligned(fromByteOffset: $0 * MemoryLayout<T>.size, as: T.self) }
+        }
+        var pairs: [(String, Column)] = []
+        for column in header.columns {
+            var specs = column.buffers[...]
+            func next(_ expected: Int?) throws -> UnsafeRawBufferPointer {
+                guard let spec = specs.popFirst() else { throw FormatError(message: "column '\(column.name)' lacks a buffer") }
+                return try buffer(spec, expected: expected)
+            }
+            let storage: Column.Storage
+            switch column.type {
+            case .int64: storage = .int64(array(try next(rows * 8), Int64.self))
+            case .double: storage = .double(array(try next(rows * 8), UInt64.self).map(Double.init(bitPattern:)))
+            case .bool: storage = .bool(try next(rows).map { $0 != 0 })
+            case .string:
+                let offsets = array(try next((rows + 1) * 8), Int64.self)
+                let data = Array(try next(nil))
+                guard offsets.last.map({ Int($0) == data.count }) ?? false else { throw FormatError(message: "string offsets do not match") }
+                storage = .string(StringStorage(offsets: offsets, bytes: data))
+            case .category:
+                let codes = array(try next(rows * 4), Int32.self)
+                let offsets = array(try next(nil), Int64.self)
+                let data = Array(try next(nil))
+                guard offsets.last.map({ Int($0) == data.count }) ?? false,
+                      codes.allSatisfy({ $0 >= 0 && Int($0) < max(offsets.count - 1, 1) }) else {
+                    throw FormatError(message: "category codes or dictionary do not match")
+                }
+                storage = .category(codes: codes, dictionary: StringStorage(offsets: offsets, bytes: data))
+            }
+            var validity: Bitmap?
+            if column.hasValidity {
+                validity = Bitmap(words: array(try next(((rows + 63) / 64) * 8), UInt64.self), count: rows)
+            }
+            pairs.append((column.name, Column(storage: storage, validity: validity)))
+        }
+        do {
+            return try Table(pairs)
+        } catch {
+            throw FormatError(message: "\(error)")
+        }
+    }
+
+    static func align(_ offset: Int) -> Int { (offset + alignment - 1) / alignment * alignment }
+
+    static func rawBytes<T>(_ values: [T]) -> [UInt8] {
+        values.withUnsafeBytes { Array($0) }
+    }
+
+    static func jsonString(_ s: String) -> String {
+        var out = "\""
+        for scalar in s.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case _ where scalar.value < 0x20: out += String(format: "\\u%04x", scalar.value)
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        return out + "\""
+    }
+}

@@ -1,0 +1,126 @@
+import Foundation
+import PaperflowCore
+import PaperflowTestSupport
+import Testing
+
+/// The smaller commands, end to end through the real executable.
+@Suite("paperflow commands", .serialized)
+struct CommandTests {
+    static let workflow = """
+        workflow: w
+        stages:
+          raw: {uses: io.file@1, with: {path: data/in.txt}}
+          words:
+            uses: shell@1
+            inputs: {data: raw.file}
+            with: {cmd: "wc -w < {data} | tr -d ' ' > {outs.count}; tr a-z A-Z < {data} > {outs.upper}", outs: {count: count.txt, upper: upper.txt}}
+          export:
+            uses: io.export@1
+            inputs: {artifact: words.upper}
+            with: {to: results/upper.txt}
+        """
+
+    static func project() throws -> TemporaryProject {
+        let project = try TemporaryProject()
+        try project.write("data/in.txt", "one two three\n")
+        try project.write("Workflows/w.yaml", Self.workflow)
+        return project
+    }
+
+    @Test("dag prints the graph as Mermaid and as Graphviz dot")
+    func dag() throws {
+        let project = try Self.project()
+        defer { project.cleanUp() }
+        let mermaid = try PaperflowProcess.run(["dag", "Workflows/w.yaml"], in: project.root)
+        #expect(mermaid.stdout == """
+            flowchart TD
+              s0["raw<br/>io.file@1"]
+              s1["words<br/>shell@1"]
+              s2["export<br/>io.export@1"]
+              s0 --> s1
+              s1 --> s2
+
+            """)
+        let dot = try PaperflowProcess.run(["dag", "Workflows/w.yaml", "--format", "dot"], in: project.root)
+        #expect(dot.stdout == """
+            digraph "w" {
+              rankdir=TB;
+              node [shape=box, fontname="Helvetica"];
+              s0 [label="raw\\nio.file@1"];
+              s1 [label="words\\nshell@1"];
+              s2 [label="export\\nio.export@1"];
+              s0 -> s1;
+              s1 -> s2;
+            }
+
+            """)
+    }
+
+    @Test("show prints one output, lists several, and names a missing one")
+    func show() throws {
+        let project = try Self.project()
+        defer { project.cleanUp() }
+        let before = try PaperflowProcess.run(["show", "Workflows/w.yaml", "words.count"], in: project.root)
+        #expect(before.status == 1)
+        #expect(before.stderr == "error: stage 'words' has not run yet; run 'paperflow run Workflows/w.yaml' first\n")
+        #expect(try PaperflowProcess.run(["run", "Workflows/w.yaml"], in: project.root).status == 0)
+        #expect(try PaperflowProcess.run(["show", "Workflows/w.yaml", "words.count"], in: project.root).stdout == "3\n")
+        #expect(try PaperflowProcess.run(["show", "Workflows/w.yaml", "raw"], in: project.root).stdout == "one two three\n")
+        let list = try PaperflowProcess.run(["show", "Workflows/w.yaml", "words"], in: project.root).stdout
+        #expect(list.hasPrefix("outputs of words:\n  count  2 bytes  sha256:"))
+        let typo = try PaperflowProcess.run(["show", "Workflows/w.yaml", "words.cuont"], in: project.root)
+        #expect(typo.stderr == "error: stage 'words' has no output 'cuont'; did you mean 'count'?\n")
+    }
+
+    @Test("clean removes the views and the next run restores them from the store without running anything")
+    func clean() throws {
+        let project = try Self.project()
+        defer { project.cleanUp() }
+        #expect(try PaperflowProcess.run(["run", "Workflows/w.yaml"], in: project.root).status == 0)
+        let cleaned = try PaperflowProcess.run(["clean"], in: project.root)
+        #expect(cleaned.stdout == "removed Artifacts/w/\n")
+        #expect(!FileManager.default.fileExists(atPath: project.root.appendingPathComponent("Artifacts/w").path))
+        let rerun = try PaperflowProcess.run(["run", "Workflows/w.yaml"], in: project.root)
+        #expect(rerun.stdout.contains("w: 0 ran, 3 cached in "))
+        #expect(try project.read("Artifacts/w/words/upper.txt") == "ONE TWO THREE\n")
+        let all = try PaperflowProcess.run(["clean", "--all"], in: project.root)
+        #expect(all.stdout == "removed Artifacts/w/, Artifacts/cas, Artifacts/actions, Artifacts/runs, Artifacts/memo\n")
+        #expect(try PaperflowProcess.run(["run", "Workflows/w.yaml", "--json"], in: project.root).stdout.contains("\"ran\":[\"raw\",\"words\",\"export\"]"))
+    }
+
+    @Test("gc keeps what the lock file references")
+    func gc() throws {
+        let project = try Self.project()
+        defer { project.cleanUp() }
+        #expect(try PaperflowProcess.run(["run", "Workflows/w.yaml"], in: project.root).status == 0)
+        usleep(10_000)
+        try project.write("data/in.txt", "four five\n")
+        #expect(try PaperflowProcess.run(["run", "Workflows/w.yaml"], in: project.root).status == 0)
+        let dry = try PaperflowProcess.run(["gc", "--keep-days", "-1", "--dry-run"], in: project.root)
+        #expect(dry.stdout.hasPrefix("would remove 3 blobs"))
+        #expect(dry.stdout.hasSuffix("3 action records, 2 run records; kept 3 blobs\n"))
+        let real = try PaperflowProcess.run(["gc", "--keep-days", "-1"], in: project.root)
+        #expect(real.stdout.hasPrefix("removed 3 blobs"))
+        let rerun = try PaperflowProcess.run(["run", "Workflows/w.yaml", "--json"], in: project.root)
+        #expect(rerun.stdout.contains("\"cached\":[\"raw\",\"words\",\"export\"]"))
+    }
+
+    @Test("a directory runs every workflow in it; a failed stage makes the exit status 1")
+    func directoryAndExitStatus() throws {
+        let project = try Self.project()
+        defer { project.cleanUp() }
+        try project.write("Workflows/v.yaml", """
+            workflow: v
+            stages:
+              bad: {uses: shell@1, with: {cmd: "exit 4", outs: {out: o.txt}}}
+            """)
+        let both = try PaperflowProcess.run(["run", "Workflows/", "--keep-going"], in: project.root)
+        #expect(both.status == 1)
+        #expect(both.stderr.contains("FAILED   bad: command exited with status 4"))
+        #expect(both.stdout.contains("v: 0 ran, 0 cached, 1 failed"))
+        #expect(both.stdout.contains("w: 3 ran, 0 cached"))
+        let status = try PaperflowProcess.run(["status"], in: project.root)
+        #expect(status.stdout.contains("v: 1 of 1 stages to run"))
+        #expect(status.stdout.contains("w: up to date"))
+    }
+}

@@ -1,0 +1,65 @@
+import Foundation
+import PaperflowData
+import Testing
+
+@Suite("Round trips: CSV and the binary table format")
+struct RoundTripTests {
+    static func sample() throws -> Table {
+        try Table([
+            ("firm", Column(string: ["0042", "NA", "", "12", "true", " padded ", "a,b", "say \"hi\"", "line\nbreak", nil])),
+            ("city", Column(category: ["南京", "苏州", "南京", nil, "无锡", "南京", "苏州", "苏州", "南京", "南京"])),
+            ("year", Column(int64: [2002, 2003, nil, 2005, -1, 0, Int64.max, Int64.min, 7, 8])),
+            ("value", Column(double: [0.1, 1e-300, nil, -2.5, 1.7976931348623157e308, 5e-324, 0.30000000000000004, 3, -0.0, 1e22])),
+            ("export", Column(bool: [true, false, nil, true, true, false, false, true, nil, true])),
+        ])
+    }
+
+    @Test("Table → binary → Table is the identity, and the bytes are deterministic")
+    func binary() throws {
+        let table = try Self.sample()
+        let bytes = BinaryTableFormat.encode(table)
+        let decoded = try bytes.withUnsafeBytes { try BinaryTableFormat.decode($0) }
+        #expect(decoded == table)
+        #expect(BinaryTableFormat.encode(decoded) == bytes)
+        #expect(bytes.count % 64 == 0)
+        #expect(Array(bytes.prefix(8)) == Array("PFTABLE1".utf8))
+    }
+
+    @Test("a damaged binary file is refused, not misread")
+    func damagedBinary() throws {
+        var bytes = BinaryTableFormat.encode(try Self.sample())
+        bytes.removeLast(200)
+        #expect(throws: BinaryTableFormat.FormatError.self) { try bytes.withUnsafeBytes { try BinaryTableFormat.decode($0) } }
+        #expect(throws: BinaryTableFormat.FormatError.self) { try [UInt8](repeating: 0, count: 64).withUnsafeBytes { try BinaryTableFormat.decode($0) } }
+    }
+
+    @Test("Table → CSV → Table keeps every value and type (strings that look like numbers or NA are quoted)")
+    func csvTable() throws {
+        let table = try Self.sample()
+        let csv = CSVWriter.write(table)
+        var options = CSVOptions()
+        options.schema = ["city": .category]
+        let (back, _) = try csv.withUnsafeBytes { try CSVReader.read(bytes: $0, file: "sample.csv", options: options) }
+        #expect(back.names == table.names)
+        for (name, column) in zip(table.names, table.columns) {
+            for row in 0..<table.rowCount {
+                let expected = column[row], actual = back[name]![row]
+                if case let .double(a) = expected, case let .double(b) = actual {
+                    #expect(a.bitPattern == b.bitPattern || (a == 0 && b == 0), "\(name)[\(row)]")
+                } else {
+                    #expect(actual == expected, "\(name)[\(row)]")
+                }
+            }
+        }
+    }
+
+    @Test("CSV → Table → CSV is byte-identical for CSV in the writer's form")
+    func csvBytes() throws {
+        let csv = CSVWriter.write(try Self.sample())
+        var options = CSVOptions()
+        options.schema = ["city": .category]
+        let (table, _) = try csv.withUnsafeBytes { try CSVReader.read(bytes: $0, file: "sample.csv", options: options) }
+        #expect(CSVWriter.write(table) == csv)
+        #expect(String(decoding: csv.prefix(60), as: UTF8.self).hasPrefix("firm,city,year,value,export\n0042,南京,2002,0.1,true\n"))
+    }
+}
