@@ -148,6 +148,8 @@ def paperflow_hashing(paperflow, gib=1):
     sh(f"cat {big} > /dev/null")  # page cache warm, as for every tool below
     cat = timed(f"cat {big} > /dev/null", directory)
     sha256sum = timed(f"sha256sum {big} > /dev/null", directory)
+    hashlib_s = timed([sys.executable, "-c", "import hashlib,sys\nh=hashlib.sha256()\nf=open(sys.argv[1],'rb')\n"
+                       "for b in iter(lambda: f.read(4<<20), b''): h.update(b)", str(big)], directory)
     first_hash = timed([paperflow, "plan", "Workflows/h.yaml"], directory)   # hashes, stores nothing
     ingest = timed([paperflow, "run", "Workflows/h.yaml"], directory)        # copies into the store
     noop = statistics.median(timed([paperflow, "run", "Workflows/h.yaml"], directory) for _ in range(3))
@@ -155,6 +157,7 @@ def paperflow_hashing(paperflow, gib=1):
     after_touch = timed([paperflow, "run", "Workflows/h.yaml"], directory)   # stat changed: rehash, cache hit
     return {"bytes": size, "cat_s": cat, "sha256sum_s": sha256sum, "paperflow_first_hash_s": first_hash,
             "paperflow_GBps": size / first_hash / 1e9, "sha256sum_GBps": size / sha256sum / 1e9,
+            "hashlib_s": hashlib_s, "hashlib_GBps": size / hashlib_s / 1e9,
             "ingest_run_s": ingest, "noop_run_s": noop, "run_after_touch_s": after_touch + touched}
 
 
@@ -163,14 +166,33 @@ def main():
     parser.add_argument("--quick", action="store_true", help="10 and 100 steps only")
     parser.add_argument("--skip-dvc", action="store_true")
     parser.add_argument("--skip-snakemake", action="store_true")
+    parser.add_argument("--part", choices=["all", "dags", "long", "hash"], default="all",
+                        help="run one part only: the tool comparison, the 10,000-step chain, or hashing")
     args = parser.parse_args()
     WORK.mkdir(exist_ok=True)
     paperflow = paperflow_binary()
-    bin_dir = ensure_venv(args.skip_snakemake, args.skip_dvc)
+    bin_dir = ensure_venv(args.skip_snakemake, args.skip_dvc) if args.part in ("all", "dags") else None
     tools = ["paperflow"] + ([] if args.skip_snakemake else ["snakemake"]) + ([] if args.skip_dvc else ["dvc"])
     sizes = [10, 100] if args.quick else [10, 100, 500]
     print(f"machine: {platform.node()} {platform.machine()}, {os.cpu_count()} cores; "
           f"{time.strftime('%Y-%m-%d')}; snakemake {SNAKEMAKE_VERSION}, dvc {DVC_VERSION}")
+    if args.part in ("all", "dags"):
+        compare_tools(args, tools, sizes, paperflow, bin_dir)
+    if args.part in ("all", "long") and not args.quick:
+        long = paperflow_long_chain(paperflow)
+        print(f"paperflow 10,000-step chain: plan {long['plan']:.2f} s, cold run {long['cold']:.1f} s "
+              f"({long['per_step_ms']:.2f} ms/step), no-op {long['noop']:.2f} s; lock rewritten by no-op: "
+              f"{long['lock_rewritten_by_noop']}; run-record lines per run: {long['run_record_lines']}")
+    if args.part in ("all", "hash") and not args.quick:
+        h = paperflow_hashing(paperflow)
+        print(f"hashing {h['bytes'] / 2**30:.0f} GiB: paperflow first hash {h['paperflow_first_hash_s']:.2f} s "
+              f"({h['paperflow_GBps']:.2f} GB/s); sha256sum {h['sha256sum_s']:.2f} s ({h['sha256sum_GBps']:.2f} GB/s); "
+              f"python hashlib (OpenSSL) {h['hashlib_s']:.2f} s ({h['hashlib_GBps']:.2f} GB/s); cat {h['cat_s']:.2f} s; "
+              f"run (copy into store) {h['ingest_run_s']:.2f} s; no-op run {h['noop_run_s']:.3f} s; "
+              f"run after touch (rehash, cache hit) {h['run_after_touch_s']:.2f} s")
+
+
+def compare_tools(args, tools, sizes, paperflow, bin_dir):
     results = {}
     print(f"{'shape':7} {'steps':>5} {'tool':10} {'cold s':>8} {'ms/step':>8} {'no-op s':>8} {'no-op ratio':>12} {'step ratio':>11}")
     for shape in ["chain", "fanout"]:
@@ -199,16 +221,6 @@ def main():
             if a and b:
                 parts.append(f"{tool} {1000 * (b['cold'] - a['cold']) / (hi - lo):.1f} ms")
         print(f"marginal cost per executed step ({shape}, {lo}->{hi} steps): " + ", ".join(parts))
-    if not args.quick:
-        long = paperflow_long_chain(paperflow)
-        print(f"paperflow 10,000-step chain: plan {long['plan']:.2f} s, cold run {long['cold']:.1f} s "
-              f"({long['per_step_ms']:.2f} ms/step), no-op {long['noop']:.2f} s; lock rewritten by no-op: "
-              f"{long['lock_rewritten_by_noop']}; run-record lines per run: {long['run_record_lines']}")
-        h = paperflow_hashing(paperflow)
-        print(f"hashing {h['bytes'] / 2**30:.0f} GiB: paperflow first hash {h['paperflow_first_hash_s']:.2f} s "
-              f"({h['paperflow_GBps']:.2f} GB/s); sha256sum {h['sha256sum_s']:.2f} s ({h['sha256sum_GBps']:.2f} GB/s); "
-              f"cat {h['cat_s']:.2f} s; run (copy into store) {h['ingest_run_s']:.2f} s; no-op run {h['noop_run_s']:.3f} s; "
-              f"run after touch (rehash, cache hit) {h['run_after_touch_s']:.2f} s")
 
 
 if __name__ == "__main__":

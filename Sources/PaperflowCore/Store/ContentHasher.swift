@@ -19,7 +19,29 @@ public enum ContentHasher {
     /// The digest and size of the file at `path`.
     /// - Throws: `StoreError.io` when it cannot be read.
     public static func digest(ofFileAt path: String) throws -> (digest: Digest, size: Int64) {
-        try stream(path, copyingTo: nil)
+        // Hash a memory-mapped file in place: no copy from the page cache into a buffer (the
+        // copy costs about a tenth of the time at SHA-NI speeds). Fall back to reading.
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw StoreError.io("cannot open '\(path)'", errno) }
+        defer { close(fd) }
+        var info = stat()
+        guard fstat(fd, &info) == 0 else { throw StoreError.io("cannot stat '\(path)'", errno) }
+        let size = Int(info.st_size)
+        guard size > 0, let mapping = mmap(nil, size, PROT_READ, MAP_PRIVATE, fd, 0), mapping != MAP_FAILED else {
+            return try stream(path, copyingTo: nil)
+        }
+        defer { munmap(mapping, size) }
+        #if canImport(Glibc)
+        _ = madvise(mapping, size, MADV_SEQUENTIAL)
+        #endif
+        var hasher = SHA256()
+        var offset = 0
+        while offset < size {
+            let length = min(blockSize * 16, size - offset)
+            hasher.update(bufferPointer: UnsafeRawBufferPointer(start: mapping + offset, count: length))
+            offset += length
+        }
+        return (Digest(bytes: hasher.finalize()), Int64(size))
     }
 
     /// Reads `path` once, hashing it and (when `destination` is an open descriptor) writing the
