@@ -39,6 +39,10 @@ public enum TableError: Error, Sendable, Equatable, CustomStringConvertible {
     case duplicateColumn(String)
     case lengthMismatch(String, Int, String, Int)
     case unknownColumn(String, [String])
+    case valueType(String, String)
+    case schemaMismatch([String], [String])
+    case notNumeric(String)
+    case duplicateCell(String, String)
 
     public var description: String {
         switch self {
@@ -47,6 +51,11 @@ public enum TableError: Error, Sendable, Equatable, CustomStringConvertible {
             return "column '\(name)' has \(count) rows but '\(other)' has \(otherCount)"
         case let .unknownColumn(name, names):
             return "no column '\(name)'; the columns are \(names.joined(separator: ", "))"
+        case let .valueType(value, type): return "value '\(value)' is not of type \(type)"
+        case let .schemaMismatch(a, b):
+            return "tables differ in columns or types: \(a.joined(separator: ", ")) vs \(b.joined(separator: ", "))"
+        case let .notNumeric(name): return "column '\(name)' is not numeric"
+        case let .duplicateCell(key, name): return "two rows fill the cell (\(key)) × '\(name)'; aggregate them first"
         }
     }
 }
