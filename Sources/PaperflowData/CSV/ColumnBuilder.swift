@@ -9,7 +9,7 @@ struct ColumnBuilder {
     var bools: [Bool] = []
     var strings = StringStorage()
     var codes: [Int32] = []
-    var dictionaryIndex: [String: Int32] = [:]
+    var categories = DictionaryEncoder()
     var validity = Bitmap(count: 0, value: true)
     var anyMissing = false
 
@@ -89,14 +89,7 @@ struct ColumnBuilder {
     }
 
     private mutating func appendCategory(_ value: String) {
-        if let code = dictionaryIndex[value] {
-            codes.append(code)
-        } else {
-            let code = Int32(dictionaryIndex.count)
-            dictionaryIndex[value] = code
-            strings.append(value)
-            codes.append(code)
-        }
+        codes.append(categories.code(for: value))
     }
 
     func build() -> Column {
@@ -106,7 +99,7 @@ struct ColumnBuilder {
         case .double: storage = .double(doubles)
         case .bool: storage = .bool(bools)
         case .string: storage = .string(strings)
-        case .category: storage = .category(codes: codes, dictionary: strings)
+        case .category: storage = .category(codes: codes, dictionary: categories.dictionary)
         }
         return Column(storage: storage, validity: anyMissing ? validity : nil)
     }

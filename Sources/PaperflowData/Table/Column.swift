@@ -86,22 +86,9 @@ public struct Column: Sendable, Hashable {
 
     /// A dictionary-encoded column; `nil` is missing. Codes follow first appearance.
     public init(category values: [String?]) {
-        var dictionary = StringStorage()
-        var index: [String: Int32] = [:]
-        var codes: [Int32] = []
-        codes.reserveCapacity(values.count)
-        for value in values {
-            guard let value else { codes.append(0); continue }
-            if let code = index[value] {
-                codes.append(code)
-            } else {
-                let code = Int32(dictionary.count)
-                index[value] = code
-                dictionary.append(value)
-                codes.append(code)
-            }
-        }
-        self.init(storage: .category(codes: codes, dictionary: dictionary), validity: Self.validity(values))
+        var encoder = DictionaryEncoder()
+        let codes = values.map { $0.map { encoder.code(for: $0) } ?? 0 }
+        self.init(storage: .category(codes: codes, dictionary: encoder.dictionary), validity: Self.validity(values))
     }
 
     private static func validity<T>(_ values: [T?]) -> Bitmap? {
