@@ -13,6 +13,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.1"),
     ],
     targets: [
         // The engine: workflow model, YAML loading, validation, stage keys, store, scheduler.
@@ -57,7 +58,7 @@ let package = Package(
         ),
         .testTarget(
             name: "PaperflowDataTests",
-            dependencies: ["PaperflowData", "PaperflowTestSupport"]
+            dependencies: ["PaperflowData", "PaperflowTestSupport", .product(name: "PropertyBased", package: "swift-property-based")]
         ),
         .testTarget(
             name: "PaperflowStagesTests",
