@@ -37,6 +37,7 @@ let package = Package(
             name: "PaperflowCLI",
             dependencies: [
                 "PaperflowCore",
+                "PaperflowData",
                 "PaperflowStages",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),

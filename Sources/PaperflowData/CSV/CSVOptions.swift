@@ -55,4 +55,7 @@ public struct CSVReport: Sendable, Equatable {
     public var types: [String: DataType] = [:]
     /// How many times the file was read again because a value outgrew the inferred type.
     public var rereads = 0
+
+    /// An empty report.
+    public init() {}
 }

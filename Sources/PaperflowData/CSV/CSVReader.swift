@@ -59,14 +59,17 @@ public enum CSVReader {
         let options: CSVOptions
         var dataStart = 0
         var dataLine = 1
-        let missing: Set<[UInt8]>
+        /// Missing tokens as bytes, and the longest one's length (most fields are longer: no compare).
+        let missing: [[UInt8]]
+        let longestMissing: Int
 
         init(bytes: UnsafeRawBufferPointer, start: Int, file: String, options: CSVOptions) {
             self.bytes = bytes
             self.start = start
             self.file = file
             self.options = options
-            missing = Set(options.missingTokens.map { Array($0.utf8) })
+            missing = options.missingTokens.map { Array($0.utf8) }
+            longestMissing = missing.map(\.count).max() ?? -1
             dataStart = start
         }
 
@@ -127,8 +130,20 @@ public enum CSVReader {
             return tokenizer
         }
 
+        @inline(__always)
         func isMissing(_ field: CSVTokenizer.Field) -> Bool {
-            !field.quoted && missing.contains(Array(UnsafeRawBufferPointer(rebasing: bytes[field.start..<field.end])))
+            let length = field.end - field.start
+            guard !field.quoted, length <= longestMissing else { return false }
+            for token in missing where token.count == length {
+                if length == 0 { return true }
+                var equal = true
+                for i in 0..<length where bytes[field.start + i] != token[i] {
+                    equal = false
+                    break
+                }
+                if equal { return true }
+            }
+            return false
         }
 
         /// Declared types, else the narrowest type that fits the sample.
@@ -182,7 +197,8 @@ public enum CSVReader {
         }
 
         func parse(names: [String], types: [DataType]) throws -> (Table, CSVReport) {
-            var builders = zip(names, types).map { ColumnBuilder(type: $1, declared: options.schema[$0] != nil) }
+            let declared = names.map { options.schema[$0] != nil }
+            var builders = zip(types, declared).map { ColumnBuilder(type: $0, declared: $1) }
             var report = CSVReport()
             var tokenizer = makeTokenizer()
             let sizeHint = max(16, bytes.count / max(1, 8 * names.count))
@@ -207,9 +223,9 @@ public enum CSVReader {
                 for (index, field) in fields.enumerated() {
                     if isMissing(field) { continue }
                     let slice = UnsafeRawBufferPointer(rebasing: bytes[field.start..<field.end])
-                    if !builders[index].accepts(slice, quoted: field.quoted) {
-                        if options.schema[names[index]] == nil {
-                            throw Widen(column: index, to: builders[index].wider(slice, quoted: field.quoted))
+                    if !ColumnBuilder.accepts(slice, quoted: field.quoted, type: types[index], declared: declared[index]) {
+                        if !declared[index] {
+                            throw Widen(column: index, to: ColumnBuilder.wider(slice, quoted: field.quoted, type: types[index]))
                         }
                         let problem = error(tokenizer, field: index,
                                             "'\(tokenizer.string(field))' in column '\(names[index])' is not \(Self.article(types[index]))",

@@ -30,7 +30,8 @@ struct ColumnBuilder {
 
     /// Whether `field` converts to this column's type. Inferred numeric columns take no quoted
     /// field and no leading zero (both mean text); declared ones convert whatever parses.
-    func accepts(_ field: UnsafeRawBufferPointer, quoted: Bool) -> Bool {
+    /// (Static, so that checking a field never copies a builder out of its array.)
+    static func accepts(_ field: UnsafeRawBufferPointer, quoted: Bool, type: DataType, declared: Bool) -> Bool {
         if !declared, quoted, type != .string, type != .category { return false }
         switch type {
         case .int64: return FieldParsing.int64(field, allowLeadingZeros: declared) != nil
@@ -41,7 +42,7 @@ struct ColumnBuilder {
     }
 
     /// The narrowest inferred type that holds `field` as well as what came before.
-    func wider(_ field: UnsafeRawBufferPointer, quoted: Bool) -> DataType {
+    static func wider(_ field: UnsafeRawBufferPointer, quoted: Bool, type: DataType) -> DataType {
         if type == .int64, !quoted, FieldParsing.double(field) != nil, !CSVReader.Context.hasLeadingZero(field) { return .double }
         return .string
     }

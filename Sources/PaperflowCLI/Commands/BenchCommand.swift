@@ -1,0 +1,103 @@
+import ArgumentParser
+import Foundation
+import PaperflowCore
+import PaperflowData
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `paperflow bench`: times Paperflow's own building blocks on a file, for the scripts under
+/// Benchmarks/ (which run the reference tools on the same input in the same run).
+struct BenchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "Time Paperflow's building blocks on a file (used by the scripts under Benchmarks/).",
+        subcommands: [CSV.self, Hash.self]
+    )
+
+    /// Peak resident memory of this process, in bytes.
+    static var peakMemory: Int {
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        return usage.ru_maxrss * 1024
+    }
+
+    static func seconds(_ body: () throws -> Void) rethrows -> Double {
+        let start = DispatchTime.now().uptimeNanoseconds
+        try body()
+        return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+    }
+
+    /// `paperflow bench csv FILE`: read a CSV into a table; optionally the binary format and a group-by.
+    struct CSV: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Read a CSV file into a table and report the time and peak memory.")
+
+        @Argument(help: "The CSV file.") var file: String
+        @Option(help: ArgumentHelp("Declare a column's type (int64, double, bool, string, category).", valueName: "name=type"))
+        var schema: [String] = []
+        @Flag(help: "Also write the table in the binary format and time reading it back.") var binary = false
+        @Option(help: ArgumentHelp("Also time a group-by sum: KEY1,KEY2:VALUE.", valueName: "keys:value")) var groupSum: String?
+
+        func run() throws {
+            var options = CSVOptions()
+            for entry in schema {
+                let parts = entry.split(separator: "=", maxSplits: 1).map(String.init)
+                guard parts.count == 2, let type = DataType(rawValue: parts[1]) else {
+                    throw ValidationError("--schema takes name=type with type one of \(DataType.allCases.map(\.rawValue).joined(separator: ", "))")
+                }
+                options.schema[parts[0]] = type
+            }
+            var table = try Table([])
+            var report = CSVReport()
+            let url = URL(fileURLWithPath: file)
+            let readSeconds = try BenchCommand.seconds {
+                (table, report) = try CSVReader.read(contentsOf: url, displayPath: file, options: options)
+            }
+            var fields: [String: ParamValue] = [
+                "rows": .int(Int64(table.rowCount)), "columns": .int(Int64(table.names.count)),
+                "csv_read_s": .double(readSeconds), "rereads": .int(Int64(report.rereads)),
+                "types": .map(report.types.mapValues { ParamValue.string($0.rawValue) }),
+            ]
+            if binary {
+                var bytes: [UInt8] = []
+                fields["binary_write_s"] = .double(BenchCommand.seconds { bytes = BinaryTableFormat.encode(table) })
+                let path = FileManager.default.temporaryDirectory.appendingPathComponent("paperflow-bench-\(getpid()).pftable")
+                try Data(bytes).write(to: path)
+                bytes = []
+                defer { try? FileManager.default.removeItem(at: path) }
+                var back = try Table([])
+                fields["binary_read_s"] = .double(try BenchCommand.seconds {
+                    let data = try Data(contentsOf: path, options: .alwaysMapped)
+                    back = try data.withUnsafeBytes { try BinaryTableFormat.decode($0) }
+                })
+                fields["binary_equal"] = .bool(back == table)
+            }
+            if let groupSum {
+                let parts = groupSum.split(separator: ":").map(String.init)
+                guard parts.count == 2 else { throw ValidationError("--group-sum takes KEY1,KEY2:VALUE") }
+                var groups = 0
+                fields["group_sum_s"] = .double(try BenchCommand.seconds {
+                    groups = try table.grouped(by: parts[0].split(separator: ",").map(String.init), [Aggregation(parts[1], .sum)]).rowCount
+                })
+                fields["groups"] = .int(Int64(groups))
+            }
+            fields["peak_memory_bytes"] = .int(Int64(BenchCommand.peakMemory))
+            Console.shared.out(String(decoding: JSONText.compact(.map(fields)), as: UTF8.self))
+        }
+    }
+
+    /// `paperflow bench hash FILE`: SHA-256 of a file as the store computes it.
+    struct Hash: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Hash a file as the store does and report the speed.")
+
+        @Argument(help: "The file.") var file: String
+
+        func run() throws {
+            var result: (digest: Digest, size: Int64)?
+            let seconds = try BenchCommand.seconds { result = try ContentHasher.digest(ofFileAt: file) }
+            let fields: [String: ParamValue] = ["digest": .string(result!.digest.description), "bytes": .int(result!.size),
+                                                "seconds": .double(seconds), "GBps": .double(Double(result!.size) / seconds / 1e9)]
+            Console.shared.out(String(decoding: JSONText.compact(.map(fields)), as: UTF8.self))
+        }
+    }
+}
