@@ -89,13 +89,18 @@ public enum ChildProcess {
             source.resume()
             timer = source
         }
+        // Wait for the exit without reaping, so the process group's id cannot be reused before
+        // we stop what the command left running in it; then reap.
+        var info = siginfo_t()
+        while waitid(P_PID, id_t(pid), &info, WEXITED | WNOWAIT) < 0 {
+            if errno != EINTR { break }
+        }
+        timer?.cancel()
+        kill(-pid, SIGKILL)
         var waitStatus: Int32 = 0
         while waitpid(pid, &waitStatus, 0) < 0 {
             if errno != EINTR { break }
         }
-        timer?.cancel()
-        // Reap anything the command left running in its group.
-        kill(-pid, SIGKILL)
 
         if timedOut.load(ordering: .acquiring), let timeout { return .timedOut(seconds: timeout) }
         if cancellation.isCancelled { return .cancelled }
