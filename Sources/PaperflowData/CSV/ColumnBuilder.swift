@@ -54,7 +54,7 @@ struct ColumnBuilder {
         case .double: doubles.append(FieldParsing.double(field)!)
         case .bool: bools.append(FieldParsing.bool(field)!)
         case .string: strings.append(utf8: field)
-        case .category: appendCategory(String(decoding: field, as: UTF8.self))
+        case .category: codes.append(categories.code(forUTF8: field))
         }
     }
 

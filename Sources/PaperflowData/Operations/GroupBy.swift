@@ -35,53 +35,75 @@ extension Table {
     /// columns and one column per aggregation. Missing key values form their own group.
     public func grouped(by keys: [String], _ aggregations: [Aggregation]) throws -> Table {
         let keyColumns = try keys.map { try column($0) }
-        var groupOf: [[Value]: Int] = [:]
-        var firstRows: [Int] = []
-        var members: [[Int]] = []
-        for row in 0..<rowCount {
-            let key = keyColumns.map { $0[row] }
-            if let group = groupOf[key] {
-                members[group].append(row)
-            } else {
-                groupOf[key] = members.count
-                firstRows.append(row)
-                members.append([row])
-            }
-        }
-        var pairs = zip(keys, keyColumns.map { $0.take(firstRows) }).map { ($0, $1) }
+        let grouping = Grouping(keyColumns, rowCount: rowCount)
+        var pairs = zip(keys, keyColumns.map { $0.take(grouping.firstRows) }).map { ($0, $1) }
         for aggregation in aggregations {
             let column = try column(aggregation.column)
             let numeric = column.type == .int64 || column.type == .double
             if [.sum, .mean].contains(aggregation.function) && !numeric { throw TableError.notNumeric(aggregation.column) }
+            pairs.append((aggregation.name, try Self.aggregate(column, aggregation.function, grouping)))
+        }
+        return try Table(pairs)
+    }
+
+    /// One aggregate per group: typed loops for sum, count and mean; values for the rest.
+    static func aggregate(_ column: Column, _ function: AggregateFunction, _ grouping: Grouping) throws -> Column {
+        let groups = grouping.count
+        let groupOfRow = grouping.groupOfRow
+        var counts = [Int64](repeating: 0, count: groups)
+        switch (function, column.storage) {
+        case let (.sum, .int64(values)):
+            var sums = [Int64](repeating: 0, count: groups)
+            for row in 0..<values.count where !column.isMissing(row) { sums[Int(groupOfRow[row])] &+= values[row] }
+            return Column(storage: .int64(sums))
+        case let (.sum, .double(values)), let (.mean, .double(values)):
+            var sums = [Double](repeating: 0, count: groups)
+            for row in 0..<values.count where !column.isMissing(row) {
+                sums[Int(groupOfRow[row])] += values[row]
+                counts[Int(groupOfRow[row])] += 1
+            }
+            return function == .sum ? Column(storage: .double(sums)) : meanColumn(sums, counts)
+        case let (.mean, .int64(values)):
+            var sums = [Double](repeating: 0, count: groups)
+            var exact = [Int64](repeating: 0, count: groups)
+            for row in 0..<values.count where !column.isMissing(row) {
+                exact[Int(groupOfRow[row])] &+= values[row]
+                counts[Int(groupOfRow[row])] += 1
+            }
+            for group in 0..<groups { sums[group] = Double(exact[group]) }
+            return meanColumn(sums, counts)
+        case (.count, _):
+            for row in 0..<column.count where !column.isMissing(row) { counts[Int(groupOfRow[row])] += 1 }
+            return Column(storage: .int64(counts))
+        default:
+            var members = [[Int]](repeating: [], count: groups)
+            for row in 0..<column.count { members[Int(groupOfRow[row])].append(row) }
             var results: [Value] = []
+            results.reserveCapacity(groups)
             for rows in members {
                 let present = rows.map { column[$0] }.filter { $0 != .missing }
-                switch aggregation.function {
-                case .sum:
-                    if column.type == .int64 {
-                        results.append(.int64(present.reduce(0) { if case let .int64(i) = $1 { return $0 &+ i } else { return $0 } }))
-                    } else {
-                        results.append(.double(present.reduce(0) { $0 + (ValueOrder.number($1) ?? 0) }))
-                    }
-                case .mean:
-                    results.append(present.isEmpty ? .missing
-                                   : .double(present.reduce(0) { $0 + (ValueOrder.number($1) ?? 0) } / Double(present.count)))
-                case .count: results.append(.int64(Int64(present.count)))
+                switch function {
                 case .min: results.append(present.min { ValueOrder.compare($0, $1) < 0 } ?? .missing)
                 case .max: results.append(present.max { ValueOrder.compare($0, $1) < 0 } ?? .missing)
                 case .first: results.append(present.first ?? .missing)
                 case .distinctCount: results.append(.int64(Int64(Set(present).count)))
+                case .sum, .mean, .count: throw TableError.notNumeric("\(function)")
                 }
             }
-            let type: DataType
-            switch aggregation.function {
-            case .count, .distinctCount: type = .int64
-            case .mean: type = .double
-            case .sum: type = column.type
-            case .min, .max, .first: type = column.type
-            }
-            pairs.append((aggregation.name, try Column(values: results, type: type)))
+            let type: DataType = function == .distinctCount ? .int64 : column.type
+            return try Column(values: results, type: type)
         }
-        return try Table(pairs)
+    }
+
+    /// Means, missing for groups with no present value.
+    static func meanColumn(_ sums: [Double], _ counts: [Int64]) -> Column {
+        var validity = Bitmap(count: 0, value: true)
+        var means: [Double] = []
+        means.reserveCapacity(sums.count)
+        for (sum, count) in zip(sums, counts) {
+            means.append(count > 0 ? sum / Double(count) : 0)
+            validity.append(count > 0)
+        }
+        return Column(storage: .double(means), validity: validity)
     }
 }
