@@ -81,6 +81,7 @@ struct CSVReaderTests {
         ("unterminated-quote.csv", "unterminated-quote.csv:2:6: error: this quote is never closed (the rest of the file was read as one field)"),
         ("bad-value.csv", "bad-value.csv:3:6: error: '200x' in column 'year' is not an integer"),
         ("text-after-quote.csv", "text-after-quote.csv:2:11: error: text after a closing quote"),
+        ("bad-after-newline.csv", "bad-after-newline.csv:3:8: error: '20x' in column 'year' is not an integer"),
     ])
     func malformed(file: String, expected: String) throws {
         var options = CSVOptions()

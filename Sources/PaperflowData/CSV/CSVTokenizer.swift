@@ -21,11 +21,9 @@ struct CSVTokenizer {
     var lineStart: Int
     /// Fields of the last record read.
     var fields: [Field] = []
-    /// Line and line start where the last record began.
+    /// Line where the last record began, and its offset (records begin at line starts).
     var recordLine = 1
-    var recordLineStarts: [Int] = []
-    /// Lines on which each field of the last record starts, with their line starts.
-    var fieldLines: [(line: Int, lineStart: Int)] = []
+    var recordStart = 0
 
     init(bytes: UnsafeRawBufferPointer, delimiter: UInt8, start: Int) {
         self.bytes = bytes
@@ -51,13 +49,12 @@ struct CSVTokenizer {
     /// Reads the next record into `fields`; false at the end of input.
     mutating func nextRecord() throws -> Bool {
         fields.removeAll(keepingCapacity: true)
-        fieldLines.removeAll(keepingCapacity: true)
         let count = bytes.count
         guard position < count else { return false }
         recordLine = line
+        recordStart = position
         let quote = UInt8(ascii: "\""), newline = UInt8(ascii: "\n"), carriage = UInt8(ascii: "\r")
         while true {
-            fieldLines.append((line, lineStart))
             if position < count, bytes[position] == quote {
                 let openLine = line, openLineStart = lineStart, openOffset = position
                 position += 1
@@ -118,10 +115,15 @@ struct CSVTokenizer {
     }
 
     /// The 1-based character column of field `index` of the last record.
+    /// Recomputed from the record's start when an error needs it, so reading keeps no
+    /// per-field position bookkeeping.
     func column(ofField index: Int) -> (line: Int, column: Int) {
-        let (fieldLine, start) = fieldLines[index]
-        var offset = fields[index].start - (fields[index].quoted ? 1 : 0)
-        offset = max(offset, start)
+        let offset = fields[index].start - (fields[index].quoted ? 1 : 0)
+        var fieldLine = recordLine, start = recordStart
+        for i in recordStart..<offset where bytes[i] == UInt8(ascii: "\n") {
+            fieldLine += 1
+            start = i + 1
+        }
         var characters = 0
         for i in start..<offset where bytes[i] & 0xC0 != 0x80 { characters += 1 }
         return (fieldLine, characters + 1)
