@@ -95,6 +95,12 @@ struct WorkflowSession {
         return stage
     }
 
+    /// What a run would do now, explained against the lock file (read-only: takes no lock).
+    func plan(store: ArtifactStore) throws -> Plan {
+        Planner.plan(graph, environment: StorePlanEnvironment(store: store, projectRoot: projectRoot),
+                     previous: try WorkflowLock.read(from: lockURL))
+    }
+
     /// Opens the store of the project.
     func openStore() throws -> ArtifactStore {
         try ArtifactStore(root: projectRoot.appendingPathComponent("Artifacts", isDirectory: true))

@@ -19,8 +19,7 @@ struct PlanCommand: ParsableCommand {
         for path in try WorkflowSession.workflowPaths(workflows) {
             let session = try WorkflowSession.open(path, options: options, console: console)
             let store = try session.openStore()
-            let plan = Planner.plan(session.graph, environment: StorePlanEnvironment(store: store, projectRoot: session.projectRoot),
-                                    previous: try WorkflowLock.read(from: session.lockURL))
+            let plan = try session.plan(store: store)
             try? store.memo.save()
             console.out("\(session.graph.workflowName) (\(path)):")
             for line in Self.render(plan) { console.out(line) }

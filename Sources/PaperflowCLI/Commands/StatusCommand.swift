@@ -21,8 +21,7 @@ struct StatusCommand: ParsableCommand {
         for path in try WorkflowSession.workflowPaths(arguments) {
             let session = try WorkflowSession.open(path, options: options, console: console)
             let store = try session.openStore()
-            let plan = Planner.plan(session.graph, environment: StorePlanEnvironment(store: store, projectRoot: session.projectRoot),
-                                    previous: try WorkflowLock.read(from: session.lockURL))
+            let plan = try session.plan(store: store)
             let notCached = plan.entries.filter { $0.status != .cached }
             let state = notCached.isEmpty ? "up to date" : "\(notCached.count) of \(plan.entries.count) stages to run"
             console.out("\(session.graph.workflowName): \(state)")

@@ -22,8 +22,7 @@ struct WhyCommand: ParsableCommand {
         let session = try WorkflowSession.open(workflow, options: options, console: console)
         let resolved = try session.stage(named: stage, console: console)
         let store = try session.openStore()
-        let plan = Planner.plan(session.graph, environment: StorePlanEnvironment(store: store, projectRoot: session.projectRoot),
-                                previous: try WorkflowLock.read(from: session.lockURL))
+        let plan = try session.plan(store: store)
         try? store.memo.save()
         let entry = plan.entries.first { $0.stage == stage }!
         for line in Self.describe(resolved, entry: entry) { console.out(line) }

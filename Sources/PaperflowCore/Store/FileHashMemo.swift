@@ -75,7 +75,7 @@ public final class FileHashMemo: Sendable {
             state.dirty = false
             return state.entries
         }
-        guard var entries = snapshot else { return }
+        guard let entries = snapshot else { return }
         var text = ""
         for path in entries.keys.sorted() where FileSystem.exists(path) && !path.contains("\n") {
             let entry = entries[path]!, id = entry.identity

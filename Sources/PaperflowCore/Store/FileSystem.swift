@@ -73,11 +73,6 @@ public enum FileSystem {
         }
     }
 
-    /// Removes a file if present.
-    public static func removeIfPresent(_ url: URL) {
-        unlink(url.path)
-    }
-
     /// This machine's host name, for run records and the lock holder (never for keys).
     public static var hostName: String {
         var buffer = [CChar](repeating: 0, count: 256)

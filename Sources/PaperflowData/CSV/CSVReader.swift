@@ -30,18 +30,17 @@ public enum CSVReader {
         var context = Context(bytes: bytes, start: start, file: file, options: options)
         let names = try context.readHeader()
         var types = try context.inferTypes(names: names)
-        var report = CSVReport()
+        var rereads = 0
         while true {
             do {
-                var (table, parsed) = try context.parse(names: names, types: types)
-                parsed.types = Dictionary(uniqueKeysWithValues: zip(names, types))
-                parsed.rereads = report.rereads
-                _ = table.columns
-                return (table, parsed)
+                var (table, report) = try context.parse(names: names, types: types)
+                report.types = Dictionary(uniqueKeysWithValues: zip(names, types))
+                report.rereads = rereads
+                return (table, report)
             } catch let widen as Widen {
                 // An inferred type was too narrow: widen it and read the file again.
                 types[widen.column] = widen.to
-                report.rereads += 1
+                rereads += 1
             }
         }
     }
@@ -161,7 +160,7 @@ public enum CSVReader {
                 } catch {
                     throw tokenizerError(error)!
                 }
-                if tokenizer.fields.count == 1, tokenizer.fields[0].start == tokenizer.fields[0].end, names.count > 1 { continue }
+                if tokenizer.isBlankRecord, names.count > 1 { continue }
                 rows += 1
                 for (index, field) in tokenizer.fields.enumerated() where index < names.count && candidates[index] == nil {
                     if isMissing(field) { continue }
@@ -210,7 +209,7 @@ public enum CSVReader {
                     throw tokenizerError(error)!
                 }
                 let fields = tokenizer.fields
-                if fields.count == 1, fields[0].start == fields[0].end, !fields[0].quoted, names.count > 1 { continue }
+                if tokenizer.isBlankRecord, names.count > 1 { continue }
                 if fields.count != names.count {
                     let problem = error(tokenizer, field: min(fields.count, names.count),
                                         "row has \(fields.count) field\(fields.count == 1 ? "" : "s"), the header has \(names.count)",

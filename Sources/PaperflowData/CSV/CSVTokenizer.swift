@@ -136,10 +136,9 @@ struct CSVTokenizer {
         return field.hasEscapedQuote ? text.replacingOccurrences(of: "\"\"", with: "\"") : text
     }
 
-    /// Whether a line is blank (only a line end), for skipping trailing blank lines.
-    var atBlankLine: Bool {
-        guard position < bytes.count else { return false }
-        let byte = bytes[position]
-        return byte == UInt8(ascii: "\n") || byte == UInt8(ascii: "\r")
+    /// Whether the last record was an empty line (one empty, unquoted field): skipped, as
+    /// pandas and R do, unless the file has a single column.
+    var isBlankRecord: Bool {
+        fields.count == 1 && fields[0].start == fields[0].end && !fields[0].quoted
     }
 }

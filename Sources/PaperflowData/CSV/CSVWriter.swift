@@ -21,7 +21,8 @@ public enum CSVWriter {
                 if column.isMissing(row) { continue }
                 switch column.storage {
                 case let .int64(values): out += String(values[row]).utf8
-                case let .double(values): out += doubleText(values[row]).utf8
+                // Swift's description is the shortest text that reads back to the same bits.
+                case let .double(values): out += values[row].description.utf8
                 case let .bool(values): out += (values[row] ? "true" : "false").utf8
                 case let .string(storage):
                     appendString(storage[row], into: &out, delimiter: delimiter, missingTokens: missingTokens, header: false)
@@ -32,11 +33,6 @@ public enum CSVWriter {
             out.append(UInt8(ascii: "\n"))
         }
         return out
-    }
-
-    /// Shortest round-trip text; integral values keep a ".0" so they read back as doubles.
-    static func doubleText(_ value: Double) -> String {
-        value.description
     }
 
     private static func appendString(_ string: String, into out: inout [UInt8], delimiter: UInt8,
