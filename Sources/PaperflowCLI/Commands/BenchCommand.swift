@@ -36,10 +36,12 @@ struct BenchCommand: ParsableCommand {
         @Option(help: ArgumentHelp("Declare a column's type (int64, double, bool, string, category).", valueName: "name=type"))
         var schema: [String] = []
         @Flag(help: "Also write the table in the binary format and time reading it back.") var binary = false
+        @Option(help: "Threads to parse with (default: every core).") var threads: Int?
         @Option(help: ArgumentHelp("Also time a group-by sum: KEY1,KEY2:VALUE.", valueName: "keys:value")) var groupSum: String?
 
         func run() throws {
             var options = CSVOptions()
+            options.threads = threads
             for entry in schema {
                 let parts = entry.split(separator: "=", maxSplits: 1).map(String.init)
                 guard parts.count == 2, let type = DataType(rawValue: parts[1]) else {

@@ -22,6 +22,14 @@ public struct CSVOptions: Sendable {
     public var inferenceRows = 10_000
     /// Malformed rows: error or skip.
     public var badRows: BadRowPolicy = .error
+    /// Whether an undeclared text column whose sample repeats its values (at least 1,000 values,
+    /// at most half of them distinct — cities, HS codes, years written as text) is read as a
+    /// dictionary-encoded `category`: the same text, in 4 bytes a row, and fast to group by.
+    public var inferCategories = true
+    /// Threads to parse with; `nil` uses every core. Large files are split at record boundaries.
+    public var threads: Int?
+    /// The smallest chunk worth a thread of its own (tests lower it to split small files).
+    var minimumChunkBytes = 1 << 20
 
     /// The defaults: comma, header, NA tokens, inference over 10,000 rows, errors on bad rows.
     public init() {}

@@ -11,10 +11,10 @@ import Foundation
 /// int column), the column is widened and the file read again; the report counts the re-reads.
 public enum CSVReader {
     /// Reads the CSV file at `url`, naming it `displayPath` in errors.
-    /// - Throws: `CSVError` (malformed input, at its line and column) or a file-system error.
+    /// - Throws: `CSVError` (malformed input, at its line and column; a file that cannot be read).
     public static func read(contentsOf url: URL, displayPath: String, options: CSVOptions = CSVOptions()) throws -> (Table, CSVReport) {
-        let data = try Data(contentsOf: url, options: .alwaysMapped)
-        return try data.withUnsafeBytes { try read(bytes: $0, file: displayPath, options: options) }
+        let file = try MappedFile(path: url.path, displayPath: displayPath)
+        return try read(bytes: file.bytes, file: displayPath, options: options, mapped: file)
     }
 
     /// Reads CSV text (tests, small inputs).
@@ -25,9 +25,13 @@ public enum CSVReader {
 
     /// Reads CSV bytes.
     public static func read(bytes: UnsafeRawBufferPointer, file: String, options: CSVOptions) throws -> (Table, CSVReport) {
+        try read(bytes: bytes, file: file, options: options, mapped: nil)
+    }
+
+    private static func read(bytes: UnsafeRawBufferPointer, file: String, options: CSVOptions, mapped: MappedFile?) throws -> (Table, CSVReport) {
         var start = 0
         if bytes.count >= 3, bytes[0] == 0xEF, bytes[1] == 0xBB, bytes[2] == 0xBF { start = 3 }
-        var context = Context(bytes: bytes, start: start, file: file, options: options)
+        var context = Context(bytes: bytes, start: start, file: file, options: options, mapped: mapped)
         let names = try context.readHeader()
         var types = try context.inferTypes(names: names)
         var rereads = 0
@@ -37,18 +41,24 @@ public enum CSVReader {
                 report.types = Dictionary(uniqueKeysWithValues: zip(names, types))
                 report.rereads = rereads
                 return (table, report)
-            } catch let widen as Widen {
+            } catch let widening as Widening {
                 // An inferred type was too narrow: widen it and read the file again.
-                types[widen.column] = widen.to
+                for (column, type) in widening.types { types[column] = type }
                 rereads += 1
             }
         }
     }
 
-    /// Thrown inside parsing when a value outgrows an inferred type.
-    struct Widen: Error {
-        var column: Int
-        var to: DataType
+    /// Thrown while parsing when values outgrow inferred types: the wider type of each column.
+    struct Widening: Error {
+        var types: [Int: DataType]
+
+        init(_ types: [Int: DataType]) { self.types = types }
+
+        /// Takes the wider of two widenings of a column (text holds anything).
+        mutating func merge(_ other: Widening) {
+            types.merge(other.types) { $0 == .string || $1 == .string ? .string : $0 }
+        }
     }
 
     struct Context {
@@ -56,19 +66,17 @@ public enum CSVReader {
         let start: Int
         let file: String
         let options: CSVOptions
+        /// The mapping `bytes` lie in, if any: parsed chunks give their pages back.
+        let mapped: MappedFile?
         var dataStart = 0
         var dataLine = 1
-        /// Missing tokens as bytes, and the longest one's length (most fields are longer: no compare).
-        let missing: [[UInt8]]
-        let longestMissing: Int
 
-        init(bytes: UnsafeRawBufferPointer, start: Int, file: String, options: CSVOptions) {
+        init(bytes: UnsafeRawBufferPointer, start: Int, file: String, options: CSVOptions, mapped: MappedFile?) {
             self.bytes = bytes
             self.start = start
             self.file = file
             self.options = options
-            missing = options.missingTokens.map { Array($0.utf8) }
-            longestMissing = missing.map(\.count).max() ?? -1
+            self.mapped = mapped
             dataStart = start
         }
 
@@ -129,22 +137,6 @@ public enum CSVReader {
             return tokenizer
         }
 
-        @inline(__always)
-        func isMissing(_ field: CSVTokenizer.Field) -> Bool {
-            let length = field.end - field.start
-            guard !field.quoted, length <= longestMissing else { return false }
-            for token in missing where token.count == length {
-                if length == 0 { return true }
-                var equal = true
-                for i in 0..<length where bytes[field.start + i] != token[i] {
-                    equal = false
-                    break
-                }
-                if equal { return true }
-            }
-            return false
-        }
-
         /// Declared types, else the narrowest type that fits the sample.
         func inferTypes(names: [String]) throws -> [DataType] {
             var candidates = names.map { options.schema[$0] }
@@ -152,6 +144,9 @@ public enum CSVReader {
             var canInt = Array(repeating: true, count: names.count)
             var canDouble = Array(repeating: true, count: names.count)
             var sawValue = Array(repeating: false, count: names.count)
+            var values = Array(repeating: 0, count: names.count)
+            var distinct = Array(repeating: DictionaryEncoder(), count: names.count)
+            let missing = MissingTokens(options.missingTokens)
             var tokenizer = makeTokenizer()
             var rows = 0
             while rows < options.inferenceRows {
@@ -163,17 +158,19 @@ public enum CSVReader {
                 if tokenizer.isBlankRecord, names.count > 1 { continue }
                 rows += 1
                 for (index, field) in tokenizer.fields.enumerated() where index < names.count && candidates[index] == nil {
-                    if isMissing(field) { continue }
+                    let slice = UnsafeRawBufferPointer(rebasing: bytes[field.start..<field.end])
+                    if !field.quoted, missing.contains(slice) { continue }
                     sawValue[index] = true
+                    values[index] += 1
+                    if distinct[index].count <= options.inferenceRows / 2 { _ = distinct[index].code(forUTF8: slice) }
                     if field.quoted {
                         canBool[index] = false; canInt[index] = false; canDouble[index] = false
                         continue
                     }
-                    let slice = UnsafeRawBufferPointer(rebasing: bytes[field.start..<field.end])
                     if canBool[index], FieldParsing.bool(slice) == nil { canBool[index] = false }
                     if canInt[index], FieldParsing.int64(slice, allowLeadingZeros: false) == nil { canInt[index] = false }
                     if canDouble[index], !canInt[index] {
-                        if FieldParsing.double(slice) == nil || Self.hasLeadingZero(slice) { canDouble[index] = false }
+                        if FieldParsing.double(slice) == nil || FieldParsing.hasLeadingZero(slice) { canDouble[index] = false }
                     }
                 }
             }
@@ -182,72 +179,129 @@ public enum CSVReader {
                 else if canBool[index] { candidates[index] = .bool }
                 else if canInt[index] { candidates[index] = .int64 }
                 else if canDouble[index] { candidates[index] = .double }
-                else { candidates[index] = .string }
+                else if options.inferCategories, values[index] >= 1_000, distinct[index].count * 2 <= values[index] {
+                    candidates[index] = .category
+                } else { candidates[index] = .string }
             }
             return candidates.map { $0! }
         }
 
-        /// "007.5" is a code, not a number; "0.5" is a number.
-        static func hasLeadingZero(_ field: UnsafeRawBufferPointer) -> Bool {
-            var index = 0
-            if field.count > 0, field[0] == UInt8(ascii: "-") || field[0] == UInt8(ascii: "+") { index = 1 }
-            return field.count > index + 1 && field[index] == UInt8(ascii: "0") && field[index + 1] != UInt8(ascii: ".")
-                && field[index + 1] != UInt8(ascii: "e") && field[index + 1] != UInt8(ascii: "E")
-        }
-
+        /// Reads the data rows: in parallel chunks when the file is large and there is more than
+        /// one core, else (and whenever a chunk meets a bad row or cannot be split safely) in one
+        /// pass that names every problem at its line and column.
         func parse(names: [String], types: [DataType]) throws -> (Table, CSVReport) {
             let declared = names.map { options.schema[$0] != nil }
-            var builders = zip(types, declared).map { ColumnBuilder(type: $0, declared: $1) }
-            var report = CSVReport()
-            var tokenizer = makeTokenizer()
-            let sizeHint = max(16, bytes.count / max(1, 8 * names.count))
-            for index in builders.indices { builders[index].reserve(sizeHint) }
-            while true {
-                do {
-                    guard try tokenizer.nextRecord() else { break }
-                } catch {
-                    throw tokenizerError(error)!
-                }
-                let fields = tokenizer.fields
-                if tokenizer.isBlankRecord, names.count > 1 { continue }
-                if fields.count != names.count {
-                    let problem = error(tokenizer, field: min(fields.count, names.count),
-                                        "row has \(fields.count) field\(fields.count == 1 ? "" : "s"), the header has \(names.count)",
-                                        hint: "quote fields that contain '\(Character(Unicode.Scalar(options.delimiter)))', or fix the row; bad_rows: skip leaves such rows out")
-                    try skipOrThrow(problem, &report)
-                    continue
-                }
-                // Convert every field first, so a bad value leaves no partial row behind.
-                var rowOK = true
-                for (index, field) in fields.enumerated() {
-                    if isMissing(field) { continue }
-                    let slice = UnsafeRawBufferPointer(rebasing: bytes[field.start..<field.end])
-                    if !ColumnBuilder.accepts(slice, quoted: field.quoted, type: types[index], declared: declared[index]) {
-                        if !declared[index] {
-                            throw Widen(column: index, to: ColumnBuilder.wider(slice, quoted: field.quoted, type: types[index]))
-                        }
-                        let problem = error(tokenizer, field: index,
-                                            "'\(tokenizer.string(field))' in column '\(names[index])' is not \(Self.article(types[index]))",
-                                            hint: "fix the value, mark it missing (\(options.missingTokens.sorted().map { $0.isEmpty ? "empty" : $0 }.joined(separator: ", "))), or declare the column as string")
-                        try skipOrThrow(problem, &report)
-                        rowOK = false
-                        break
-                    }
-                }
-                guard rowOK else { continue }
-                for (index, field) in fields.enumerated() {
-                    if isMissing(field) {
-                        builders[index].appendMissing()
-                    } else if field.hasEscapedQuote {
-                        builders[index].append(string: tokenizer.string(field))
-                    } else {
-                        builders[index].append(UnsafeRawBufferPointer(rebasing: bytes[field.start..<field.end]))
-                    }
-                }
-                report.rows += 1
+            let parser = CSVChunkParser(bytes: bytes, options: options, columnCount: names.count)
+            let threads = options.threads ?? ProcessInfo.processInfo.activeProcessorCount
+            let chunks = CSVChunking.chunks(of: bytes, from: dataStart, parts: threads > 1 ? threads * 4 : 1,
+                                            minimumBytes: options.minimumChunkBytes)
+            if chunks.count > 1, let parsed = try parseInParallel(chunks, parser: parser, names: names, types: types, declared: declared) {
+                return parsed
             }
-            let table = try Table(zip(names, builders.map { $0.build() }).map { ($0, $1) })
-            return (table, report)
+            let whole = CSVChunking.chunks(of: bytes, from: dataStart, parts: 1)[0]
+            var report = CSVReport()
+            let columns = try ColumnBuffers.columns(types: types, capacity: whole.capacity) { buffers in
+                var sinks = buffers.sinks(rowOffset: 0, declared: declared, expectedBytes: bytes.count - dataStart)
+                do {
+                    report.rows = try sinks.withUnsafeMutableBufferPointer { sinks in
+                        try parser.parse(from: whole.start, to: whole.end, line: dataLine, into: sinks) { problem in
+                            try skipOrThrow(describe(problem, names: names, types: types), &report)
+                        }.rows
+                    }
+                } catch let syntax as CSVChunkParser.SyntaxError {
+                    throw describe(syntax)
+                }
+                return [(rowOffset: 0, rows: report.rows, sinks: sinks)]
+            }
+            return (try Table(zip(names, columns).map { ($0, $1) }), report)
+        }
+
+        /// Parses the chunks at once, or returns nil when any of them needs the sequential pass.
+        private func parseInParallel(_ chunks: [CSVChunk], parser: CSVChunkParser, names: [String], types: [DataType],
+                                     declared: [Bool]) throws -> (Table, CSVReport)? {
+            enum Outcome {
+                case parsed(rows: Int, sinks: [FieldSink])
+                case widen(Widening)
+                case sequential
+            }
+            struct NeedsSequentialPass: Error {}
+            var rowOffsets: [Int] = [0]
+            for chunk in chunks { rowOffsets.append(rowOffsets.last! + chunk.capacity) }
+            var report = CSVReport()
+            do {
+                let columns = try ColumnBuffers.columns(types: types, capacity: rowOffsets.last!) { buffers in
+                    var outcomes = [Outcome](repeating: .sequential, count: chunks.count)
+                    outcomes.withUnsafeMutableBufferPointer { outcomes in
+                        Parallel.forEach(chunks.count) { index in
+                            let chunk = chunks[index]
+                            mapped?.prefault(chunk.start..<chunk.end)
+                            var sinks = buffers.sinks(rowOffset: rowOffsets[index], declared: declared, expectedBytes: chunk.end - chunk.start)
+                            do {
+                                let (rows, end) = try sinks.withUnsafeMutableBufferPointer { sinks in
+                                    try parser.parse(from: chunk.start, to: chunk.end, line: 1, into: sinks) { _ in throw NeedsSequentialPass() }
+                                }
+                                // A chunk whose last record runs past its end began inside a quoted field.
+                                outcomes[index] = end == chunk.end ? .parsed(rows: rows, sinks: sinks) : .sequential
+                            } catch let widening as Widening {
+                                outcomes[index] = .widen(widening)
+                            } catch {
+                                outcomes[index] = .sequential
+                            }
+                            mapped?.release(chunk.start..<chunk.end)
+                        }
+                    }
+                    var parts: [ColumnBuffers.Part] = []
+                    var widening = Widening([:])
+                    for (index, outcome) in outcomes.enumerated() {
+                        switch outcome {
+                        case .sequential: throw NeedsSequentialPass()
+                        case let .widen(more): widening.merge(more)
+                        case let .parsed(rows, sinks): parts.append((rowOffsets[index], rows, sinks))
+                        }
+                    }
+                    if !widening.types.isEmpty { throw widening }
+                    report.rows = parts.reduce(0) { $0 + $1.rows }
+                    return parts
+                }
+                return (try Table(zip(names, columns).map { ($0, $1) }), report)
+            } catch is NeedsSequentialPass {
+                return nil
+            }
+        }
+
+        /// The exact error for a bad row: its record read again, field by field.
+        func describe(_ problem: CSVChunkParser.Problem, names: [String], types: [DataType]) throws -> CSVError {
+            var tokenizer = CSVTokenizer(bytes: bytes, delimiter: options.delimiter, start: problem.recordStart)
+            tokenizer.line = problem.line
+            do {
+                _ = try tokenizer.nextRecord()
+            } catch {
+                throw tokenizerError(error) ?? error
+            }
+            let fields = tokenizer.fields
+            switch problem.kind {
+            case .fieldCount:
+                return error(tokenizer, field: min(fields.count, names.count),
+                             "row has \(fields.count) field\(fields.count == 1 ? "" : "s"), the header has \(names.count)",
+                             hint: "quote fields that contain '\(Character(Unicode.Scalar(options.delimiter)))', or fix the row; bad_rows: skip leaves such rows out")
+            case let .value(index):
+                return error(tokenizer, field: index,
+                             "'\(tokenizer.string(fields[index]))' in column '\(names[index])' is not \(Self.article(types[index]))",
+                             hint: "fix the value, mark it missing (\(options.missingTokens.sorted().map { $0.isEmpty ? "empty" : $0 }.joined(separator: ", "))), or declare the column as string")
+            }
+        }
+
+        /// The exact error for input that is not CSV.
+        func describe(_ syntax: CSVChunkParser.SyntaxError) -> Error {
+            var tokenizer = CSVTokenizer(bytes: bytes, delimiter: options.delimiter, start: syntax.recordStart)
+            tokenizer.line = syntax.line
+            do {
+                _ = try tokenizer.nextRecord()
+            } catch {
+                return tokenizerError(error) ?? error
+            }
+            return CSVError(file: file, line: syntax.line, column: 1, message: "this record is not valid CSV",
+                            hint: "check its quotes: a quoted field must be closed, and nothing may follow the closing quote but a delimiter")
         }
 
         func skipOrThrow(_ problem: CSVError, _ report: inout CSVReport) throws {

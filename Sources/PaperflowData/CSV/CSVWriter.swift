@@ -54,7 +54,7 @@ public enum CSVWriter {
                     // Would the reader's inference take it for a number or a boolean? Codes with a
                     // leading zero ("010110") read back as text already and stay unquoted.
                     let number = (FieldParsing.double(raw) != nil || FieldParsing.int64(raw, allowLeadingZeros: false) != nil)
-                        && !CSVReader.Context.hasLeadingZero(raw)
+                        && !FieldParsing.hasLeadingZero(raw)
                     return number || FieldParsing.bool(raw) != nil
                 }
             }

@@ -1,0 +1,173 @@
+/// The buffers one read of a CSV file fills: the final columns' own arrays, each with room for
+/// every row the file can hold, filled in place by all chunks at once (each its own row range)
+/// and then compacted in place — so every value is written once and no second copy of the table
+/// ever exists.
+///
+/// `compact` closes the gaps between chunks (a chunk's capacity counts its line ends; blank lines
+/// and quoted line breaks leave rows unused), shifts text offsets by the bytes of earlier chunks,
+/// and maps each chunk's category codes into one dictionary whose order is first appearance in
+/// the file: the table is the same, bit for bit, however many chunks read it.
+struct ColumnBuffers {
+    /// A chunk's rows: where they were written, how many, and what its sinks kept aside.
+    typealias Part = (rowOffset: Int, rows: Int, sinks: [FieldSink])
+
+    let types: [DataType]
+    private let pointers: [UnsafeMutableRawPointer]
+
+    /// Calls `fill` with buffers for `capacity` rows of each column; `fill` parses into them
+    /// and returns the parts it read. Returns the columns.
+    static func columns(types: [DataType], capacity: Int, fill: (ColumnBuffers) throws -> [Part]) throws -> [Column] {
+        var parts: [Part] = []
+        var dictionaries: [Int: StringStorage] = [:]
+        var rows = 0
+        let arrays = try nest(types[...], capacity: max(1, capacity), pointers: []) { pointers in
+            let buffers = ColumnBuffers(types: types, pointers: pointers)
+            parts = try fill(buffers)
+            dictionaries = buffers.compact(parts)
+            rows = parts.reduce(0) { $0 + $1.rows }
+            return rows
+        }
+        return types.indices.map { index in
+            let storage: Column.Storage
+            switch arrays[index] {
+            case let .int64(values) where types[index] == .string:
+                var bytes: [UInt8] = []
+                bytes.reserveCapacity(Int(values[rows]))
+                for part in parts { bytes.append(contentsOf: part.sinks[index].bytes) }
+                storage = .string(StringStorage(offsets: values, bytes: bytes))
+            case let .int64(values): storage = .int64(values)
+            case let .double(values): storage = .double(values)
+            case let .bool(values): storage = .bool(values)
+            case let .codes(codes):
+                storage = .category(codes: codes, dictionary: dictionaries[index] ?? StringStorage())
+            }
+            var validity: Bitmap?
+            if parts.contains(where: { !$0.sinks[index].missing.isEmpty }) {
+                var bitmap = Bitmap(count: rows, value: true)
+                var destination = 0
+                for part in parts {
+                    for row in part.sinks[index].missing { bitmap[destination + row] = false }
+                    destination += part.rows
+                }
+                validity = bitmap
+            }
+            return Column(storage: storage, validity: validity)
+        }
+    }
+
+    private enum Array {
+        case int64([Int64]), double([Double]), bool([Bool]), codes([Int32])
+    }
+
+    /// Creates the arrays one inside another, each uninitialised with `capacity` slots (text
+    /// offsets one more), so that all of them are open for writing while `body` runs; each takes
+    /// as many elements as `body` reports rows.
+    private static func nest(_ types: ArraySlice<DataType>, capacity: Int, pointers: [UnsafeMutableRawPointer],
+                             body: ([UnsafeMutableRawPointer]) throws -> Int) throws -> [Array] {
+        guard let type = types.first else {
+            _ = try body(pointers)
+            return []
+        }
+        func make<T>(_: T.Type, extra: Int, _ wrap: ([T]) -> Array) throws -> [Array] {
+            var inner: [Array] = []
+            let array = try [T](unsafeUninitializedCapacity: capacity + extra) { buffer, initialized in
+                HugePages.advise(UnsafeMutableRawBufferPointer(buffer))
+                var rows = 0
+                inner = try nest(types.dropFirst(), capacity: capacity, pointers: pointers + [UnsafeMutableRawPointer(buffer.baseAddress!)]) {
+                    rows = try body($0)
+                    return rows
+                }
+                initialized = rows + extra
+            }
+            return [wrap(array)] + inner
+        }
+        switch type {
+        case .int64: return try make(Int64.self, extra: 0) { .int64($0) }
+        case .double: return try make(Double.self, extra: 0) { .double($0) }
+        case .bool: return try make(Bool.self, extra: 0) { .bool($0) }
+        case .string: return try make(Int64.self, extra: 1) { .int64($0) }
+        case .category: return try make(Int32.self, extra: 0) { .codes($0) }
+        }
+    }
+
+    /// Sinks that write rows from `rowOffset` on. Text ends go one slot on: slot 0 of the
+    /// offsets is the first string's start.
+    func sinks(rowOffset: Int, declared: [Bool], expectedBytes: Int) -> [FieldSink] {
+        types.indices.map { index in
+            let slot = types[index] == .string ? rowOffset + 1 : rowOffset
+            return FieldSink(type: types[index], declared: declared[index],
+                             values: pointers[index] + slot * FieldSink.width(types[index]),
+                             expectedBytes: expectedBytes / max(1, types.count))
+        }
+    }
+
+    /// Moves each part's rows down to follow the previous part's, rebasing text offsets and
+    /// category codes on the way. Moving down in order never overwrites rows still to move; when
+    /// no part moves (no blank lines or quoted line breaks), the parts are rebased in parallel.
+    /// - Returns: each category column's dictionary.
+    private func compact(_ parts: [Part]) -> [Int: StringStorage] {
+        var destinations: [Int] = []
+        var next = 0
+        for part in parts {
+            destinations.append(next)
+            next += part.rows
+        }
+        let inPlace = zip(parts, destinations).allSatisfy { $0.rowOffset == $1 }
+        func forEachPart(_ body: (Int) -> Void) {
+            if inPlace { Parallel.forEach(parts.count, body) } else { for number in parts.indices { body(number) } }
+        }
+        var dictionaries: [Int: StringStorage] = [:]
+        for index in types.indices {
+            switch types[index] {
+            case .string:
+                let ends = pointers[index].assumingMemoryBound(to: Int64.self)
+                ends[0] = 0
+                var byteBases: [Int64] = [0]
+                for part in parts { byteBases.append(byteBases.last! + Int64(part.sinks[index].bytes.count)) }
+                forEachPart { number in
+                    let (part, destination, byteBase) = (parts[number], destinations[number], byteBases[number])
+                    for row in 0..<part.rows { ends[destination + row + 1] = ends[part.rowOffset + row + 1] + byteBase }
+                }
+            case .category:
+                let codes = pointers[index].assumingMemoryBound(to: Int32.self)
+                var encoder = parts.first?.sinks[index].encoder ?? DictionaryEncoder()
+                let maps = parts.indices.map { $0 == 0 ? Swift.Array(0..<Int32(encoder.count)) : encoder.merge(parts[$0].sinks[index].encoder) }
+                dictionaries[index] = encoder.dictionary
+                forEachPart { number in
+                    let (part, destination, map) = (parts[number], destinations[number], maps[number])
+                    for row in 0..<part.rows {
+                        codes[destination + row] = map.isEmpty ? 0 : map[Int(codes[part.rowOffset + row])]
+                    }
+                    // Missing rows hold code 0, whatever chunk they came from.
+                    for row in part.sinks[index].missing { codes[destination + row] = 0 }
+                }
+            default:
+                let width = FieldSink.width(types[index])
+                for (part, destination) in zip(parts, destinations) where destination != part.rowOffset {
+                    (pointers[index] + destination * width).copyMemory(from: pointers[index] + part.rowOffset * width,
+                                                                       byteCount: part.rows * width)
+                }
+            }
+        }
+        return dictionaries
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Asks the kernel to back a large buffer with 2 MiB pages (transparent huge pages, where the
+/// system leaves them to `madvise`): a 500 MB table then costs hundreds of page faults, not
+/// a hundred thousand.
+enum HugePages {
+    static func advise(_ buffer: UnsafeMutableRawBufferPointer) {
+        #if os(Linux)
+        let huge = 2 << 20
+        guard let base = buffer.baseAddress, buffer.count >= 2 * huge else { return }
+        let start = (Int(bitPattern: base) + huge - 1) / huge * huge
+        let end = (Int(bitPattern: base) + buffer.count) / huge * huge
+        if end > start { _ = madvise(UnsafeMutableRawPointer(bitPattern: start), end - start, MADV_HUGEPAGE) }
+        #endif
+    }
+}
