@@ -45,12 +45,10 @@ struct PropertyTests {
         }
     }
 
-    @Test("group-by sum, count and mean equal a dictionary-based reference")
+    @Test("group-by sum, count and mean equal a dictionary-based reference (small-range, wide-range, text and double keys)")
     func groupBy() async {
         let rows = zip(Gen.int64(in: 0...3), Gen.int64(in: -50...50)).array(of: 0...40)
         await propertyCheck(count: 300, input: rows) { pairs in
-            let table = try! Table([("k", Column(int64: pairs.map(\.0))), ("v", Column(int64: pairs.map(\.1)))])
-            let grouped = try! table.grouped(by: ["k"], [Aggregation("v", .sum), Aggregation("v", .count), Aggregation("v", .mean)])
             var order: [Int64] = []
             var sums: [Int64: Int64] = [:], counts: [Int64: Int64] = [:]
             for (k, v) in pairs {
@@ -58,10 +56,22 @@ struct PropertyTests {
                 sums[k, default: 0] += v
                 counts[k, default: 0] += 1
             }
-            #expect(grouped["k"]!.values == order.map { .int64($0) })
-            #expect(grouped["v_sum"]!.values == order.map { .int64(sums[$0]!) })
-            #expect(grouped["v_count"]!.values == order.map { .int64(counts[$0]!) })
-            #expect(grouped["v_mean"]!.values == order.map { .double(Double(sums[$0]!) / Double(counts[$0]!)) })
+            // The same groups whatever the key column's kind: offsets from the minimum, hashed
+            // integers (a range too wide for offsets), text, doubles.
+            let keyColumns: [(Column, (Int64) -> Value)] = [
+                (Column(int64: pairs.map(\.0)), { .int64($0) }),
+                (Column(int64: pairs.map { $0.0 * 1_000_000_000_000_000 }), { .int64($0 * 1_000_000_000_000_000) }),
+                (Column(string: pairs.map { "k\($0.0)" }), { .string("k\($0)") }),
+                (Column(double: pairs.map { Double($0.0) / 4 }), { .double(Double($0) / 4) }),
+            ]
+            for (keys, value) in keyColumns {
+                let table = try! Table([("k", keys), ("v", Column(int64: pairs.map(\.1)))])
+                let grouped = try! table.grouped(by: ["k"], [Aggregation("v", .sum), Aggregation("v", .count), Aggregation("v", .mean)])
+                #expect(grouped["k"]!.values == order.map(value))
+                #expect(grouped["v_sum"]!.values == order.map { .int64(sums[$0]!) })
+                #expect(grouped["v_count"]!.values == order.map { .int64(counts[$0]!) })
+                #expect(grouped["v_mean"]!.values == order.map { .double(Double(sums[$0]!) / Double(counts[$0]!)) })
+            }
         }
     }
 }

@@ -116,11 +116,17 @@ public enum BinaryTableFormat {
             if let expected, spec[1] != expected { throw FormatError(message: "a buffer has \(spec[1]) bytes, expected \(expected)") }
             return UnsafeRawBufferPointer(rebasing: bytes[spec[0]..<(spec[0] + spec[1])])
         }
+        // One contiguous copy per buffer, columns in parallel (the buffers are little-endian,
+        // as the machines Paperflow runs on).
         func array<T>(_ raw: UnsafeRawBufferPointer, _: T.Type) -> [T] {
-            (0..<(raw.count / MemoryLayout<T>.size)).map { raw.loadUnaligned(fromByteOffset: $0 * MemoryLayout<T>.size, as: T.self) }
+            let count = raw.count / MemoryLayout<T>.stride
+            return [T](unsafeUninitializedCapacity: count) { buffer, initialized in
+                HugePages.advise(UnsafeMutableRawBufferPointer(buffer))
+                if count > 0 { UnsafeMutableRawPointer(buffer.baseAddress!).copyMemory(from: raw.baseAddress!, byteCount: count * MemoryLayout<T>.stride) }
+                initialized = count
+            }
         }
-        var pairs: [(String, Column)] = []
-        for column in header.columns {
+        func decodeColumn(_ column: Header.ColumnHeader) throws -> Column {
             var specs = column.buffers[...]
             func next(_ expected: Int?) throws -> UnsafeRawBufferPointer {
                 guard let spec = specs.popFirst() else { throw FormatError(message: "column '\(column.name)' lacks a buffer") }
@@ -129,18 +135,22 @@ public enum BinaryTableFormat {
             let storage: Column.Storage
             switch column.type {
             case .int64: storage = .int64(array(try next(rows * 8), Int64.self))
-            case .double: storage = .double(array(try next(rows * 8), UInt64.self).map(Double.init(bitPattern:)))
+            case .double: storage = .double(array(try next(rows * 8), Double.self))
             case .bool: storage = .bool(try next(rows).map { $0 != 0 })
             case .string:
                 let offsets = array(try next((rows + 1) * 8), Int64.self)
-                let data = Array(try next(nil))
-                guard offsets.last.map({ Int($0) == data.count }) ?? false else { throw FormatError(message: "string offsets do not match") }
+                let data = array(try next(nil), UInt8.self)
+                guard offsets.first == 0, offsets.last.map({ Int($0) == data.count }) ?? false,
+                      zip(offsets, offsets.dropFirst()).allSatisfy({ $0 <= $1 }) else {
+                    throw FormatError(message: "string offsets do not match")
+                }
                 storage = .string(StringStorage(offsets: offsets, bytes: data))
             case .category:
                 let codes = array(try next(rows * 4), Int32.self)
                 let offsets = array(try next(nil), Int64.self)
-                let data = Array(try next(nil))
-                guard offsets.last.map({ Int($0) == data.count }) ?? false,
+                let data = array(try next(nil), UInt8.self)
+                guard offsets.first == 0, offsets.last.map({ Int($0) == data.count }) ?? false,
+                      zip(offsets, offsets.dropFirst()).allSatisfy({ $0 <= $1 }),
                       codes.allSatisfy({ $0 >= 0 && Int($0) < max(offsets.count - 1, 1) }) else {
                     throw FormatError(message: "category codes or dictionary do not match")
                 }
@@ -150,8 +160,16 @@ public enum BinaryTableFormat {
             if column.hasValidity {
                 validity = Bitmap(words: array(try next(((rows + 63) / 64) * 8), UInt64.self), count: rows)
             }
-            pairs.append((column.name, Column(storage: storage, validity: validity)))
+            return Column(storage: storage, validity: validity)
         }
+        var decoded = [Result<Column, Error>?](repeating: nil, count: header.columns.count)
+        decoded.withUnsafeMutableBufferPointer { decoded in
+            Parallel.forEach(header.columns.count) { index in
+                decoded[index] = Result { try decodeColumn(header.columns[index]) }
+            }
+        }
+        var pairs: [(String, Column)] = []
+        for (column, result) in zip(header.columns, decoded) { pairs.append((column.name, try result!.get())) }
         do {
             return try Table(pairs)
         } catch {

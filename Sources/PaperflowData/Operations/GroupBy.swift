@@ -56,11 +56,22 @@ extension Table {
             var sums = [Int64](repeating: 0, count: groups)
             for row in 0..<values.count where !column.isMissing(row) { sums[Int(groupOfRow[row])] &+= values[row] }
             return Column(storage: .int64(sums))
+        case let (.sum, .double(values)) where column.validity == nil:
+            var sums = [Double](repeating: 0, count: groups)
+            for row in 0..<values.count { sums[Int(groupOfRow[row])] += values[row] }
+            return Column(storage: .double(sums))
         case let (.sum, .double(values)), let (.mean, .double(values)):
             var sums = [Double](repeating: 0, count: groups)
-            for row in 0..<values.count where !column.isMissing(row) {
-                sums[Int(groupOfRow[row])] += values[row]
-                counts[Int(groupOfRow[row])] += 1
+            if column.validity == nil {
+                for row in 0..<values.count {
+                    sums[Int(groupOfRow[row])] += values[row]
+                    counts[Int(groupOfRow[row])] += 1
+                }
+            } else {
+                for row in 0..<values.count where !column.isMissing(row) {
+                    sums[Int(groupOfRow[row])] += values[row]
+                    counts[Int(groupOfRow[row])] += 1
+                }
             }
             return function == .sum ? Column(storage: .double(sums)) : meanColumn(sums, counts)
         case let (.mean, .int64(values)):
