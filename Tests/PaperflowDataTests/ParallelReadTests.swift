@@ -121,4 +121,19 @@ struct ParallelReadTests {
         options.inferCategories = false
         #expect(try CSVReader.read(text: text, options: options).1.types["city"] == .string)
     }
+
+    @Test("long category values that share their first and last bytes stay apart; a skipped row leaves no dictionary entry")
+    func categoryDictionary() throws {
+        var text = "firm,year\n"
+        for row in 0..<1_500 { text += "Shanghai \(row % 40) Trading Co.,\(row == 700 ? "20x" : "2001")\n" }
+        text += "Shanghai only-in-a-bad-row Trading Co.,bad\n"
+        let configure: (inout CSVOptions) -> Void = { $0.schema = ["year": .int64]; $0.badRows = .skip }
+        for threads in [1, 4] {
+            let (table, report) = try Self.read(text, threads: threads, configure)
+            #expect(report.skippedRows == 2)
+            guard case let .category(_, dictionary) = table["firm"]!.storage else { Issue.record("firm is not a category"); return }
+            #expect((0..<dictionary.count).map { dictionary[$0] } == (0..<40).map { "Shanghai \($0) Trading Co." })
+            #expect(table["firm"]![41] == .string("Shanghai 1 Trading Co."))
+        }
+    }
 }

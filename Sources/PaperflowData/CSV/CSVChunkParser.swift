@@ -50,7 +50,8 @@ struct CSVChunkParser {
     /// - Returns: the rows stored and the offset just past the last record read.
     func parse(from start: Int, to end: Int, line firstLine: Int, into sinks: UnsafeMutableBufferPointer<FieldSink>,
                problem: (Problem) throws -> Void) throws -> (rows: Int, end: Int) {
-        var batch = FieldBatch(columns: columnCount, capacity: 2_048, bytes: bytes)
+        // Small enough that the batch's boundaries stay in the L1/L2 cache while its columns convert.
+        var batch = FieldBatch(columns: columnCount, capacity: 512, bytes: bytes)
         var position = start, line = firstLine, row = 0
         while position < end {
             let batchStart = position, batchLine = line
@@ -187,12 +188,24 @@ struct CSVChunkParser {
     }
 
     /// The offset of the first delimiter or line end at or after `position` (or `count`),
-    /// eight bytes at a time.
+    /// sixteen bytes at a time, then eight, then one.
     @inline(__always)
     private func endOfUnquotedField(_ base: UnsafePointer<UInt8>, from start: Int, count: Int) -> Int {
         let delimiters = UInt64(delimiter) &* SWAR.ones
         let newlines = UInt64(UInt8(ascii: "\n")) &* SWAR.ones, carriages = UInt64(UInt8(ascii: "\r")) &* SWAR.ones
         var position = start
+        let delimiterVector = SIMD16<UInt8>(repeating: delimiter), newlineVector = SIMD16<UInt8>(repeating: UInt8(ascii: "\n"))
+        let carriageVector = SIMD16<UInt8>(repeating: UInt8(ascii: "\r"))
+        while position + 16 <= count {
+            // Sixteen bytes compared at once; each half of the match mask, read as a word in
+            // little-endian order, has its first set byte at the first match.
+            let bytes = UnsafeRawPointer(base).loadUnaligned(fromByteOffset: position, as: SIMD16<UInt8>.self)
+            let hits = unsafeBitCast(SIMD16<UInt8>().replacing(with: 0xFF, where: bytes .== delimiterVector .| bytes .== newlineVector
+                                                                   .| bytes .== carriageVector), to: SIMD2<UInt64>.self)
+            if hits[0] != 0 { return position + UInt64(littleEndian: hits[0]).trailingZeroBitCount >> 3 }
+            if hits[1] != 0 { return position + 8 + UInt64(littleEndian: hits[1]).trailingZeroBitCount >> 3 }
+            position += 16
+        }
         while position + 8 <= count {
             // Little-endian order: the first byte is the lowest lane.
             let word = UInt64(littleEndian: UnsafeRawPointer(base).loadUnaligned(fromByteOffset: position, as: UInt64.self))

@@ -72,26 +72,28 @@ enum CSVChunking {
     }
 
     /// Quotes and line-end bytes (LF and CR: a record ends in LF, CR or CRLF, so a range holds
-    /// at most one record more than these) in `range`, eight bytes at a time: each byte lane of
-    /// a word holds 1 where the byte matches, lanes are summed for up to 127 words, then added.
+    /// at most one record more than these) in `range`, sixteen bytes at a time: each lane of a
+    /// vector counts its matches for up to 255 vectors, then the lanes are added up.
     static func count(_ base: UnsafePointer<UInt8>, _ range: Range<Int>) -> (quotes: Int, lineEnds: Int) {
-        let quoteBytes: UInt64 = 0x2222_2222_2222_2222, newlineBytes: UInt64 = 0x0A0A_0A0A_0A0A_0A0A
-        let carriageBytes: UInt64 = 0x0D0D_0D0D_0D0D_0D0D
+        let raw = UnsafeRawPointer(base)
+        let quote = SIMD16<UInt8>(repeating: UInt8(ascii: "\"")), newline = SIMD16<UInt8>(repeating: UInt8(ascii: "\n"))
+        let carriage = SIMD16<UInt8>(repeating: UInt8(ascii: "\r"))
         var quotes = 0, lineEnds = 0
         var index = range.lowerBound
-        let raw = UnsafeRawPointer(base)
-        while index + 8 <= range.upperBound {
-            var quoteLanes: UInt64 = 0, lineEndLanes: UInt64 = 0
-            var words = 0
-            while words < 127, index + 8 <= range.upperBound {
-                let word = raw.loadUnaligned(fromByteOffset: index, as: UInt64.self)
-                quoteLanes &+= SWAR.zeroLanes(word ^ quoteBytes)
-                lineEndLanes &+= SWAR.zeroLanes(word ^ newlineBytes) &+ SWAR.zeroLanes(word ^ carriageBytes)
-                index += 8
-                words += 1
+        while index + 16 <= range.upperBound {
+            var quoteLanes = SIMD16<UInt8>(), lineEndLanes = SIMD16<UInt8>()
+            var vectors = 0
+            while vectors < 255, index + 16 <= range.upperBound {
+                let bytes = raw.loadUnaligned(fromByteOffset: index, as: SIMD16<UInt8>.self)
+                quoteLanes &+= SIMD16<UInt8>().replacing(with: 1, where: bytes .== quote)
+                lineEndLanes &+= SIMD16<UInt8>().replacing(with: 1, where: bytes .== newline .| bytes .== carriage)
+                index += 16
+                vectors += 1
             }
-            quotes += SWAR.sumLanes(quoteLanes)
-            lineEnds += SWAR.sumLanes(lineEndLanes)
+            for lane in 0..<16 {
+                quotes += Int(quoteLanes[lane])
+                lineEnds += Int(lineEndLanes[lane])
+            }
         }
         while index < range.upperBound {
             if base[index] == UInt8(ascii: "\"") { quotes += 1 }

@@ -31,10 +31,7 @@ struct ColumnBuffers {
             let storage: Column.Storage
             switch arrays[index] {
             case let .int64(values) where types[index] == .string:
-                var bytes: [UInt8] = []
-                bytes.reserveCapacity(Int(values[rows]))
-                for part in parts { bytes.append(contentsOf: part.sinks[index].bytes) }
-                storage = .string(StringStorage(offsets: values, bytes: bytes))
+                storage = .string(StringStorage(offsets: values, bytes: concatenated(parts.map { $0.sinks[index].bytes })))
             case let .int64(values): storage = .int64(values)
             case let .double(values): storage = .double(values)
             case let .bool(values): storage = .bool(values)
@@ -52,6 +49,20 @@ struct ColumnBuffers {
                 validity = bitmap
             }
             return Column(storage: storage, validity: validity)
+        }
+    }
+
+    /// The parts' text bytes back to back, copied in parallel.
+    private static func concatenated(_ pieces: [[UInt8]]) -> [UInt8] {
+        var starts = [0]
+        for piece in pieces { starts.append(starts.last! + piece.count) }
+        return [UInt8](unsafeUninitializedCapacity: starts.last!) { output, initialized in
+            Parallel.forEach(pieces.count) { number in
+                pieces[number].withUnsafeBufferPointer { piece in
+                    if let source = piece.baseAddress { (output.baseAddress! + starts[number]).initialize(from: source, count: piece.count) }
+                }
+            }
+            initialized = starts.last!
         }
     }
 
@@ -91,13 +102,13 @@ struct ColumnBuffers {
     }
 
     /// Sinks that write rows from `rowOffset` on. Text ends go one slot on: slot 0 of the
-    /// offsets is the first string's start.
+    /// offsets is the first string's start. A text column reserves the chunk's size (an upper
+    /// bound on its bytes, so it never regrows; pages it does not fill are never touched).
     func sinks(rowOffset: Int, declared: [Bool], expectedBytes: Int) -> [FieldSink] {
         types.indices.map { index in
             let slot = types[index] == .string ? rowOffset + 1 : rowOffset
             return FieldSink(type: types[index], declared: declared[index],
-                             values: pointers[index] + slot * FieldSink.width(types[index]),
-                             expectedBytes: expectedBytes / max(1, types.count))
+                             values: pointers[index] + slot * FieldSink.width(types[index]), expectedBytes: expectedBytes)
         }
     }
 

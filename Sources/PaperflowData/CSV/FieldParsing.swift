@@ -2,6 +2,7 @@
 enum FieldParsing {
     /// A decimal integer: optional sign, digits. With `allowLeadingZeros` false, "007" is not an
     /// integer (it is a code and must stay text), but "0" and "-0" are.
+    @inline(__always)
     static func int64(_ field: UnsafeRawBufferPointer, allowLeadingZeros: Bool) -> Int64? {
         var index = 0
         let count = field.count
@@ -35,6 +36,7 @@ enum FieldParsing {
     /// A decimal number. Plain decimals (`-12.345`) whose digits form an integer up to 2^53 take
     /// an exact fast path (an integer mantissa and a power of ten, both exact in a Double, give a
     /// correctly rounded quotient); everything else goes through Swift's correctly rounded parser.
+    @inline(__always)
     static func double(_ field: UnsafeRawBufferPointer) -> Double? {
         let count = field.count
         guard count > 0 else { return nil }
@@ -64,7 +66,12 @@ enum FieldParsing {
             let value = Double(mantissa) / exactPowers[fractionDigits]
             return negative ? -value : value
         }
-        // Exponents, long mantissas, inf/nan words: Swift's parser (it rejects what is not a number).
+        return slowDouble(field)
+    }
+
+    /// Exponents, long mantissas, inf/nan words: Swift's parser (it rejects what is not a number).
+    @inline(never)
+    private static func slowDouble(_ field: UnsafeRawBufferPointer) -> Double? {
         let text = String(decoding: field, as: UTF8.self)
         guard let value = Double(text) else { return nil }
         // Swift accepts "inf", "nan", "0x1p3"; CSV numbers are decimal.
