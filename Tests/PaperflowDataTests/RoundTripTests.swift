@@ -31,6 +31,23 @@ struct RoundTripTests {
         bytes.removeLast(200)
         #expect(throws: BinaryTableFormat.FormatError.self) { try bytes.withUnsafeBytes { try BinaryTableFormat.decode($0) } }
         #expect(throws: BinaryTableFormat.FormatError.self) { try [UInt8](repeating: 0, count: 64).withUnsafeBytes { try BinaryTableFormat.decode($0) } }
+        // Sizes chosen to overflow arithmetic: a header length of 2^64 - 1, a row count of 2^62,
+        // a buffer at offset 2^62 of length 2^62, a string offset pointing past the bytes.
+        let good = BinaryTableFormat.encode(try Self.sample())
+        var hugeHeader = good
+        for index in 8..<16 { hugeHeader[index] = 0xFF }
+        let header = String(decoding: good[16..<(16 + Int(good[8]) + Int(good[9]) << 8)], as: UTF8.self)
+        func replacing(_ old: String, _ new: String) -> [UInt8] {
+            let changed = Array(header.replacingOccurrences(of: old, with: new).utf8)
+            var bytes = Array(good.prefix(8))
+            withUnsafeBytes(of: UInt64(changed.count).littleEndian) { bytes += $0 }
+            return bytes + changed + good[(16 + header.utf8.count)...]
+        }
+        let firstBuffer = String(header[try #require(header.firstRange(of: /\[\d+,\d+\]/))])
+        for damaged in [hugeHeader, replacing("\"rows\":10", "\"rows\":4611686018427387904"),
+                        replacing(firstBuffer, "[4611686018427387904,4611686018427387904]")] {
+            #expect(throws: BinaryTableFormat.FormatError.self) { try damaged.withUnsafeBytes { try BinaryTableFormat.decode($0) } }
+        }
     }
 
     @Test("Table → CSV → Table keeps every value and type (strings that look like numbers or NA are quoted)")

@@ -12,7 +12,7 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Time Paperflow's building blocks on a file (used by the scripts under Benchmarks/).",
-        subcommands: [CSV.self, Hash.self]
+        subcommands: [CSV.self, TableFile.self, Hash.self]
     )
 
     /// Peak resident memory of this process, in bytes.
@@ -35,7 +35,8 @@ struct BenchCommand: ParsableCommand {
         @Argument(help: "The CSV file.") var file: String
         @Option(help: ArgumentHelp("Declare a column's type (int64, double, bool, string, category).", valueName: "name=type"))
         var schema: [String] = []
-        @Flag(help: "Also write the table in the binary format and time reading it back.") var binary = false
+        @Option(help: ArgumentHelp("Also write the table in the binary format to this file (read it back with `bench table`).",
+                                   valueName: "path")) var binary: String?
         @Option(help: "Threads to parse with (default: every core).") var threads: Int?
         @Option(help: ArgumentHelp("Also time a group-by sum: KEY1,KEY2:VALUE.", valueName: "keys:value")) var groupSum: String?
 
@@ -60,19 +61,10 @@ struct BenchCommand: ParsableCommand {
                 "csv_read_s": .double(readSeconds), "rereads": .int(Int64(report.rereads)),
                 "types": .map(report.types.mapValues { ParamValue.string($0.rawValue) }),
             ]
-            if binary {
+            if let binary {
                 var bytes: [UInt8] = []
                 fields["binary_write_s"] = .double(BenchCommand.seconds { bytes = BinaryTableFormat.encode(table) })
-                let path = FileManager.default.temporaryDirectory.appendingPathComponent("paperflow-bench-\(getpid()).pftable")
-                try Data(bytes).write(to: path)
-                bytes = []
-                defer { try? FileManager.default.removeItem(at: path) }
-                var back = try Table([])
-                fields["binary_read_s"] = .double(try BenchCommand.seconds {
-                    let data = try Data(contentsOf: path, options: .alwaysMapped)
-                    back = try data.withUnsafeBytes { try BinaryTableFormat.decode($0) }
-                })
-                fields["binary_equal"] = .bool(back == table)
+                try Data(bytes).write(to: URL(fileURLWithPath: binary))
             }
             if let groupSum {
                 let parts = groupSum.split(separator: ":").map(String.init)
@@ -84,6 +76,27 @@ struct BenchCommand: ParsableCommand {
                 fields["groups"] = .int(Int64(groups))
             }
             fields["peak_memory_bytes"] = .int(Int64(BenchCommand.peakMemory))
+            Console.shared.out(String(decoding: JSONText.compact(.map(fields)), as: UTF8.self))
+        }
+    }
+
+    /// `paperflow bench table FILE`: read a binary table file in a fresh process, as the CSV is.
+    struct TableFile: ParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "table",
+                                                        abstract: "Read a binary table file and report the time and peak memory.")
+
+        @Argument(help: "The table file (written by `bench csv --binary`).") var file: String
+        @Option(help: ArgumentHelp("Afterwards, check the table equals this CSV file read as `bench csv` reads it.", valueName: "csv"))
+        var equals: String?
+
+        func run() throws {
+            var table = try Table([])
+            let seconds = try BenchCommand.seconds { table = try BinaryTableFormat.read(contentsOf: URL(fileURLWithPath: file)) }
+            var fields: [String: ParamValue] = ["rows": .int(Int64(table.rowCount)), "binary_read_s": .double(seconds),
+                                                "peak_memory_bytes": .int(Int64(BenchCommand.peakMemory))]
+            if let equals {
+                fields["equal"] = .bool(try CSVReader.read(contentsOf: URL(fileURLWithPath: equals), displayPath: equals).0 == table)
+            }
             Console.shared.out(String(decoding: JSONText.compact(.map(fields)), as: UTF8.self))
         }
     }

@@ -86,12 +86,31 @@ public enum BinaryTableFormat {
         return out
     }
 
+    /// Reads the table file at `url`, mapped into memory rather than read into a buffer.
+    /// - Throws: `FormatError` for a file that cannot be read or is not a complete table.
+    public static func read(contentsOf url: URL) throws -> Table {
+        let file: MappedFile
+        do {
+            file = try MappedFile(path: url.path)
+        } catch let error as MappedFile.OpenError {
+            throw FormatError(message: error.reason)
+        }
+        return try decode(file.bytes, mapped: file)
+    }
+
     /// Reads a table from its bytes.
     /// - Throws: `FormatError` for anything that is not a complete, consistent table file.
     public static func decode(_ bytes: UnsafeRawBufferPointer) throws -> Table {
+        try decode(bytes, mapped: nil)
+    }
+
+    /// Reads a table from its bytes; the pages of a mapped file's buffers are given back once
+    /// copied, so the file and the table are not both resident at the peak.
+    private static func decode(_ bytes: UnsafeRawBufferPointer, mapped: MappedFile?) throws -> Table {
         guard bytes.count >= 16, Array(bytes[0..<8]) == magic else { throw FormatError(message: "missing the PFTABLE1 magic") }
-        let headerSize = Int(bytes.loadUnaligned(fromByteOffset: 8, as: UInt64.self).littleEndian)
-        guard headerSize >= 0, 16 + headerSize <= bytes.count else { throw FormatError(message: "header runs past the end") }
+        let declaredSize = UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: 8, as: UInt64.self))
+        guard declaredSize <= UInt64(bytes.count - 16) else { throw FormatError(message: "header runs past the end") }
+        let headerSize = Int(declaredSize)
         struct Header: Decodable {
             struct ColumnHeader: Decodable {
                 var name: String
@@ -109,8 +128,10 @@ public enum BinaryTableFormat {
             throw FormatError(message: "unreadable header: \(error)")
         }
         let rows = header.rows
+        // Buffer sizes are computed from the row count: keep them far from overflowing.
+        guard rows >= 0, rows < 1 << 40 else { throw FormatError(message: "the row count \(rows) is out of range") }
         func buffer(_ spec: [Int], expected: Int?) throws -> UnsafeRawBufferPointer {
-            guard spec.count == 2, spec[0] >= 0, spec[1] >= 0, spec[0] + spec[1] <= bytes.count else {
+            guard spec.count == 2, spec[0] >= 0, spec[1] >= 0, spec[0] <= bytes.count, spec[1] <= bytes.count - spec[0] else {
                 throw FormatError(message: "a buffer lies outside the file")
             }
             if let expected, spec[1] != expected { throw FormatError(message: "a buffer has \(spec[1]) bytes, expected \(expected)") }
@@ -121,7 +142,8 @@ public enum BinaryTableFormat {
         func array<T>(_ raw: UnsafeRawBufferPointer, _: T.Type) -> [T] {
             let count = raw.count / MemoryLayout<T>.stride
             return [T](unsafeUninitializedCapacity: count) { buffer, initialized in
-                HugePages.advise(UnsafeMutableRawBufferPointer(buffer))
+                PageAdvice.hugePages(UnsafeMutableRawBufferPointer(buffer))
+                PageAdvice.populate(UnsafeMutableRawBufferPointer(buffer))
                 if count > 0 { UnsafeMutableRawPointer(buffer.baseAddress!).copyMemory(from: raw.baseAddress!, byteCount: count * MemoryLayout<T>.stride) }
                 initialized = count
             }
@@ -166,6 +188,10 @@ public enum BinaryTableFormat {
         decoded.withUnsafeMutableBufferPointer { decoded in
             Parallel.forEach(header.columns.count) { index in
                 decoded[index] = Result { try decodeColumn(header.columns[index]) }
+                if case .success = decoded[index] {
+                    // Every buffer of a decoded column lies inside the file.
+                    for spec in header.columns[index].buffers { mapped?.release(spec[0]..<(spec[0] + spec[1])) }
+                }
             }
         }
         var pairs: [(String, Column)] = []

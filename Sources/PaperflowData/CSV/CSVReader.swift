@@ -4,16 +4,27 @@ import Foundation
 /// through String.
 ///
 /// Types: declared in `options.schema`, else inferred from the first `inferenceRows` rows:
-/// `bool` (true/false), `int64`, `double`, otherwise `string`. A number with a leading zero
+/// `bool` (true/false), `int64`, `double`, otherwise text — `category` when the sample repeats its
+/// values (`CSVOptions.inferCategories`), else `string`. A number with a leading zero
 /// ("010110", a firm id "0042") is not a number: the column stays text, so HS codes and ids keep
 /// their zeros without a schema — the silent error pandas, pyarrow and polars make by default.
 /// A quoted field also counts as text. When a later row outgrows the inferred type (a "1.5" in an
 /// int column), the column is widened and the file read again; the report counts the re-reads.
+///
+/// Large files are read by all cores: `CSVChunking` splits them at record boundaries,
+/// `CSVChunkParser` parses each chunk into the final columns' own buffers (`ColumnBuffers`), and
+/// the result is the same table, bit for bit, as one sequential pass. A chunk that meets a bad
+/// row hands the file to the sequential pass, which names each problem at its line and column.
 public enum CSVReader {
     /// Reads the CSV file at `url`, naming it `displayPath` in errors.
     /// - Throws: `CSVError` (malformed input, at its line and column; a file that cannot be read).
     public static func read(contentsOf url: URL, displayPath: String, options: CSVOptions = CSVOptions()) throws -> (Table, CSVReport) {
-        let file = try MappedFile(path: url.path, displayPath: displayPath)
+        let file: MappedFile
+        do {
+            file = try MappedFile(path: url.path)
+        } catch let error as MappedFile.OpenError {
+            throw CSVError(file: displayPath, line: 0, column: 0, message: error.reason, hint: "check the path and the file's permissions")
+        }
         return try read(bytes: file.bytes, file: displayPath, options: options, mapped: file)
     }
 
@@ -201,7 +212,7 @@ public enum CSVReader {
             let whole = CSVChunking.chunks(of: bytes, from: dataStart, parts: 1)[0]
             var report = CSVReport()
             let columns = try ColumnBuffers.columns(types: types, capacity: whole.capacity) { buffers in
-                var sinks = buffers.sinks(rowOffset: 0, declared: declared, expectedBytes: bytes.count - dataStart)
+                var sinks = buffers.sinks(rowOffset: 0, rows: 0, declared: declared, expectedBytes: bytes.count - dataStart)
                 do {
                     report.rows = try sinks.withUnsafeMutableBufferPointer { sinks in
                         try parser.parse(from: whole.start, to: whole.end, line: dataLine, into: sinks) { problem in
@@ -235,7 +246,7 @@ public enum CSVReader {
                         Parallel.forEach(chunks.count) { index in
                             let chunk = chunks[index]
                             mapped?.prefault(chunk.start..<chunk.end)
-                            var sinks = buffers.sinks(rowOffset: rowOffsets[index], declared: declared, expectedBytes: chunk.end - chunk.start)
+                            var sinks = buffers.sinks(rowOffset: rowOffsets[index], rows: chunk.capacity, declared: declared, expectedBytes: chunk.end - chunk.start)
                             do {
                                 let (rows, end) = try sinks.withUnsafeMutableBufferPointer { sinks in
                                     try parser.parse(from: chunk.start, to: chunk.end, line: 1, into: sinks) { _ in throw NeedsSequentialPass() }

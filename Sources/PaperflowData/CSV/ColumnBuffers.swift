@@ -82,7 +82,7 @@ struct ColumnBuffers {
         func make<T>(_: T.Type, extra: Int, _ wrap: ([T]) -> Array) throws -> [Array] {
             var inner: [Array] = []
             let array = try [T](unsafeUninitializedCapacity: capacity + extra) { buffer, initialized in
-                HugePages.advise(UnsafeMutableRawBufferPointer(buffer))
+                PageAdvice.hugePages(UnsafeMutableRawBufferPointer(buffer))
                 var rows = 0
                 inner = try nest(types.dropFirst(), capacity: capacity, pointers: pointers + [UnsafeMutableRawPointer(buffer.baseAddress!)]) {
                     rows = try body($0)
@@ -101,12 +101,14 @@ struct ColumnBuffers {
         }
     }
 
-    /// Sinks that write rows from `rowOffset` on. Text ends go one slot on: slot 0 of the
-    /// offsets is the first string's start. A text column reserves the chunk's size (an upper
+    /// Sinks that write `rows` rows at most from `rowOffset` on, their pages mapped in one call.
+    /// Text ends go one slot on: slot 0 of the offsets is the first string's start. A text column reserves the chunk's size (an upper
     /// bound on its bytes, so it never regrows; pages it does not fill are never touched).
-    func sinks(rowOffset: Int, declared: [Bool], expectedBytes: Int) -> [FieldSink] {
+    func sinks(rowOffset: Int, rows: Int, declared: [Bool], expectedBytes: Int) -> [FieldSink] {
         types.indices.map { index in
             let slot = types[index] == .string ? rowOffset + 1 : rowOffset
+            PageAdvice.populate(UnsafeMutableRawBufferPointer(start: pointers[index] + slot * FieldSink.width(types[index]),
+                                                              count: rows * FieldSink.width(types[index])))
             return FieldSink(type: types[index], declared: declared[index],
                              values: pointers[index] + slot * FieldSink.width(types[index]), expectedBytes: expectedBytes)
         }
@@ -161,24 +163,5 @@ struct ColumnBuffers {
             }
         }
         return dictionaries
-    }
-}
-
-#if canImport(Glibc)
-import Glibc
-#endif
-
-/// Asks the kernel to back a large buffer with 2 MiB pages (transparent huge pages, where the
-/// system leaves them to `madvise`): a 500 MB table then costs hundreds of page faults, not
-/// a hundred thousand.
-enum HugePages {
-    static func advise(_ buffer: UnsafeMutableRawBufferPointer) {
-        #if os(Linux)
-        let huge = 2 << 20
-        guard let base = buffer.baseAddress, buffer.count >= 2 * huge else { return }
-        let start = (Int(bitPattern: base) + huge - 1) / huge * huge
-        let end = (Int(bitPattern: base) + buffer.count) / huge * huge
-        if end > start { _ = madvise(UnsafeMutableRawPointer(bitPattern: start), end - start, MADV_HUGEPAGE) }
-        #endif
     }
 }

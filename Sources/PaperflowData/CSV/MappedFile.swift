@@ -14,28 +14,29 @@ final class MappedFile {
     let bytes: UnsafeRawBufferPointer
     private let pageSize = Int(sysconf(Int32(_SC_PAGESIZE)))
 
+    /// Why a file could not be mapped, in words.
+    struct OpenError: Error {
+        var reason: String
+    }
+
     /// Maps the file at `path`.
-    /// - Throws: `CSVError` naming the file when it cannot be opened or mapped.
-    init(path: String, displayPath: String) throws {
+    /// - Throws: `OpenError` when it cannot be opened or mapped.
+    init(path: String) throws {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw Self.failure(displayPath, "cannot open the file: \(String(cString: strerror(errno)))") }
+        guard fd >= 0 else { throw OpenError(reason: "cannot open the file: \(String(cString: strerror(errno)))") }
         defer { close(fd) }
         var status = stat()
-        guard fstat(fd, &status) == 0 else { throw Self.failure(displayPath, "cannot read the file's size: \(String(cString: strerror(errno)))") }
+        guard fstat(fd, &status) == 0 else { throw OpenError(reason: "cannot read the file's size: \(String(cString: strerror(errno)))") }
         let size = Int(status.st_size)
         guard size > 0 else {
             bytes = UnsafeRawBufferPointer(start: nil, count: 0)
             return
         }
         guard let mapping = mmap(nil, size, PROT_READ, MAP_PRIVATE, fd, 0), mapping != MAP_FAILED else {
-            throw Self.failure(displayPath, "cannot map the file: \(String(cString: strerror(errno)))")
+            throw OpenError(reason: "cannot map the file: \(String(cString: strerror(errno)))")
         }
         _ = madvise(mapping, size, MADV_SEQUENTIAL)
         bytes = UnsafeRawBufferPointer(start: mapping, count: size)
-    }
-
-    private static func failure(_ file: String, _ message: String) -> CSVError {
-        CSVError(file: file, line: 0, column: 0, message: message, hint: "check the path and the file's permissions")
     }
 
     /// Maps the pages of `range` in one call (MADV_POPULATE_READ, Linux 5.14+) instead of one
@@ -51,7 +52,9 @@ final class MappedFile {
 
     /// Drops the whole pages inside `range` from this process's memory.
     func release(_ range: Range<Int>) {
-        guard let base = bytes.baseAddress else { return }
+        // Never past the mapping: the advice would discard another mapping's pages.
+        guard let base = bytes.baseAddress, range.lowerBound < range.upperBound else { return }
+        let range = range.clamped(to: 0..<bytes.count)
         let start = (range.lowerBound + pageSize - 1) / pageSize * pageSize
         let end = range.upperBound == bytes.count ? range.upperBound : range.upperBound / pageSize * pageSize
         guard end > start else { return }

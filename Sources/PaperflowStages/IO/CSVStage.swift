@@ -85,10 +85,10 @@ public struct TableCSVStage: Stage {
     public func run(_ context: StageContext) throws -> [String: Artifact] {
         let delimiter = Array(context.string("delimiter")!.utf8)
         guard delimiter.count == 1 else { throw StageFailure("delimiter must be a single one-byte character") }
-        let data = try Data(contentsOf: try context.input("table").url, options: .alwaysMapped)
+        let url = try context.input("table").url
         let table: Table
         do {
-            table = try data.withUnsafeBytes { try BinaryTableFormat.decode($0) }
+            table = try BinaryTableFormat.read(contentsOf: url)
         } catch {
             throw StageFailure("input 'table' is not a table artifact: \(error)")
         }
