@@ -17,7 +17,7 @@ struct DataStageTests {
             workflow: t
             stages:
               trade:
-                uses: io.csv@1
+                uses: io.csv@2
                 with: {path: data/trade.csv, schema: {city: category}}
               back:
                 uses: io.table-csv@1
@@ -40,7 +40,7 @@ struct DataStageTests {
         let project = try TemporaryProject()
         defer { project.cleanUp() }
         try project.write("data/bad.csv", "a,b\n1,2\n3\n")
-        try project.write("Workflows/t.yaml", "workflow: t\nstages:\n  bad: {uses: io.csv@1, with: {path: data/bad.csv}}\n")
+        try project.write("Workflows/t.yaml", "workflow: t\nstages:\n  bad: {uses: io.csv@2, with: {path: data/bad.csv}}\n")
         let run = try project.run("Workflows/t.yaml", registry: BuiltinStages.registry)
         #expect(run.summary.failed == ["bad"])
         #expect(run.record.stages[0].message == """

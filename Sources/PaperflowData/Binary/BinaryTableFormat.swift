@@ -162,8 +162,7 @@ public enum BinaryTableFormat {
             case .string:
                 let offsets = array(try next((rows + 1) * 8), Int64.self)
                 let data = array(try next(nil), UInt8.self)
-                guard offsets.first == 0, offsets.last.map({ Int($0) == data.count }) ?? false,
-                      zip(offsets, offsets.dropFirst()).allSatisfy({ $0 <= $1 }) else {
+                guard offsets.first == 0, offsets.last.map({ Int($0) == data.count }) ?? false, Self.rising(offsets) else {
                     throw FormatError(message: "string offsets do not match")
                 }
                 storage = .string(StringStorage(offsets: offsets, bytes: data))
@@ -171,9 +170,8 @@ public enum BinaryTableFormat {
                 let codes = array(try next(rows * 4), Int32.self)
                 let offsets = array(try next(nil), Int64.self)
                 let data = array(try next(nil), UInt8.self)
-                guard offsets.first == 0, offsets.last.map({ Int($0) == data.count }) ?? false,
-                      zip(offsets, offsets.dropFirst()).allSatisfy({ $0 <= $1 }),
-                      codes.allSatisfy({ $0 >= 0 && Int($0) < max(offsets.count - 1, 1) }) else {
+                guard offsets.first == 0, offsets.last.map({ Int($0) == data.count }) ?? false, Self.rising(offsets),
+                      Self.within(codes, Int32(clamping: max(offsets.count - 1, 1))) else {
                     throw FormatError(message: "category codes or dictionary do not match")
                 }
                 storage = .category(codes: codes, dictionary: StringStorage(offsets: offsets, bytes: data))
@@ -200,6 +198,24 @@ public enum BinaryTableFormat {
             return try Table(pairs)
         } catch {
             throw FormatError(message: "\(error)")
+        }
+    }
+
+    /// Whether offsets never fall (branch-free, so the loop vectorises).
+    static func rising(_ offsets: [Int64]) -> Bool {
+        offsets.withUnsafeBufferPointer { offsets in
+            var falls: UInt8 = 0
+            for index in offsets.indices.dropFirst() { falls |= offsets[index] < offsets[index - 1] ? 1 : 0 }
+            return falls == 0
+        }
+    }
+
+    /// Whether every code is in `0..<limit` (branch-free, so the loop vectorises).
+    static func within(_ codes: [Int32], _ limit: Int32) -> Bool {
+        codes.withUnsafeBufferPointer { codes in
+            var outside: UInt8 = 0
+            for code in codes { outside |= UInt32(bitPattern: code) >= UInt32(bitPattern: limit) ? 1 : 0 }
+            return outside == 0
         }
     }
 

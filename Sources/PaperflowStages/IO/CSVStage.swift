@@ -5,12 +5,14 @@ import PaperflowData
 /// `io.csv`: reads a CSV file of the project into a table artifact (Paperflow's binary table
 /// format), with a parse report.
 ///
-/// Types are inferred (a leading zero keeps a column as text, so HS codes and firm ids survive)
-/// unless declared under `schema`. A malformed row stops the stage with the file, line and
+/// Types are inferred (a leading zero keeps a column as text, so HS codes and firm ids survive;
+/// text that repeats its values becomes a dictionary-encoded category) unless declared under
+/// `schema`. Large files are read on every core; the table is the same as one pass would give. A malformed row stops the stage with the file, line and
 /// column, or with `bad_rows: skip` is left out and counted in the report.
 public struct CSVStage: Stage {
     public static let id = "io.csv"
-    public static let version = 1
+    /// 2: text columns that repeat their values are read as categories.
+    public static let version = 2
     public static let signature = StageSignature(
         summary: "Reads a CSV file into a table (types inferred or declared; codes keep their leading zeros).",
         documentation: """
@@ -30,6 +32,8 @@ public struct CSVStage: Stage {
                       summary: "unquoted tokens read as missing"),
             ParamSpec("bad_rows", .oneOf(["error", "skip"]), default: .string("error"), summary: "malformed rows: stop or leave out"),
             ParamSpec("infer_rows", .int, default: .int(10_000), summary: "rows sampled to infer types"),
+            ParamSpec("categories", .bool, default: .bool(true),
+                      summary: "read undeclared text columns that repeat their values (cities, codes) as categories"),
         ],
         fileParams: ["path"]
     )
@@ -49,6 +53,7 @@ public struct CSVStage: Stage {
         options.schema = (context.params["schema"]?.mapValue ?? [:]).compactMapValues { $0.stringValue.flatMap(DataType.init(rawValue:)) }
         options.badRows = context.string("bad_rows") == "skip" ? .skip : .error
         options.inferenceRows = Int(context.int("infer_rows")!)
+        options.inferCategories = context.bool("categories")!
         let table: Table, report: CSVReport
         do {
             (table, report) = try CSVReader.read(contentsOf: context.projectURL(path), displayPath: path, options: options)
