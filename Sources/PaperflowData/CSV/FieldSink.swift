@@ -33,7 +33,9 @@ struct FieldSink {
         self.type = type
         self.declared = declared
         self.values = values
-        if type == .string { bytes.reserveCapacity(expectedBytes) }
+        // Room for the chunk's text up front (untouched pages cost nothing), capped so that a
+        // huge file read in one pass does not ask for its size again per text column.
+        if type == .string { bytes.reserveCapacity(min(expectedBytes, 1 << 28)) }
     }
 
     /// Bytes per row in the shared buffer.
