@@ -25,6 +25,19 @@ struct RoundTripTests {
         #expect(Array(bytes.prefix(8)) == Array("PFTABLE1".utf8))
     }
 
+    @Test("a table file read by mapping equals the table, and outlives the file's removal")
+    func mappedRead() throws {
+        let table = try Self.sample()
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("paperflow-mapped-\(UUID().uuidString).pftable")
+        try Data(BinaryTableFormat.encode(table)).write(to: url)
+        let mapped = try BinaryTableFormat.read(contentsOf: url)
+        try FileManager.default.removeItem(at: url)
+        #expect(mapped == table)
+        #expect(mapped["year"]![6] == .int64(Int64.max))
+        #expect(BinaryTableFormat.encode(mapped) == BinaryTableFormat.encode(table))
+        #expect(throws: BinaryTableFormat.FormatError.self) { try BinaryTableFormat.read(contentsOf: url) }
+    }
+
     @Test("a damaged binary file is refused, not misread")
     func damagedBinary() throws {
         var bytes = BinaryTableFormat.encode(try Self.sample())

@@ -137,27 +137,39 @@ public enum BinaryTableFormat {
             if let expected, spec[1] != expected { throw FormatError(message: "a buffer has \(spec[1]) bytes, expected \(expected)") }
             return UnsafeRawBufferPointer(rebasing: bytes[spec[0]..<(spec[0] + spec[1])])
         }
-        // One contiguous copy per buffer, columns in parallel (the buffers are little-endian,
-        // as the machines Paperflow runs on).
-        func array<T>(_ raw: UnsafeRawBufferPointer, _: T.Type) -> [T] {
-            let count = raw.count / MemoryLayout<T>.stride
-            return [T](unsafeUninitializedCapacity: count) { buffer, initialized in
-                PageAdvice.hugePages(UnsafeMutableRawBufferPointer(buffer))
-                PageAdvice.populate(UnsafeMutableRawBufferPointer(buffer))
-                if count > 0 { UnsafeMutableRawPointer(buffer.baseAddress!).copyMemory(from: raw.baseAddress!, byteCount: count * MemoryLayout<T>.stride) }
-                initialized = count
-            }
-        }
-        func decodeColumn(_ column: Header.ColumnHeader) throws -> Column {
+        // Fixed-width buffers of a mapped file are used where they lie (zero-copy: no copy, no
+        // fresh pages); the rest is copied, one contiguous copy per buffer, columns in parallel.
+        // The buffers are little-endian, as the machines Paperflow runs on.
+        func decodeColumn(_ column: Header.ColumnHeader) throws -> (Column, copied: [Range<Int>]) {
             var specs = column.buffers[...]
+            var copied: [Range<Int>] = []
             func next(_ expected: Int?) throws -> UnsafeRawBufferPointer {
                 guard let spec = specs.popFirst() else { throw FormatError(message: "column '\(column.name)' lacks a buffer") }
                 return try buffer(spec, expected: expected)
             }
+            func offset(_ raw: UnsafeRawBufferPointer) -> Int {
+                raw.baseAddress.map { $0 - bytes.baseAddress! } ?? 0
+            }
+            func array<T>(_ raw: UnsafeRawBufferPointer, _: T.Type) -> [T] {
+                let count = raw.count / MemoryLayout<T>.stride
+                copied.append(offset(raw)..<(offset(raw) + raw.count))
+                return [T](unsafeUninitializedCapacity: count) { buffer, initialized in
+                    PageAdvice.populate(UnsafeMutableRawBufferPointer(buffer))
+                    if count > 0 { UnsafeMutableRawPointer(buffer.baseAddress!).copyMemory(from: raw.baseAddress!, byteCount: count * MemoryLayout<T>.stride) }
+                    initialized = count
+                }
+            }
+            func values<T>(_ raw: UnsafeRawBufferPointer, _: T.Type) -> ColumnBuffer<T> {
+                let count = raw.count / MemoryLayout<T>.stride
+                if let mapped, offset(raw) % MemoryLayout<T>.alignment == 0 {
+                    return ColumnBuffer(mapping: mapped, offset: offset(raw), count: count)
+                }
+                return ColumnBuffer(array(raw, T.self))
+            }
             let storage: Column.Storage
             switch column.type {
-            case .int64: storage = .int64(array(try next(rows * 8), Int64.self))
-            case .double: storage = .double(array(try next(rows * 8), Double.self))
+            case .int64: storage = .int64(values(try next(rows * 8), Int64.self))
+            case .double: storage = .double(values(try next(rows * 8), Double.self))
             case .bool: storage = .bool(try next(rows).map { $0 != 0 })
             case .string:
                 let offsets = array(try next((rows + 1) * 8), Int64.self)
@@ -167,7 +179,7 @@ public enum BinaryTableFormat {
                 }
                 storage = .string(StringStorage(offsets: offsets, bytes: data))
             case .category:
-                let codes = array(try next(rows * 4), Int32.self)
+                let codes = values(try next(rows * 4), Int32.self)
                 let offsets = array(try next(nil), Int64.self)
                 let data = array(try next(nil), UInt8.self)
                 guard offsets.first == 0, offsets.last.map({ Int($0) == data.count }) ?? false, Self.rising(offsets),
@@ -180,15 +192,18 @@ public enum BinaryTableFormat {
             if column.hasValidity {
                 validity = Bitmap(words: array(try next(((rows + 63) / 64) * 8), UInt64.self), count: rows)
             }
-            return Column(storage: storage, validity: validity)
+            return (Column(storage: storage, validity: validity), copied)
         }
         var decoded = [Result<Column, Error>?](repeating: nil, count: header.columns.count)
         decoded.withUnsafeMutableBufferPointer { decoded in
             Parallel.forEach(header.columns.count) { index in
-                decoded[index] = Result { try decodeColumn(header.columns[index]) }
-                if case .success = decoded[index] {
-                    // Every buffer of a decoded column lies inside the file.
-                    for spec in header.columns[index].buffers { mapped?.release(spec[0]..<(spec[0] + spec[1])) }
+                do {
+                    let (column, copied) = try decodeColumn(header.columns[index])
+                    decoded[index] = .success(column)
+                    // Copied buffers' pages are not needed any more; mapped columns keep theirs.
+                    for range in copied { mapped?.release(range) }
+                } catch {
+                    decoded[index] = .failure(error)
                 }
             }
         }
@@ -211,7 +226,7 @@ public enum BinaryTableFormat {
     }
 
     /// Whether every code is in `0..<limit` (branch-free, so the loop vectorises).
-    static func within(_ codes: [Int32], _ limit: Int32) -> Bool {
+    static func within(_ codes: ColumnBuffer<Int32>, _ limit: Int32) -> Bool {
         codes.withUnsafeBufferPointer { codes in
             var outside: UInt8 = 0
             for code in codes { outside |= UInt32(bitPattern: code) >= UInt32(bitPattern: limit) ? 1 : 0 }
@@ -223,6 +238,10 @@ public enum BinaryTableFormat {
 
     static func rawBytes<T>(_ values: [T]) -> [UInt8] {
         values.withUnsafeBytes { Array($0) }
+    }
+
+    static func rawBytes<T>(_ values: ColumnBuffer<T>) -> [UInt8] {
+        values.withUnsafeBufferPointer { Array(UnsafeRawBufferPointer($0)) }
     }
 
     static func jsonString(_ s: String) -> String {

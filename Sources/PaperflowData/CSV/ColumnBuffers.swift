@@ -30,7 +30,7 @@ struct ColumnBuffers {
         return types.indices.map { index in
             let storage: Column.Storage
             switch arrays[index] {
-            case let .int64(values) where types[index] == .string:
+            case let .offsets(values):
                 storage = .string(StringStorage(offsets: values, bytes: concatenated(parts.map { $0.sinks[index].bytes })))
             case let .int64(values): storage = .int64(values)
             case let .double(values): storage = .double(values)
@@ -66,39 +66,46 @@ struct ColumnBuffers {
         }
     }
 
-    private enum Array {
-        case int64([Int64]), double([Double]), bool([Bool]), codes([Int32])
+    private enum Payload {
+        case int64(ColumnBuffer<Int64>), double(ColumnBuffer<Double>), bool(ColumnBuffer<Bool>), codes(ColumnBuffer<Int32>)
+        /// Text offsets (`StringStorage` keeps them in an array).
+        case offsets([Int64])
     }
 
-    /// Creates the arrays one inside another, each uninitialised with `capacity` slots (text
-    /// offsets one more), so that all of them are open for writing while `body` runs; each takes
-    /// as many elements as `body` reports rows.
+    /// Creates the columns' buffers one inside another, each uninitialised with `capacity` slots
+    /// (text offsets one more), so that all of them are open for writing while `body` runs; each
+    /// takes as many elements as `body` reports rows.
     private static func nest(_ types: ArraySlice<DataType>, capacity: Int, pointers: [UnsafeMutableRawPointer],
-                             body: ([UnsafeMutableRawPointer]) throws -> Int) throws -> [Array] {
+                             body: ([UnsafeMutableRawPointer]) throws -> Int) throws -> [Payload] {
         guard let type = types.first else {
             _ = try body(pointers)
             return []
         }
-        func make<T>(_: T.Type, extra: Int, _ wrap: ([T]) -> Array) throws -> [Array] {
-            var inner: [Array] = []
-            let array = try [T](unsafeUninitializedCapacity: capacity + extra) { buffer, initialized in
-                PageAdvice.hugePages(UnsafeMutableRawBufferPointer(buffer))
-                var rows = 0
-                inner = try nest(types.dropFirst(), capacity: capacity, pointers: pointers + [UnsafeMutableRawPointer(buffer.baseAddress!)]) {
-                    rows = try body($0)
-                    return rows
-                }
-                initialized = rows + extra
+        var inner: [Payload] = []
+        func fill<T>(_ buffer: UnsafeMutableBufferPointer<T>, _ initialized: inout Int, extra: Int) throws {
+            var rows = 0
+            inner = try nest(types.dropFirst(), capacity: capacity, pointers: pointers + [UnsafeMutableRawPointer(buffer.baseAddress!)]) {
+                rows = try body($0)
+                return rows
             }
-            return [wrap(array)] + inner
+            initialized = rows + extra
         }
+        func buffer<T>(_: T.Type) throws -> ColumnBuffer<T> {
+            try ColumnBuffer<T>(unsafeUninitializedCapacity: capacity) { try fill($0, &$1, extra: 0) }
+        }
+        let payload: Payload
         switch type {
-        case .int64: return try make(Int64.self, extra: 0) { .int64($0) }
-        case .double: return try make(Double.self, extra: 0) { .double($0) }
-        case .bool: return try make(Bool.self, extra: 0) { .bool($0) }
-        case .string: return try make(Int64.self, extra: 1) { .int64($0) }
-        case .category: return try make(Int32.self, extra: 0) { .codes($0) }
+        case .int64: payload = .int64(try buffer(Int64.self))
+        case .double: payload = .double(try buffer(Double.self))
+        case .bool: payload = .bool(try buffer(Bool.self))
+        case .category: payload = .codes(try buffer(Int32.self))
+        case .string:
+            payload = .offsets(try [Int64](unsafeUninitializedCapacity: capacity + 1) { array, initialized in
+                PageAdvice.hugePages(UnsafeMutableRawBufferPointer(array))
+                try fill(array, &initialized, extra: 1)
+            })
         }
+        return [payload] + inner
     }
 
     /// Sinks that write `rows` rows at most from `rowOffset` on, their pages mapped in one call.

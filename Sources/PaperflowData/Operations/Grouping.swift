@@ -28,14 +28,16 @@ struct Grouping {
             radix = next
         }
         var firstRows: [Int] = []
+        let accesses = codes.map(\.access), cardinalities = codes.map { UInt64($0.cardinality) }
         @inline(__always) func combined(_ row: Int) -> UInt64 {
             var value: UInt64 = 0, scale: UInt64 = 1
-            for key in codes {
-                value &+= UInt64(key[row]) &* scale
-                scale &*= UInt64(key.cardinality)
+            for key in accesses.indices {
+                value &+= UInt64(accesses[key][row]) &* scale
+                scale &*= cardinalities[key]
             }
             return value
         }
+        defer { withExtendedLifetime(codes) {} }
         let groupOfRow: [Int32]
         if radix <= UInt64(max(4 * rowCount, 1 << 16)), radix <= UInt64(Int32.max) {
             // Few enough combinations for a direct table. The combined keys are computed in
@@ -90,23 +92,26 @@ struct Grouping {
 
 /// Dense codes `0..<cardinality` for one key column; missing rows take the last code.
 struct KeyCodes {
-    private enum Source {
-        case codes([Int32])
+    /// How a row's code is read. Plain pointers, so the per-row loops do no reference counting;
+    /// `storage` keeps the memory alive.
+    enum Access {
+        case codes(UnsafePointer<Int32>?)
         /// An integer column without missing values and with a small range (years, small
         /// ids): a value's offset from the minimum is its code, computed when asked for.
-        case offsets([Int64], low: Int64)
-    }
+        case offsets(UnsafePointer<Int64>?, low: Int64)
 
-    private let source: Source
-    let cardinality: Int
-
-    @inline(__always)
-    subscript(row: Int) -> Int32 {
-        switch source {
-        case let .codes(codes): return codes[row]
-        case let .offsets(values, low): return Int32(truncatingIfNeeded: values[row] &- low)
+        @inline(__always)
+        subscript(row: Int) -> Int32 {
+            switch self {
+            case let .codes(codes): return codes.unsafelyUnwrapped[row]
+            case let .offsets(values, low): return Int32(truncatingIfNeeded: values.unsafelyUnwrapped[row] &- low)
+            }
         }
     }
+
+    private let storage: Any
+    let access: Access
+    let cardinality: Int
 
     init(_ column: Column) {
         let rows = column.count
@@ -114,14 +119,19 @@ struct KeyCodes {
         var codes: [Int32]
         switch column.storage {
         case let .category(categoryCodes, dictionary):
-            codes = categoryCodes
+            guard column.validity != nil else {
+                (storage, access) = (categoryCodes, .codes(categoryCodes.baseAddress))
+                self.cardinality = max(dictionary.count, 1)
+                return
+            }
+            codes = Array(categoryCodes)
             cardinality = dictionary.count
         case let .int64(values):
             if let (low, high) = Self.range(values, column), case let (span, false) = high.subtractingReportingOverflow(low),
                span < Int64(max(4 * rows, 1 << 16)) {
                 cardinality = Int(span) + 1
                 guard column.validity != nil else {
-                    source = .offsets(values, low: low)
+                    (storage, access) = (values, .offsets(values.baseAddress, low: low))
                     self.cardinality = cardinality
                     return
                 }
@@ -143,12 +153,13 @@ struct KeyCodes {
             for row in 0..<rows where !validity[row] { codes[row] = Int32(cardinality) }
             cardinality += 1
         }
-        source = .codes(codes)
+        let buffer = ColumnBuffer(codes)
+        (storage, access) = (buffer, .codes(buffer.baseAddress))
         self.cardinality = max(cardinality, 1)
     }
 
     /// The smallest and largest present value, nil when none is present.
-    private static func range(_ values: [Int64], _ column: Column) -> (Int64, Int64)? {
+    private static func range(_ values: ColumnBuffer<Int64>, _ column: Column) -> (Int64, Int64)? {
         var low = Int64.max, high = Int64.min
         for row in values.indices where !column.isMissing(row) {
             low = Swift.min(low, values[row])

@@ -2,12 +2,20 @@
 public struct Column: Sendable, Hashable {
     /// The values' buffers by type.
     public enum Storage: Sendable, Hashable {
-        case int64([Int64])
-        case double([Double])
-        case bool([Bool])
+        case int64(ColumnBuffer<Int64>)
+        case double(ColumnBuffer<Double>)
+        case bool(ColumnBuffer<Bool>)
         case string(StringStorage)
         /// Row `i` is `dictionary[codes[i]]`.
-        case category(codes: [Int32], dictionary: StringStorage)
+        case category(codes: ColumnBuffer<Int32>, dictionary: StringStorage)
+
+        /// Storage holding these values.
+        public static func int64(_ values: [Int64]) -> Storage { .int64(ColumnBuffer(values)) }
+        public static func double(_ values: [Double]) -> Storage { .double(ColumnBuffer(values)) }
+        public static func bool(_ values: [Bool]) -> Storage { .bool(ColumnBuffer(values)) }
+        public static func category(codes: [Int32], dictionary: StringStorage) -> Storage {
+            .category(codes: ColumnBuffer(codes), dictionary: dictionary)
+        }
     }
 
     /// The values; a missing row holds a placeholder (0, "", false, code 0).
