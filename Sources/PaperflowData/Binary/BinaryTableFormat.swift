@@ -17,7 +17,7 @@ import Foundation
 ///                validity (when present): ceil(N/64) × UInt64 words, bit set = present
 /// ```
 /// Every buffer is contiguous and aligned, so a reader can use it in place from a memory-mapped
-/// file. Identical tables give identical bytes (missing rows hold zeros), so content hashes are
+/// file — `read(contentsOf:)` does, for Int64, Double and category codes. Identical tables give identical bytes (missing rows hold zeros), so content hashes are
 /// stable across runs and machines.
 public enum BinaryTableFormat {
     static let magic = Array("PFTABLE1".utf8)
@@ -86,7 +86,11 @@ public enum BinaryTableFormat {
         return out
     }
 
-    /// Reads the table file at `url`, mapped into memory rather than read into a buffer.
+    /// Reads the table file at `url`, mapped into memory rather than read into a buffer: its
+    /// Int64, Double and category-code buffers become the table's columns where they lie, and the
+    /// file stays mapped while any of them is in use. The file must therefore not be rewritten
+    /// in place or truncated meanwhile (replacing it by rename, as the store does, is safe, and
+    /// the store's blobs are never modified).
     /// - Throws: `FormatError` for a file that cannot be read or is not a complete table.
     public static func read(contentsOf url: URL) throws -> Table {
         let file: MappedFile

@@ -204,7 +204,10 @@ public enum CSVReader {
             let declared = names.map { options.schema[$0] != nil }
             let parser = CSVChunkParser(bytes: bytes, options: options, columnCount: names.count)
             let threads = options.threads ?? ProcessInfo.processInfo.activeProcessorCount
-            let chunks = CSVChunking.chunks(of: bytes, from: dataStart, parts: threads > 1 ? threads * 4 : 1,
+            // Eight chunks a thread: small enough to balance the threads' loads and keep each
+            // chunk's working set in cache (measured: 4 a thread 1.2–1.5 s on 10M rows, 8 a
+            // thread 1.15–1.17 s, 16 a thread 1.14–1.31 s).
+            let chunks = CSVChunking.chunks(of: bytes, from: dataStart, parts: threads > 1 ? threads * 8 : 1,
                                             minimumBytes: options.minimumChunkBytes)
             if chunks.count > 1, let parsed = try parseInParallel(chunks, parser: parser, names: names, types: types, declared: declared) {
                 return parsed
