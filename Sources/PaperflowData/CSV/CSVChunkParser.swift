@@ -1,5 +1,6 @@
-/// The inner loop of CSV reading: splits the records that begin in one byte range into fields
-/// and hands each field to its column's sink, in one pass, with no per-field bookkeeping.
+/// The inner loop of CSV reading: splits the records that begin in one byte range into batches
+/// of field boundaries, then hands each column of a batch to its sink, which converts it in one
+/// typed loop.
 ///
 /// It finds problems but does not describe them: a bad row is reported by where its record
 /// starts, and the reader re-reads that one record with `CSVTokenizer` to name the exact line and
