@@ -1,4 +1,4 @@
-/// The buffers one read of a CSV file fills: the final columns' own arrays, each with room for
+/// The buffers one read of a CSV file fills: the final columns' own buffers, each with room for
 /// every row the file can hold, filled in place by all chunks at once (each its own row range)
 /// and then compacted in place — so every value is written once and no second copy of the table
 /// ever exists.
@@ -20,7 +20,7 @@ struct ColumnBuffers {
         var parts: [Part] = []
         var dictionaries: [Int: StringStorage] = [:]
         var rows = 0
-        let arrays = try nest(types[...], capacity: max(1, capacity), pointers: []) { pointers in
+        let payloads = try nest(types[...], capacity: max(1, capacity), pointers: []) { pointers in
             let buffers = ColumnBuffers(types: types, pointers: pointers)
             parts = try fill(buffers)
             dictionaries = buffers.compact(parts)
@@ -29,7 +29,7 @@ struct ColumnBuffers {
         }
         return types.indices.map { index in
             let storage: Column.Storage
-            switch arrays[index] {
+            switch payloads[index] {
             case let .offsets(values):
                 storage = .string(StringStorage(offsets: values, bytes: concatenated(parts.map { $0.sinks[index].bytes })))
             case let .int64(values): storage = .int64(values)
