@@ -27,6 +27,9 @@ let package = Package(
         ),
         // Columnar tables, fast CSV reading and writing, the binary table format. Depends on nothing of ours.
         .target(name: "PaperflowData"),
+        // Econometrics: dense linear algebra, fixed-effects regression, covariance conventions.
+        // Pure Swift, no BLAS, depends on nothing of ours.
+        .target(name: "PaperflowStats"),
         // Built-in stage plugins, one folder per family (IO/ for io.* and shell).
         .target(
             name: "PaperflowStages",
@@ -60,6 +63,10 @@ let package = Package(
         .testTarget(
             name: "PaperflowDataTests",
             dependencies: ["PaperflowData", "PaperflowTestSupport", .product(name: "PropertyBased", package: "swift-property-based")]
+        ),
+        .testTarget(
+            name: "PaperflowStatsTests",
+            dependencies: ["PaperflowStats", "PaperflowData", "PaperflowTestSupport"]
         ),
         .testTarget(
             name: "PaperflowStagesTests",

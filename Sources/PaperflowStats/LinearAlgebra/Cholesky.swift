@@ -1,0 +1,78 @@
+/// The Cholesky factorisation of a symmetric positive semi-definite matrix (X'X), with
+/// collinear columns detected and dropped as fixest does: a column whose pivot, after the
+/// columns before it are projected out, falls below `tolerance` times its own diagonal entry is
+/// a linear combination of those columns. The factor covers the kept columns only.
+public struct Cholesky: Sendable {
+    /// Indices of the kept and dropped columns of the original matrix.
+    public let kept: [Int]
+    public let dropped: [Int]
+    /// Lower-triangular factor of the kept block, row-major, `kept.count` square.
+    private let factor: Matrix
+
+    /// Factorises `matrix` (symmetric; only its lower triangle is read).
+    public init(_ matrix: Matrix, tolerance: Double = 1e-10) {
+        precondition(matrix.rows == matrix.columns, "Cholesky needs a square matrix")
+        let n = matrix.rows
+        var lower = Matrix(rows: n, columns: n)
+        var kept: [Int] = [], dropped: [Int] = []
+        for j in 0..<n {
+            var pivot = matrix[j, j]
+            for position in kept.indices { pivot -= lower[j, position] * lower[j, position] }
+            if pivot <= tolerance * max(matrix[j, j], .leastNormalMagnitude) {
+                dropped.append(j)
+                continue
+            }
+            let position = kept.count
+            let root = pivot.squareRoot()
+            lower[j, position] = root
+            // Entries of later rows in this column.
+            for i in (j + 1)..<max(n, j + 1) {
+                var sum = matrix[i, j]
+                for p in 0..<position { sum -= lower[i, p] * lower[j, p] }
+                lower[i, position] = sum / root
+            }
+            kept.append(j)
+        }
+        var compact = Matrix(rows: kept.count, columns: kept.count)
+        for (a, i) in kept.enumerated() {
+            for b in 0...a { compact[a, b] = lower[i, b] }
+        }
+        self.kept = kept
+        self.dropped = dropped
+        factor = compact
+    }
+
+    /// Solves A x = b on the kept columns (`b` indexed like the original matrix); dropped
+    /// columns get 0.
+    public func solve(_ rightHandSide: [Double]) -> [Double] {
+        let m = kept.count
+        var z = kept.map { rightHandSide[$0] }
+        for i in 0..<m {
+            var sum = z[i]
+            for k in 0..<i { sum -= factor[i, k] * z[k] }
+            z[i] = sum / factor[i, i]
+        }
+        for i in stride(from: m - 1, through: 0, by: -1) {
+            var sum = z[i]
+            for k in (i + 1)..<max(m, i + 1) { sum -= factor[k, i] * z[k] }
+            z[i] = sum / factor[i, i]
+        }
+        var solution = Array(repeating: 0.0, count: kept.count + dropped.count)
+        for (position, column) in kept.enumerated() { solution[column] = z[position] }
+        return solution
+    }
+
+    /// The inverse of the kept block, in the kept columns' order.
+    public func inverse() -> Matrix {
+        let m = kept.count
+        var result = Matrix(rows: m, columns: m)
+        var unit = Array(repeating: 0.0, count: kept.count + dropped.count)
+        for (position, column) in kept.enumerated() {
+            unit[column] = 1
+            let solution = solve(unit)
+            unit[column] = 0
+            for (row, other) in kept.enumerated() { result[row, position] = solution[other] }
+        }
+        return result
+    }
+}

@@ -1,0 +1,101 @@
+import Foundation
+import PaperflowData
+import PaperflowStats
+import PaperflowTestSupport
+import Testing
+
+/// an-fu-2026's two-way fixed-effects panel (M2: 30 provinces × 14 years, clustered by province)
+/// against the independent numpy LSDV reference `Tests/Fixtures/models/m2_reference_numpy.json`
+/// (made by `ref_m2.py` from `m2_panel.csv`; copied from ../shared/fixtures/models).
+@Suite("Linear fixed effects (M2 panel)")
+struct LinearFixedEffectsTests {
+    struct Reference: Decodable {
+        struct Sample: Decodable {
+            var N: Int
+            var n_fe_rank: Int
+            var coef: [Double]
+            var se_cluster: [String: [Double]]
+            var r2_within_twoway: Double
+            var rss: Double
+            var se_iid: [Double]
+
+            enum CodingKeys: String, CodingKey {
+                case N, n_fe_rank, coef, se_cluster, r2_within_twoway, rss
+                case se_iid = "se_iid_dof_N-K-nFE"
+            }
+        }
+
+        var samples: [String: Sample]
+    }
+
+    /// The reference's convention labels, by the name Paperflow gives each.
+    static let conventions: [ClusterAdjustment: String] = [
+        .none: "CR0 (none; R plm vcovHC HC0, sandwich HC0 cadjust=FALSE)",
+        .fixest: "G/(G-1)*(N-1)/(N-K-nFE_nonnested+1)  fixest/pyfixest default (province FE nested in cluster)",
+        .linearmodels: "N/(N-K-nFE)  linearmodels PanelOLS default (debiased=True, effects counted)",
+        .statsmodels: "G/(G-1)*(N-1)/(N-K-nFE)  statsmodels OLS+dummies cluster; sandwich vcovCL(lm) HC1; linearmodels group_debias=True",
+        .plmSSS: "G/(G-1)*(N-1)/(N-K)  R plm vcovHC type='sss'",
+        .plmHC1: "N/(N-K)  R plm vcovHC type='HC1'",
+    ]
+
+    static func relative(_ a: Double, _ b: Double) -> Double { abs(a - b) / max(abs(b), 1e-300) }
+
+    @Test("coefficients within 1e-10, the six clustered-SE conventions, iid SEs and the within R² within 1e-8",
+          arguments: ["all", "east", "central", "west"])
+    func panel(sample: String) throws {
+        let reference = try JSONDecoder().decode(Reference.self, from: Data(contentsOf: Fixtures.url("models/m2_reference_numpy.json")))
+        let expected = try #require(reference.samples[sample])
+        var (table, _) = try CSVReader.read(contentsOf: Fixtures.url("models/m2_panel.csv"), displayPath: "m2_panel.csv")
+        if sample != "all" { table = try table.filtering("region", in: [.string(sample)]) }
+        func doubles(_ name: String) throws -> [Double] {
+            let column = try table.column(name)
+            return (0..<table.rowCount).map { row in
+                switch column[row] {
+                case let .double(value): return value
+                case let .int64(value): return Double(value)
+                default: return .nan
+                }
+            }
+        }
+        func codes(_ name: String) throws -> [Int] {
+            var index: [Value: Int] = [:]
+            let column = try table.column(name)
+            return (0..<table.rowCount).map { row in
+                if let code = index[column[row]] { return code }
+                index[column[row]] = index.count
+                return index.count - 1
+            }
+        }
+        let names = ["x1", "x2", "x3", "x4", "x5", "x6"]
+        let province = try codes("province")
+        let fit = try LinearFixedEffectsFit(outcome: try doubles("y"), regressors: try names.map { ($0, try doubles($0)) },
+                                            fixedEffects: FixedEffects([province, try codes("year")]))
+        #expect(fit.names == names)
+        #expect(fit.observations == expected.N)
+        #expect(fit.fixedEffectsRank == expected.n_fe_rank)
+        for (got, want) in zip(fit.coefficients, expected.coef) { #expect(Self.relative(got, want) < 1e-10, "coefficient \(got) vs \(want)") }
+        #expect(Self.relative(fit.residualSumOfSquares, expected.rss) < 1e-8)
+        #expect(Self.relative(fit.withinRSquared, expected.r2_within_twoway) < 1e-8)
+        for (got, want) in zip(LinearFixedEffectsFit.standardErrors(fit.iidCovariance), expected.se_iid) {
+            #expect(Self.relative(got, want) < 1e-8, "iid SE \(got) vs \(want)")
+        }
+        for (adjustment, label) in Self.conventions {
+            let want = try #require(expected.se_cluster[label], "reference lacks '\(label)'")
+            let got = LinearFixedEffectsFit.standardErrors(fit.clusteredCovariance(province, adjustment: adjustment))
+            for (a, b) in zip(got, want) { #expect(Self.relative(a, b) < 1e-8, "\(adjustment): \(a) vs \(b)") }
+        }
+    }
+
+    @Test("a regressor collinear with others is dropped and reported, not returned as NaN")
+    func collinear() throws {
+        let x1: [Double] = [1, 2, 3, 4, 5, 6, 7, 8], x2: [Double] = [2, 1, 4, 3, 6, 5, 8, 9]
+        let x3 = zip(x1, x2).map { 2 * $0 - $1 }
+        let y = zip(x1, x2).map { 0.5 * $0 - 0.25 * $1 + 1 }
+        let fit = try LinearFixedEffectsFit(outcome: y, regressors: [("x1", x1), ("x3", x3), ("x2", x2)],
+                                            fixedEffects: FixedEffects([Array(repeating: 0, count: 8)]))
+        #expect(fit.names == ["x1", "x3"])
+        #expect(fit.dropped == ["x2"])
+        #expect(fit.coefficients.allSatisfy { $0.isFinite })
+        #expect(fit.residualSumOfSquares < 1e-20)
+    }
+}
