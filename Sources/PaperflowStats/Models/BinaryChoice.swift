@@ -1,0 +1,286 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The link of a binary-choice model.
+public enum BinaryFamily: String, Sendable, CaseIterable {
+    case probit
+    case logit
+}
+
+/// A design for a binary-choice model: dense regressors (an intercept is a column of ones) and
+/// categorical factors entered as dummies, level 0 of each the dropped base. Dummies are never
+/// materialised: the cross products use their codes, so X'WX costs O(N·k²) in the k dense
+/// columns plus O(N) per factor, not O(N·K²).
+public struct BinaryDesign: Sendable {
+    public let denseNames: [String]
+    public let factorNames: [String]
+    public let factorLevels: [[String]]
+    public let observations: Int
+    /// The dense columns, row by row: observation i's values at `i * denseCount`.
+    let rows: [Double]
+    /// The factors' codes, row by row: observation i's codes at `i * factorCount`.
+    let codes: [Int]
+
+    public init(dense: [(name: String, values: [Double])], factors: [(name: String, codes: [Int], levels: [String])]) {
+        denseNames = dense.map(\.name)
+        factorNames = factors.map(\.name)
+        factorLevels = factors.map(\.levels)
+        let n = dense.first?.values.count ?? factors.first?.codes.count ?? 0
+        observations = n
+        var rows = Array(repeating: 0.0, count: n * dense.count)
+        for (column, regressor) in dense.enumerated() {
+            for row in 0..<n { rows[row * dense.count + column] = regressor.values[row] }
+        }
+        var codes = Array(repeating: 0, count: n * factors.count)
+        for (number, factor) in factors.enumerated() {
+            for row in 0..<n { codes[row * factors.count + number] = factor.codes[row] }
+        }
+        self.rows = rows
+        self.codes = codes
+    }
+
+    var denseCount: Int { denseNames.count }
+    var factorCount: Int { factorNames.count }
+
+    /// Parameter names: the dense columns, then `factor_level` for each non-base level.
+    public var names: [String] {
+        denseNames + zip(factorNames, factorLevels).flatMap { name, levels in levels.dropFirst().map { "\(name)_\($0)" } }
+    }
+
+    /// Index of each factor's level 1 among the parameters, less one (so that level c sits at
+    /// `offset + c`).
+    var factorOffsets: [Int] {
+        var offsets: [Int] = []
+        var next = denseCount
+        for levels in factorLevels {
+            offsets.append(next - 1)
+            next += levels.count - 1
+        }
+        return offsets
+    }
+
+    /// Calls `body` with the parameter index of every non-base level observation `row` has.
+    @inline(__always)
+    func forEachDummy(_ row: Int, _ codes: UnsafeBufferPointer<Int>, _ offsets: [Int], _ body: (Int) -> Void) {
+        for number in 0..<factorCount {
+            let code = codes[row * factorCount + number]
+            if code > 0 { body(offsets[number] + code) }
+        }
+    }
+}
+
+/// Probit or logit by Newton's method on the observed Hessian, as the numpy reference
+/// (`../shared/fixtures/models/ref_m1.py`) and statsmodels fit liu-zhu-2021's model (4).
+/// Covariances: the inverse expected information (fixest, R glm) or observed information
+/// (statsmodels), and one-way clustered sandwiches with named small-sample factors.
+public struct BinaryChoiceFit: Sendable {
+    public let family: BinaryFamily
+    public let names: [String]
+    public let coefficients: [Double]
+    public let logLikelihood: Double
+    public let iterations: Int
+    public let observations: Int
+    private let design: BinaryDesign
+    private let outcome: [Double]
+
+    /// Why no fit is given.
+    public struct Failure: Error, Equatable, CustomStringConvertible {
+        public var message: String
+        public var description: String { message }
+    }
+
+    /// Fits `outcome` (0/1) on `design`.
+    /// - Throws: `Failure` when Newton's method does not converge in `maxIterations`, or the
+    ///   Hessian is singular (collinear columns): no estimate is presented then.
+    public init(_ family: BinaryFamily, outcome: [Double], design: BinaryDesign, maxIterations: Int = 100) throws {
+        self.family = family
+        self.design = design
+        self.outcome = outcome
+        let names = design.names
+        self.names = names
+        observations = outcome.count
+        let k = names.count
+        var beta = Array(repeating: 0.0, count: k)
+        var iteration = 0
+        while true {
+            iteration += 1
+            let (scores, weights, _) = Self.derivatives(family, outcome, design, beta, information: .observed)
+            let gradient = Self.crossProduct(design, scores)
+            let hessian = Self.weightedGram(design, weights)
+            let factor = Cholesky(hessian, tolerance: 1e-14)
+            guard factor.dropped.isEmpty else {
+                throw Failure(message: "the columns \(factor.dropped.map { names[$0] }.joined(separator: ", ")) are collinear; no fit is given")
+            }
+            let step = factor.solve(gradient)
+            for index in 0..<k { beta[index] += step[index] }
+            // Converged when the step is at rounding level (the reference's criterion).
+            let largestStep = step.map(abs).max() ?? 0
+            if largestStep < 1e-13 * max(1, beta.map(abs).max() ?? 0) { break }
+            guard iteration < maxIterations else {
+                throw Failure(message: "Newton's method did not converge in \(maxIterations) iterations (last step \(largestStep)); no fit is given")
+            }
+        }
+        coefficients = beta
+        iterations = iteration
+        logLikelihood = Self.derivatives(family, outcome, design, beta, information: .observed).logLikelihood
+    }
+
+    /// Which information matrix a covariance inverts.
+    public enum Information: String, Sendable, CaseIterable {
+        /// The expected (Fisher) information: fixest, R glm.
+        case expected
+        /// The observed information (negative Hessian): statsmodels.
+        case observed
+    }
+
+    /// The inverse information.
+    public func classicalCovariance(_ information: Information = .expected) -> Matrix {
+        let (_, weights, _) = Self.derivatives(family, outcome, design, coefficients, information: information)
+        return Cholesky(Self.weightedGram(design, weights), tolerance: 0).inverse()
+    }
+
+    /// The one-way clustered sandwich V·M·V with V the inverse `information` and M the sum over
+    /// clusters of the outer products of the clusters' summed scores, times `scale` (e.g.
+    /// G/(G−1)·(N−1)/(N−K), fixest's and pyfixest's default; 1 for CR0).
+    public func clusteredCovariance(_ clusters: [Int], information: Information = .expected, scale: Double) -> Matrix {
+        let k = names.count
+        let (scores, _, _) = Self.derivatives(family, outcome, design, coefficients, information: information)
+        let groups = (clusters.max() ?? -1) + 1
+        var sums = Array(repeating: 0.0, count: groups * k)
+        let offsets = design.factorOffsets, dense = design.denseCount
+        design.rows.withUnsafeBufferPointer { x in
+            design.codes.withUnsafeBufferPointer { codes in
+                for row in 0..<observations {
+                    let base = clusters[row] * k, score = scores[row]
+                    for column in 0..<dense { sums[base + column] += score * x[row * dense + column] }
+                    design.forEachDummy(row, codes, offsets) { sums[base + $0] += score }
+                }
+            }
+        }
+        var meat = Matrix(rows: k, columns: k)
+        meat.values.withUnsafeMutableBufferPointer { meat in
+            sums.withUnsafeBufferPointer { sums in
+                // A cluster's score sum is sparse (the dummies of the levels it meets): pair its
+                // non-zero entries only.
+                var nonzero: [Int] = []
+                for group in 0..<groups {
+                    let base = group * k
+                    nonzero.removeAll(keepingCapacity: true)
+                    for i in 0..<k where sums[base + i] != 0 { nonzero.append(i) }
+                    for i in nonzero {
+                        let si = sums[base + i]
+                        for j in nonzero { meat[i * k + j] += si * sums[base + j] }
+                    }
+                }
+            }
+        }
+        let bread = classicalCovariance(information)
+        return scale * (bread * meat * bread)
+    }
+
+    // MARK: Likelihood pieces
+
+    /// Per observation: the score multiplier (score = multiplier × x), the Hessian weight for
+    /// `information`, and the log-likelihood.
+    static func derivatives(_ family: BinaryFamily, _ y: [Double], _ design: BinaryDesign, _ beta: [Double],
+                            information: Information) -> (scores: [Double], weights: [Double], logLikelihood: Double) {
+        let n = y.count
+        var eta = Array(repeating: 0.0, count: n)
+        let offsets = design.factorOffsets, dense = design.denseCount
+        design.rows.withUnsafeBufferPointer { x in
+            design.codes.withUnsafeBufferPointer { codes in
+                for row in 0..<n {
+                    var sum = 0.0
+                    for column in 0..<dense { sum += beta[column] * x[row * dense + column] }
+                    design.forEachDummy(row, codes, offsets) { sum += beta[$0] }
+                    eta[row] = sum
+                }
+            }
+        }
+        var scores = Array(repeating: 0.0, count: n), weights = Array(repeating: 0.0, count: n)
+        var logLikelihood = 0.0
+        let inverseRootTwoPi = 1 / (2 * Double.pi).squareRoot()
+        for row in 0..<n {
+            let q = 2 * y[row] - 1, z = eta[row]
+            switch family {
+            case .probit:
+                // log Φ(qz) through erfc, accurate in the tails.
+                let logCDF = log(0.5 * erfc(-q * z / 2.0.squareRoot()))
+                let logPDF = -0.5 * z * z + log(inverseRootTwoPi)
+                let multiplier = q * exp(logPDF - logCDF)
+                scores[row] = multiplier
+                logLikelihood += logCDF
+                switch information {
+                case .observed: weights[row] = multiplier * (multiplier + z)
+                case .expected:
+                    let p = 0.5 * erfc(-z / 2.0.squareRoot()), pdf = exp(logPDF)
+                    weights[row] = pdf * pdf / (p * (1 - p))
+                }
+            case .logit:
+                let p = 1 / (1 + exp(-z))
+                scores[row] = y[row] - p
+                weights[row] = p * (1 - p)
+                let t = -q * z
+                logLikelihood -= max(t, 0) + log1p(exp(-abs(t)))
+            }
+        }
+        return (scores, weights, logLikelihood)
+    }
+
+    /// X'v for a per-observation vector v.
+    static func crossProduct(_ design: BinaryDesign, _ vector: [Double]) -> [Double] {
+        var result = Array(repeating: 0.0, count: design.names.count)
+        let offsets = design.factorOffsets, dense = design.denseCount
+        design.rows.withUnsafeBufferPointer { x in
+            design.codes.withUnsafeBufferPointer { codes in
+                for row in vector.indices {
+                    let value = vector[row]
+                    for column in 0..<dense { result[column] += value * x[row * dense + column] }
+                    design.forEachDummy(row, codes, offsets) { result[$0] += value }
+                }
+            }
+        }
+        return result
+    }
+
+    /// X'WX in O(N·(k² + k·F + F²)) for k dense columns and F factors.
+    static func weightedGram(_ design: BinaryDesign, _ weights: [Double]) -> Matrix {
+        let k = design.names.count, dense = design.denseCount
+        let offsets = design.factorOffsets
+        var gram = Matrix(rows: k, columns: k)
+        var positions = Array(repeating: 0, count: design.factorCount)
+        gram.values.withUnsafeMutableBufferPointer { h in
+            design.rows.withUnsafeBufferPointer { x in
+                design.codes.withUnsafeBufferPointer { codes in
+                    for row in weights.indices {
+                        let w = weights[row]
+                        var count = 0
+                        design.forEachDummy(row, codes, offsets) { position in
+                            positions[count] = position
+                            count += 1
+                        }
+                        for a in 0..<dense {
+                            let wa = w * x[row * dense + a]
+                            for b in a..<dense { h[a * k + b] += wa * x[row * dense + b] }
+                            for p in positions[0..<count] { h[a * k + p] += wa }
+                        }
+                        for i in 0..<count {
+                            let p = positions[i]
+                            h[p * k + p] += w
+                            for j in (i + 1)..<max(count, i + 1) {
+                                let q = positions[j]
+                                h[min(p, q) * k + max(p, q)] += w
+                            }
+                        }
+                    }
+                }
+            }
+            // Mirror the upper triangle.
+            for i in 0..<k { for j in 0..<i { h[i * k + j] = h[j * k + i] } }
+        }
+        return gram
+    }
+}

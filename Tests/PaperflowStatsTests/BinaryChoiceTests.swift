@@ -1,0 +1,87 @@
+import Foundation
+import PaperflowData
+import PaperflowStats
+import PaperflowTestSupport
+import Testing
+
+/// liu-zhu-2021's model (4) — export on firm and city density, their interaction, trade value
+/// and new exports, with year and HS2 dummies (K = 116) — on `m1_100k.csv`, against the
+/// independent numpy Newton fit `m1_100k_{probit,logit}.json` (`ref_m1.py`; copied from
+/// ../shared/fixtures/models). Each standard error is checked under the convention it names.
+@Suite("Probit and logit with dummies (M1, 100k rows)")
+struct BinaryChoiceTests {
+    struct Reference: Decodable {
+        var N: Int
+        var K: Int
+        var loglik: Double
+        var names: [String]
+        var coef: [Double]
+        var se: [String: [Double]]
+    }
+
+    static let data: (design: BinaryDesign, outcome: [Double], firms: [Int]) = {
+        let (table, _) = try! CSVReader.read(contentsOf: Fixtures.url("models/m1_100k.csv"), displayPath: "m1_100k.csv")
+        func doubles(_ name: String) -> [Double] {
+            let column = table[name]!
+            return (0..<table.rowCount).map { row in
+                switch column[row] {
+                case let .double(value): return value
+                case let .int64(value): return Double(value)
+                default: return .nan
+                }
+            }
+        }
+        func integers(_ name: String) -> [Int64] {
+            let column = table[name]!
+            return (0..<table.rowCount).map { row in if case let .int64(value) = column[row] { return value } else { return -1 } }
+        }
+        /// Codes by sorted level, the smallest the base (as the reference's design).
+        func factor(_ name: String) -> (name: String, codes: [Int], levels: [String]) {
+            let values = integers(name)
+            let levels = Array(Set(values)).sorted()
+            let code = Dictionary(uniqueKeysWithValues: levels.enumerated().map { ($1, $0) })
+            return (name, values.map { code[$0]! }, levels.map(String.init))
+        }
+        let densityFirm = doubles("density_firm"), densityCity = doubles("density_city")
+        let design = BinaryDesign(
+            dense: [("intercept", Array(repeating: 1, count: table.rowCount)), ("density_firm", densityFirm),
+                    ("density_city", densityCity), ("density_firm:density_city", zip(densityFirm, densityCity).map(*)),
+                    ("ln_tradevalue", doubles("ln_tradevalue")), ("ln_newexport", doubles("ln_newexport"))],
+            factors: [factor("year"), factor("hs2")])
+        return (design, doubles("export"), factor("firm").codes)
+    }()
+
+    static func relative(_ a: Double, _ b: Double) -> Double { abs(a - b) / max(abs(b), 1e-300) }
+
+    @Test("coefficients, log-likelihood and SEs under eight named conventions match the numpy reference",
+          arguments: BinaryFamily.allCases)
+    func model(family: BinaryFamily) throws {
+        let reference = try JSONDecoder().decode(Reference.self, from: Data(contentsOf: Fixtures.url("models/m1_100k_\(family.rawValue).json")))
+        let (design, outcome, firms) = Self.data
+        let fit = try BinaryChoiceFit(family, outcome: outcome, design: design)
+        #expect(fit.names == reference.names)
+        #expect(fit.coefficients.count == reference.K)
+        for (name, (got, want)) in zip(fit.names, zip(fit.coefficients, reference.coef)) {
+            #expect(Self.relative(got, want) < 1e-8, "\(name): \(got) vs \(want)")
+        }
+        #expect(Self.relative(fit.logLikelihood, reference.loglik) < 1e-10)
+        let n = Double(reference.N), k = Double(reference.K), g = Double(Set(firms).count)
+        let conventions: [String: Matrix] = [
+            "classical_observed_info": fit.classicalCovariance(.observed),
+            "classical_expected_info": fit.classicalCovariance(.expected),
+            "classical_expected_info_x_(N-1)/(N-K)": (n - 1) / (n - k) * fit.classicalCovariance(.expected),
+            "cluster_CR0_observed": fit.clusteredCovariance(firms, information: .observed, scale: 1),
+            "cluster_CR0_expected": fit.clusteredCovariance(firms, information: .expected, scale: 1),
+            "cluster_observed_x_G/(G-1)*(N-1)/(N-K)": fit.clusteredCovariance(firms, information: .observed, scale: g / (g - 1) * (n - 1) / (n - k)),
+            "cluster_expected_x_G/(G-1)": fit.clusteredCovariance(firms, information: .expected, scale: g / (g - 1)),
+            "cluster_expected_x_G/(G-1)*(N-1)/(N-K)": fit.clusteredCovariance(firms, information: .expected, scale: g / (g - 1) * (n - 1) / (n - k)),
+        ]
+        #expect(Set(conventions.keys) == Set(reference.se.keys))
+        for (label, covariance) in conventions {
+            let want = try #require(reference.se[label])
+            let got = covariance.diagonal.map { $0.squareRoot() }
+            let worst = zip(got, want).map { Self.relative($0, $1) }.max() ?? .infinity
+            #expect(worst < 1e-6, "\(family) \(label): worst relative difference \(worst)")
+        }
+    }
+}
