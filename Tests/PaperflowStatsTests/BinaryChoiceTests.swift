@@ -17,6 +17,11 @@ struct BinaryChoiceTests {
         var names: [String]
         var coef: [Double]
         var se: [String: [Double]]
+        var ame_naive_names: [String]
+        var ame_naive: [Double]
+        var ame_interaction_aware_names: [String]
+        var ame_interaction_aware: [Double]
+        var ame_se: [String: [Double]]
     }
 
     static let data: (design: BinaryDesign, outcome: [Double], firms: [Int]) = {
@@ -82,6 +87,23 @@ struct BinaryChoiceTests {
             let got = covariance.diagonal.map { $0.squareRoot() }
             let worst = zip(got, want).map { Self.relative($0, $1) }.max() ?? .infinity
             #expect(worst < 1e-6, "\(family) \(label): worst relative difference \(worst)")
+        }
+        // Average marginal effects both ways, with delta-method SEs under five conventions.
+        for (method, key) in [(MarginalEffectMethod.perColumn, "naive"), (.interactionAware, "interaction_aware")] {
+            let names = method == .perColumn ? reference.ame_naive_names : reference.ame_interaction_aware_names
+            let values = method == .perColumn ? reference.ame_naive : reference.ame_interaction_aware
+            var checked = 0
+            for (label, covariance) in conventions {
+                guard let wantSE = reference.ame_se["\(key)|\(label)"] else { continue }
+                let effects = fit.averageMarginalEffects(method, covariance: covariance)
+                #expect(effects.map(\.name) == names)
+                for (effect, (want, se)) in zip(effects, zip(values, wantSE)) {
+                    #expect(Self.relative(effect.effect, want) < 1e-8, "\(family) \(key) AME \(effect.name): \(effect.effect) vs \(want)")
+                    #expect(Self.relative(effect.standardError, se) < 1e-6, "\(family) \(key)|\(label) \(effect.name): \(effect.standardError) vs \(se)")
+                }
+                checked += 1
+            }
+            #expect(checked == 5)
         }
     }
 }

@@ -107,7 +107,7 @@ public struct BinaryChoiceFit: Sendable {
         var iteration = 0
         while true {
             iteration += 1
-            let (scores, weights, _) = Self.derivatives(family, outcome, design, beta, information: .observed)
+            let (scores, weights, _, _) = Self.derivatives(family, outcome, design, beta, information: .observed)
             let gradient = Self.crossProduct(design, scores)
             let hessian = Self.weightedGram(design, weights)
             let factor = Cholesky(hessian, tolerance: 1e-14)
@@ -128,6 +128,25 @@ public struct BinaryChoiceFit: Sendable {
         logLikelihood = Self.derivatives(family, outcome, design, beta, information: .observed).logLikelihood
     }
 
+    /// The design, for the marginal effects.
+    var designForEffects: BinaryDesign { design }
+
+    /// x'b for every observation.
+    func linearPredictor() -> [Double] {
+        Self.derivatives(family, outcome, design, coefficients, information: .expected).eta
+    }
+
+    /// Dense column `column` of observation `row`.
+    func denseValue(_ row: Int, _ column: Int) -> Double { design.rows[row * design.denseCount + column] }
+
+    /// Dense columns holding one value throughout (the intercept): they have no marginal effect.
+    var designConstantColumns: [Int] {
+        (0..<design.denseCount).filter { column in
+            let first = denseValue(0, column)
+            return (0..<observations).allSatisfy { denseValue($0, column) == first }
+        }
+    }
+
     /// Which information matrix a covariance inverts.
     public enum Information: String, Sendable, CaseIterable {
         /// The expected (Fisher) information: fixest, R glm.
@@ -138,7 +157,7 @@ public struct BinaryChoiceFit: Sendable {
 
     /// The inverse information.
     public func classicalCovariance(_ information: Information = .expected) -> Matrix {
-        let (_, weights, _) = Self.derivatives(family, outcome, design, coefficients, information: information)
+        let (_, weights, _, _) = Self.derivatives(family, outcome, design, coefficients, information: information)
         return Cholesky(Self.weightedGram(design, weights), tolerance: 0).inverse()
     }
 
@@ -147,7 +166,7 @@ public struct BinaryChoiceFit: Sendable {
     /// G/(G−1)·(N−1)/(N−K), fixest's and pyfixest's default; 1 for CR0).
     public func clusteredCovariance(_ clusters: [Int], information: Information = .expected, scale: Double) -> Matrix {
         let k = names.count
-        let (scores, _, _) = Self.derivatives(family, outcome, design, coefficients, information: information)
+        let (scores, _, _, _) = Self.derivatives(family, outcome, design, coefficients, information: information)
         let groups = (clusters.max() ?? -1) + 1
         var sums = Array(repeating: 0.0, count: groups * k)
         let offsets = design.factorOffsets, dense = design.denseCount
@@ -186,7 +205,7 @@ public struct BinaryChoiceFit: Sendable {
     /// Per observation: the score multiplier (score = multiplier × x), the Hessian weight for
     /// `information`, and the log-likelihood.
     static func derivatives(_ family: BinaryFamily, _ y: [Double], _ design: BinaryDesign, _ beta: [Double],
-                            information: Information) -> (scores: [Double], weights: [Double], logLikelihood: Double) {
+                            information: Information) -> (scores: [Double], weights: [Double], logLikelihood: Double, eta: [Double]) {
         let n = y.count
         var eta = Array(repeating: 0.0, count: n)
         let offsets = design.factorOffsets, dense = design.denseCount
@@ -227,7 +246,7 @@ public struct BinaryChoiceFit: Sendable {
                 logLikelihood -= max(t, 0) + log1p(exp(-abs(t)))
             }
         }
-        return (scores, weights, logLikelihood)
+        return (scores, weights, logLikelihood, eta)
     }
 
     /// X'v for a per-observation vector v.
