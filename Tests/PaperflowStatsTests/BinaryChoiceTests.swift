@@ -58,6 +58,43 @@ struct BinaryChoiceTests {
 
     static func relative(_ a: Double, _ b: Double) -> Double { abs(a - b) / max(abs(b), 1e-300) }
 
+    @Test("an all-0 and an all-1 HS2 level are both dropped and reported (fixest), and the slopes are R glm's limits")
+    func separation() throws {
+        // The shared separation fixture is m1_100k with export set to 0 in HS2 97 and 1 in HS2 96.
+        struct R: Decodable { var main_coef: [Double] }
+        let reference = try JSONDecoder().decode(R.self, from: Data(contentsOf: Fixtures.url("models/separation_R.json")))
+        let (design, outcome, _) = Self.data
+        let hs2 = design.factorNames.firstIndex(of: "hs2")!
+        let levels = design.factorLevels[hs2]
+        let separatedOutcome = outcome.indices.map { row -> Double in
+            switch levels[design.factorCode(row, hs2)] {
+            case "97": return 0
+            case "96": return 1
+            default: return outcome[row]
+            }
+        }
+        let fit = try BinaryChoiceFit(.probit, outcome: separatedOutcome, design: design)
+        #expect(fit.separated == [Separation(factor: "hs2", level: "96", outcome: 1, observations: 904),
+                                  Separation(factor: "hs2", level: "97", outcome: 0, observations: 1206)])
+        #expect(fit.observations == 100_000 - 904 - 1206)
+        #expect(!fit.names.contains("hs2_96") && !fit.names.contains("hs2_97"))
+        for (got, want) in zip(fit.coefficients[1...5], reference.main_coef) { #expect(Self.relative(got, want) < 1e-7, "\(got) vs \(want)") }
+    }
+
+    @Test("a fit that does not converge says so and gives no estimate; collinear columns are refused")
+    func failures() throws {
+        let (design, outcome, _) = Self.data
+        #expect(throws: BinaryChoiceFit.Failure.self) { try BinaryChoiceFit(.logit, outcome: outcome, design: design, maxIterations: 2) }
+        let x: [Double] = [0.1, 0.5, 0.9, 1.3, 1.7, 2.1, 2.5, 2.9]
+        let collinear = BinaryDesign(dense: [("intercept", Array(repeating: 1, count: 8)), ("x", x), ("twice", x.map { 2 * $0 })], factors: [])
+        do {
+            _ = try BinaryChoiceFit(.probit, outcome: [0, 1, 0, 0, 1, 1, 0, 1], design: collinear)
+            Issue.record("a collinear design was fitted")
+        } catch let failure as BinaryChoiceFit.Failure {
+            #expect(failure.message == "the columns twice are collinear; no fit is given")
+        }
+    }
+
     @Test("coefficients, log-likelihood and SEs under eight named conventions match the numpy reference",
           arguments: BinaryFamily.allCases)
     func model(family: BinaryFamily) throws {

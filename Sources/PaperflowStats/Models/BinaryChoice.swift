@@ -42,7 +42,25 @@ public struct BinaryDesign: Sendable {
         self.codes = codes
     }
 
+    /// The design restricted to `rows`; factor levels left without rows are removed (the
+    /// smallest remaining level becomes the base where the base went).
+    func subset(_ rows: [Int]) -> BinaryDesign {
+        let dense = denseNames.indices.map { column in
+            (name: denseNames[column], values: rows.map { self.rows[$0 * denseCount + column] })
+        }
+        let factors = factorNames.indices.map { number -> (name: String, codes: [Int], levels: [String]) in
+            let old = rows.map { codes[$0 * factorCount + number] }
+            let present = Set(old).sorted()
+            let recode = Dictionary(uniqueKeysWithValues: present.enumerated().map { ($1, $0) })
+            return (factorNames[number], old.map { recode[$0]! }, present.map { factorLevels[number][$0] })
+        }
+        return BinaryDesign(dense: dense, factors: factors)
+    }
+
     var denseCount: Int { denseNames.count }
+
+    /// Factor `factor`'s level code at observation `row`.
+    public func factorCode(_ row: Int, _ factor: Int) -> Int { codes[row * factorCount + factor] }
     var factorCount: Int { factorNames.count }
 
     /// Parameter names: the dense columns, then `factor_level` for each non-base level.
@@ -72,6 +90,28 @@ public struct BinaryDesign: Sendable {
     }
 }
 
+/// A factor level whose observations all have the same outcome: its coefficient would run off to
+/// ±∞ and the fit never converge, so (as fixest does) its observations and dummy are dropped
+/// and reported. pyfixest drops only all-0 levels; statsmodels and R glm do not check.
+public struct Separation: Sendable, Equatable, CustomStringConvertible {
+    public var factor: String
+    public var level: String
+    /// The outcome every observation of the level has (0 or 1).
+    public var outcome: Double
+    public var observations: Int
+
+    public init(factor: String, level: String, outcome: Double, observations: Int) {
+        self.factor = factor
+        self.level = level
+        self.outcome = outcome
+        self.observations = observations
+    }
+
+    public var description: String {
+        "\(factor) = \(level): all \(observations) observations have outcome \(Int(outcome)); dropped"
+    }
+}
+
 /// Probit or logit by Newton's method on the observed Hessian, as the numpy reference
 /// (`../shared/fixtures/models/ref_m1.py`) and statsmodels fit liu-zhu-2021's model (4).
 /// Covariances: the inverse expected information (fixest, R glm) or observed information
@@ -82,7 +122,12 @@ public struct BinaryChoiceFit: Sendable {
     public let coefficients: [Double]
     public let logLikelihood: Double
     public let iterations: Int
+    /// Observations used: all but those of separated levels.
     public let observations: Int
+    /// Levels dropped for perfect prediction, in the order found.
+    public let separated: [Separation]
+    /// The original observations used, in order.
+    public let usedRows: [Int]
     private let design: BinaryDesign
     private let outcome: [Double]
 
@@ -97,6 +142,35 @@ public struct BinaryChoiceFit: Sendable {
     ///   Hessian is singular (collinear columns): no estimate is presented then.
     public init(_ family: BinaryFamily, outcome: [Double], design: BinaryDesign, maxIterations: Int = 100) throws {
         self.family = family
+        var (design, outcome, separated, usedRows) = (design, outcome, [Separation](), Array(outcome.indices))
+        // Drop perfectly predicted levels until none is left (dropping one can expose another).
+        while true {
+            var dropRow = Array(repeating: false, count: outcome.count)
+            var found: [Separation] = []
+            for number in 0..<design.factorCount {
+                let levels = design.factorLevels[number].count
+                var count = Array(repeating: 0, count: levels), ones = Array(repeating: 0.0, count: levels)
+                for row in outcome.indices {
+                    let code = design.codes[row * design.factorCount + number]
+                    count[code] += 1
+                    ones[code] += outcome[row]
+                }
+                for level in 0..<levels where count[level] > 0 && (ones[level] == 0 || ones[level] == Double(count[level])) {
+                    found.append(Separation(factor: design.factorNames[number], level: design.factorLevels[number][level],
+                                            outcome: ones[level] == 0 ? 0 : 1, observations: count[level]))
+                    for row in outcome.indices where design.codes[row * design.factorCount + number] == level { dropRow[row] = true }
+                }
+            }
+            if found.isEmpty { break }
+            separated += found
+            let keep = outcome.indices.filter { !dropRow[$0] }
+            guard !keep.isEmpty else { throw Failure(message: "every observation is perfectly predicted by a fixed effect; no fit is given") }
+            design = design.subset(keep)
+            outcome = keep.map { outcome[$0] }
+            usedRows = keep.map { usedRows[$0] }
+        }
+        self.separated = separated
+        self.usedRows = usedRows
         self.design = design
         self.outcome = outcome
         let names = design.names
@@ -164,7 +238,9 @@ public struct BinaryChoiceFit: Sendable {
     /// The one-way clustered sandwich V·M·V with V the inverse `information` and M the sum over
     /// clusters of the outer products of the clusters' summed scores, times `scale` (e.g.
     /// G/(G−1)·(N−1)/(N−K), fixest's and pyfixest's default; 1 for CR0).
+    /// `clusters` holds a code per original observation (those of separated levels are skipped).
     public func clusteredCovariance(_ clusters: [Int], information: Information = .expected, scale: Double) -> Matrix {
+        let clusters = usedRows.map { clusters[$0] }
         let k = names.count
         let (scores, _, _, _) = Self.derivatives(family, outcome, design, coefficients, information: information)
         let groups = (clusters.max() ?? -1) + 1
