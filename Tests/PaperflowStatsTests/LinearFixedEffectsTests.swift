@@ -97,5 +97,9 @@ struct LinearFixedEffectsTests {
         #expect(fit.dropped == ["x2"])
         #expect(fit.coefficients.allSatisfy { $0.isFinite })
         #expect(fit.residualSumOfSquares < 1e-20)
+        // Without fixed effects the intercept is absorbed: the slopes of y = 1 + 0.25·x3.
+        let plain = try LinearFixedEffectsFit(outcome: y, regressors: [("x3", x3)], fixedEffects: FixedEffects([]))
+        #expect(abs(plain.coefficients[0] - 0.25) < 1e-12)
+        #expect(plain.fixedEffectsRank == 1)
     }
 }

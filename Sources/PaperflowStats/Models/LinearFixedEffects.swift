@@ -51,6 +51,8 @@ public struct LinearFixedEffectsFit: Sendable {
     /// - Throws: `Failure` when the demeaning does not converge, or no regressor is left.
     public init(outcome: [Double], regressors: [(name: String, values: [Double])], fixedEffects: FixedEffects) throws {
         let n = outcome.count
+        // No fixed effects is one constant: the intercept, absorbed like any other.
+        let fixedEffects = fixedEffects.dimensions.isEmpty ? FixedEffects([Array(repeating: 0, count: n)]) : fixedEffects
         func demean(_ values: [Double], _ name: String) throws -> [Double] {
             let result = fixedEffects.demean(values)
             guard result.converged else {
@@ -74,7 +76,7 @@ public struct LinearFixedEffectsFit: Sendable {
         }
         self.residuals = residuals
         observations = n
-        fixedEffectsRank = fixedEffects.dimensions.isEmpty ? 1 : fixedEffects.rank
+        fixedEffectsRank = fixedEffects.rank
         residualSumOfSquares = residuals.reduce(0) { $0 + $1 * $1 }
         withinRSquared = 1 - residualSumOfSquares / y.reduce(0) { $0 + $1 * $1 }
         bread = factor.inverse()
