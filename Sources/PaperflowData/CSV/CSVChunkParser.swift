@@ -4,7 +4,7 @@
 ///
 /// It finds problems but does not describe them: a bad row is reported by where its record
 /// starts, and the reader re-reads that one record with `CSVTokenizer` to name the exact line and
-/// column. Quoting follows RFC 4180, as in `CSVTokenizer` (which it must agree with).
+/// column. Records are split by `CSVRecordScanner`, as `CSVTokenizer` splits them.
 struct CSVChunkParser {
     /// A row that cannot be stored whole.
     struct Problem {
@@ -21,21 +21,14 @@ struct CSVChunkParser {
         var kind: Kind
     }
 
-    /// Input that is not CSV (an unterminated quote, text after a closing quote), in the record
-    /// starting here. Reading cannot go on past it.
-    struct SyntaxError: Error {
-        var recordStart: Int
-        var line: Int
-    }
-
     let bytes: UnsafeRawBufferPointer
-    let delimiter: UInt8
+    let scanner: CSVRecordScanner
     let columnCount: Int
     let missing: MissingTokens
 
     init(bytes: UnsafeRawBufferPointer, options: CSVOptions, columnCount: Int) {
         self.bytes = bytes
-        delimiter = options.delimiter
+        scanner = CSVRecordScanner(bytes: bytes, delimiter: options.delimiter)
         self.columnCount = columnCount
         missing = MissingTokens(options.missingTokens)
     }
@@ -43,7 +36,7 @@ struct CSVChunkParser {
     /// Reads the records that begin in `start..<end` (the last may run past `end`) into `sinks`,
     /// rows numbered from 0. A problem row is taken back from every sink and passed to `problem`,
     /// which throws to stop or returns to skip the row; a value outgrowing an inferred type
-    /// throws `CSVReader.Widening`.
+    /// throws `CSVReader.Widening`; input that is not CSV throws `CSVRecordScanner.SyntaxError`.
     ///
     /// Records are split into a batch of field boundaries first, then each column of the batch
     /// is converted in one loop. A batch with a bad row is read again record by record
@@ -104,7 +97,7 @@ struct CSVChunkParser {
             let recordStart = position, recordLine = line
             if skipBlankLine(base, &position, count: count, line: &line) { continue }
             let slot = batch.records * columnCount
-            let fields = try scanRecord(base, &position, count: count, line: &line) { column, fieldStart, fieldEnd, flags in
+            let fields = try scanner.scanRecord(&position, line: &line) { column, fieldStart, fieldEnd, flags in
                 if column < columnCount { batch.set(slot + column, fieldStart, fieldEnd, flags) }
             }
             guard fields == columnCount else {
@@ -127,101 +120,6 @@ struct CSVChunkParser {
         return true
     }
 
-    /// Splits the record at `position` into fields, calling `field(column, start, end, flags)`
-    /// for each (bytes without quotes), and leaves `position` after the record's line end and
-    /// `line` on the next record's line.
-    /// - Returns: the number of fields.
-    /// - Throws: `SyntaxError` for an unterminated quote or text after a closing quote.
-    @inline(__always)
-    private func scanRecord(_ base: UnsafePointer<UInt8>, _ position: inout Int, count: Int, line: inout Int,
-                            field: (Int, Int, Int, UInt8) throws -> Void) throws -> Int {
-        let quote = UInt8(ascii: "\""), newline = UInt8(ascii: "\n"), carriage = UInt8(ascii: "\r"), space = UInt8(ascii: " ")
-        let recordStart = position, recordLine = line
-        var column = 0
-        while true {
-            var fieldStart = position, fieldEnd: Int
-            var flags: UInt8 = 0
-            if position < count, base[position] == quote {
-                flags = FieldBatch.quoted
-                position += 1
-                fieldStart = position
-                while true {
-                    guard position < count else { throw SyntaxError(recordStart: recordStart, line: recordLine) }
-                    let byte = base[position]
-                    if byte == quote {
-                        if position + 1 < count, base[position + 1] == quote {
-                            flags |= FieldBatch.escaped
-                            position += 2
-                            continue
-                        }
-                        break
-                    }
-                    if byte == newline { line += 1 }
-                    position += 1
-                }
-                fieldEnd = position
-                position += 1
-                while position < count, base[position] == space { position += 1 }
-            } else {
-                position = endOfUnquotedField(base, from: position, count: count)
-                fieldEnd = position
-            }
-            try field(column, fieldStart, fieldEnd, flags)
-            column += 1
-            guard position < count else { break }
-            let byte = base[position]
-            if byte == delimiter {
-                position += 1
-                continue
-            }
-            if byte == newline {
-                position += 1
-            } else if byte == carriage {
-                position += 1
-                if position < count, base[position] == newline { position += 1 }
-            } else {
-                throw SyntaxError(recordStart: recordStart, line: recordLine)
-            }
-            break
-        }
-        line += 1
-        return column
-    }
-
-    /// The offset of the first delimiter or line end at or after `position` (or `count`),
-    /// sixteen bytes at a time, then eight, then one.
-    @inline(__always)
-    private func endOfUnquotedField(_ base: UnsafePointer<UInt8>, from start: Int, count: Int) -> Int {
-        let delimiters = UInt64(delimiter) &* SWAR.ones
-        let newlines = UInt64(UInt8(ascii: "\n")) &* SWAR.ones, carriages = UInt64(UInt8(ascii: "\r")) &* SWAR.ones
-        var position = start
-        let delimiterVector = SIMD16<UInt8>(repeating: delimiter), newlineVector = SIMD16<UInt8>(repeating: UInt8(ascii: "\n"))
-        let carriageVector = SIMD16<UInt8>(repeating: UInt8(ascii: "\r"))
-        while position + 16 <= count {
-            // Sixteen bytes compared at once; each half of the match mask, read as a word in
-            // little-endian order, has its first set byte at the first match.
-            let bytes = UnsafeRawPointer(base).loadUnaligned(fromByteOffset: position, as: SIMD16<UInt8>.self)
-            let hits = unsafeBitCast(SIMD16<UInt8>().replacing(with: 0xFF, where: bytes .== delimiterVector .| bytes .== newlineVector
-                                                                   .| bytes .== carriageVector), to: SIMD2<UInt64>.self)
-            if hits[0] != 0 { return position + UInt64(littleEndian: hits[0]).trailingZeroBitCount >> 3 }
-            if hits[1] != 0 { return position + 8 + UInt64(littleEndian: hits[1]).trailingZeroBitCount >> 3 }
-            position += 16
-        }
-        while position + 8 <= count {
-            // Little-endian order: the first byte is the lowest lane.
-            let word = UInt64(littleEndian: UnsafeRawPointer(base).loadUnaligned(fromByteOffset: position, as: UInt64.self))
-            let hits = SWAR.matches(word, delimiters) | SWAR.matches(word, newlines) | SWAR.matches(word, carriages)
-            if hits != 0 { return position + hits.trailingZeroBitCount >> 3 }
-            position += 8
-        }
-        while position < count {
-            let byte = base[position]
-            if byte == delimiter || byte == UInt8(ascii: "\n") || byte == UInt8(ascii: "\r") { break }
-            position += 1
-        }
-        return position
-    }
-
     /// `parse`, one record at a time: each problem row is left out on its own.
     private func parseRows(from start: Int, to end: Int, line firstLine: Int, firstRow: Int, into sinks: UnsafeMutableBufferPointer<FieldSink>,
                            problem: (Problem) throws -> Void) throws -> (rows: Int, end: Int, line: Int) {
@@ -234,14 +132,14 @@ struct CSVChunkParser {
             let recordStart = position, recordLine = line
             if skipBlankLine(base, &position, count: count, line: &line) { continue }
             var badValue = -1
-            let fields = try scanRecord(base, &position, count: count, line: &line) { column, fieldStart, fieldEnd, flags in
+            let fields = try scanner.scanRecord(&position, line: &line) { column, fieldStart, fieldEnd, flags in
                 guard column < columnCount, badValue < 0 else { return }
                 let field = UnsafeRawBufferPointer(start: base + fieldStart, count: fieldEnd - fieldStart)
                 if flags == 0, missing.contains(field) {
                     sinks[column].appendMissing(row: row)
                     return
                 }
-                switch sinks[column].append(field, quoted: flags != 0, escaped: flags & FieldBatch.escaped != 0, row: row) {
+                switch sinks[column].append(field, quoted: flags != 0, escaped: flags & CSVRecordScanner.escaped != 0, row: row) {
                 case .stored: break
                 case .rejected: badValue = column
                 case let .widen(type): throw CSVReader.Widening([column: type])
@@ -260,11 +158,8 @@ struct CSVChunkParser {
 }
 
 /// The field boundaries of a batch of records: field `column` of record `record` is at
-/// `record * columns + column`.
+/// `record * columns + column`; flags as `CSVRecordScanner` gives them.
 struct FieldBatch: ~Copyable {
-    static let quoted: UInt8 = 1
-    static let escaped: UInt8 = 2
-
     let columns: Int
     let capacity: Int
     var records = 0

@@ -96,32 +96,37 @@ public enum CSVReader {
             return CSVError(file: file, line: line, column: column, message: message, hint: hint)
         }
 
-        func tokenizerError(_ error: Error) -> CSVError? {
-            func column(_ lineStart: Int, _ offset: Int) -> Int {
-                var characters = 0
-                for i in lineStart..<offset where bytes[i] & 0xC0 != 0x80 { characters += 1 }
-                return characters + 1
-            }
-            if let quote = error as? CSVTokenizer.UnterminatedQuote {
-                return CSVError(file: file, line: quote.line, column: column(quote.lineStart, quote.offset),
+        /// The error for input that is not CSV, at its line and character column.
+        func syntaxError(_ error: CSVRecordScanner.SyntaxError) -> CSVError {
+            // Columns count characters from the line's start (on line 1, from after a BOM).
+            var lineStart = error.offset
+            while lineStart > start, bytes[lineStart - 1] != UInt8(ascii: "\n") { lineStart -= 1 }
+            var characters = 0
+            for i in lineStart..<error.offset where bytes[i] & 0xC0 != 0x80 { characters += 1 }
+            switch error.kind {
+            case .unterminatedQuote:
+                return CSVError(file: file, line: error.line, column: characters + 1,
                                 message: "this quote is never closed (the rest of the file was read as one field)",
                                 hint: "close the quote, or double a quote inside a quoted field (\"\")")
-            }
-            if let text = error as? CSVTokenizer.TextAfterQuote {
-                return CSVError(file: file, line: text.line, column: column(text.lineStart, text.offset),
+            case .textAfterQuote:
+                return CSVError(file: file, line: error.line, column: characters + 1,
                                 message: "text after a closing quote",
                                 hint: "quote the whole field, doubling inner quotes: \"a \"\"b\"\" c\"")
             }
-            return nil
+        }
+
+        /// The tokenizer's next record; input that is not CSV becomes the file's `CSVError`.
+        func nextRecord(_ tokenizer: inout CSVTokenizer) throws -> Bool {
+            do {
+                return try tokenizer.nextRecord()
+            } catch let error as CSVRecordScanner.SyntaxError {
+                throw syntaxError(error)
+            }
         }
 
         mutating func readHeader() throws -> [String] {
             var tokenizer = CSVTokenizer(bytes: bytes, delimiter: options.delimiter, start: start)
-            do {
-                guard try tokenizer.nextRecord() else { return [] }
-            } catch {
-                throw tokenizerError(error) ?? CSVError(file: file, line: 1, column: 1, message: "\(error)", hint: "")
-            }
+            guard try nextRecord(&tokenizer) else { return [] }
             let count = tokenizer.fields.count
             guard options.hasHeader else {
                 return (1...count).map { "column\($0)" }
@@ -161,11 +166,7 @@ public enum CSVReader {
             var tokenizer = makeTokenizer()
             var rows = 0
             while rows < options.inferenceRows {
-                do {
-                    guard try tokenizer.nextRecord() else { break }
-                } catch {
-                    throw tokenizerError(error)!
-                }
+                guard try nextRecord(&tokenizer) else { break }
                 if tokenizer.isBlankRecord, names.count > 1 { continue }
                 rows += 1
                 for (index, field) in tokenizer.fields.enumerated() where index < names.count && candidates[index] == nil {
@@ -222,8 +223,8 @@ public enum CSVReader {
                             try skipOrThrow(describe(problem, names: names, types: types), &report)
                         }.rows
                     }
-                } catch let syntax as CSVChunkParser.SyntaxError {
-                    throw describe(syntax)
+                } catch let syntax as CSVRecordScanner.SyntaxError {
+                    throw syntaxError(syntax)
                 }
                 return [(rowOffset: 0, rows: report.rows, sinks: sinks)]
             }
@@ -287,11 +288,7 @@ public enum CSVReader {
         func describe(_ problem: CSVChunkParser.Problem, names: [String], types: [DataType]) throws -> CSVError {
             var tokenizer = CSVTokenizer(bytes: bytes, delimiter: options.delimiter, start: problem.recordStart)
             tokenizer.line = problem.line
-            do {
-                _ = try tokenizer.nextRecord()
-            } catch {
-                throw tokenizerError(error) ?? error
-            }
+            _ = try nextRecord(&tokenizer)
             let fields = tokenizer.fields
             switch problem.kind {
             case .fieldCount:
@@ -303,19 +300,6 @@ public enum CSVReader {
                              "'\(tokenizer.string(fields[index]))' in column '\(names[index])' is not \(Self.article(types[index]))",
                              hint: "fix the value, mark it missing (\(options.missingTokens.sorted().map { $0.isEmpty ? "empty" : $0 }.joined(separator: ", "))), or declare the column as string")
             }
-        }
-
-        /// The exact error for input that is not CSV.
-        func describe(_ syntax: CSVChunkParser.SyntaxError) -> Error {
-            var tokenizer = CSVTokenizer(bytes: bytes, delimiter: options.delimiter, start: syntax.recordStart)
-            tokenizer.line = syntax.line
-            do {
-                _ = try tokenizer.nextRecord()
-            } catch {
-                return tokenizerError(error) ?? error
-            }
-            return CSVError(file: file, line: syntax.line, column: 1, message: "this record is not valid CSV",
-                            hint: "check its quotes: a quoted field must be closed, and nothing may follow the closing quote but a delimiter")
         }
 
         func skipOrThrow(_ problem: CSVError, _ report: inout CSVReport) throws {

@@ -1,5 +1,5 @@
-/// Splits CSV bytes into records and fields (RFC 4180: quoted fields may hold delimiters,
-/// newlines and doubled quotes; CRLF and LF line ends), without copying: fields are byte ranges.
+/// Reads CSV bytes record by record into an array of fields (byte ranges, split by
+/// `CSVRecordScanner`), for the header, the type sample and the exact position of an error.
 struct CSVTokenizer {
     /// One field of the current record.
     struct Field {
@@ -12,13 +12,11 @@ struct CSVTokenizer {
     }
 
     let bytes: UnsafeRawBufferPointer
-    let delimiter: UInt8
+    private let scanner: CSVRecordScanner
     /// Next byte to read.
     var position: Int
     /// 1-based line of `position`.
     var line = 1
-    /// Offset where that line starts (for columns).
-    var lineStart: Int
     /// Fields of the last record read.
     var fields: [Field] = []
     /// Line where the last record began, and its offset (records begin at line starts).
@@ -27,91 +25,28 @@ struct CSVTokenizer {
 
     init(bytes: UnsafeRawBufferPointer, delimiter: UInt8, start: Int) {
         self.bytes = bytes
-        self.delimiter = delimiter
+        scanner = CSVRecordScanner(bytes: bytes, delimiter: delimiter)
         position = start
-        lineStart = start
-    }
-
-    /// An unterminated quote: where it opened.
-    struct UnterminatedQuote: Error {
-        var line: Int
-        var lineStart: Int
-        var offset: Int
-    }
-
-    /// Text between a closing quote and the next delimiter.
-    struct TextAfterQuote: Error {
-        var line: Int
-        var lineStart: Int
-        var offset: Int
     }
 
     /// Reads the next record into `fields`; false at the end of input.
+    /// - Throws: `CSVRecordScanner.SyntaxError` for input that is not CSV.
     mutating func nextRecord() throws -> Bool {
+        // Work on locals (the fields keep their storage), so the scan touches no part of self.
+        var fields: [Field] = []
+        swap(&fields, &self.fields)
         fields.removeAll(keepingCapacity: true)
-        let count = bytes.count
-        guard position < count else { return false }
+        defer { swap(&fields, &self.fields) }
+        guard position < bytes.count else { return false }
         recordLine = line
         recordStart = position
-        let quote = UInt8(ascii: "\""), newline = UInt8(ascii: "\n"), carriage = UInt8(ascii: "\r")
-        while true {
-            if position < count, bytes[position] == quote {
-                let openLine = line, openLineStart = lineStart, openOffset = position
-                position += 1
-                let start = position
-                var escaped = false
-                while true {
-                    guard position < count else {
-                        throw UnterminatedQuote(line: openLine, lineStart: openLineStart, offset: openOffset)
-                    }
-                    let byte = bytes[position]
-                    if byte == quote {
-                        if position + 1 < count, bytes[position + 1] == quote {
-                            escaped = true
-                            position += 2
-                            continue
-                        }
-                        break
-                    }
-                    if byte == newline {
-                        line += 1
-                        lineStart = position + 1
-                    }
-                    position += 1
-                }
-                fields.append(Field(start: start, end: position, quoted: true, hasEscapedQuote: escaped))
-                position += 1 // closing quote
-                // Anything up to the delimiter or line end after a closing quote is kept as-is by
-                // most readers; RFC 4180 forbids it. Skip spaces, stop at anything else.
-                while position < count, bytes[position] == UInt8(ascii: " ") { position += 1 }
-            } else {
-                let start = position
-                while position < count {
-                    let byte = bytes[position]
-                    if byte == delimiter || byte == newline || byte == carriage { break }
-                    position += 1
-                }
-                fields.append(Field(start: start, end: position, quoted: false, hasEscapedQuote: false))
-            }
-            if position >= count { return true }
-            let byte = bytes[position]
-            if byte == delimiter {
-                position += 1
-                continue
-            }
-            if byte == carriage {
-                position += 1
-                if position < count, bytes[position] == newline { position += 1 }
-            } else if byte == newline {
-                position += 1
-            } else {
-                // Text after a closing quote (`"abc"def`) is not CSV.
-                throw TextAfterQuote(line: line, lineStart: lineStart, offset: position)
-            }
-            line += 1
-            lineStart = position
-            return true
+        var position = self.position, line = self.line
+        _ = try scanner.scanRecord(&position, line: &line) { _, start, end, flags in
+            fields.append(Field(start: start, end: end, quoted: flags & CSVRecordScanner.quoted != 0,
+                                hasEscapedQuote: flags & CSVRecordScanner.escaped != 0))
         }
+        (self.position, self.line) = (position, line)
+        return true
     }
 
     /// The 1-based character column of field `index` of the last record.

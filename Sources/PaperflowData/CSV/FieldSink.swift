@@ -85,7 +85,7 @@ struct FieldSink {
                     continue
                 }
                 outcome = store(&self, field, false, row)
-            } else if flags & FieldBatch.escaped != 0 {
+            } else if flags & CSVRecordScanner.escaped != 0 {
                 outcome = Self.unescaping(field) { store(&self, $0, true, row) }
             } else {
                 outcome = store(&self, field, true, row)
