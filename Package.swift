@@ -27,9 +27,10 @@ let package = Package(
         ),
         // Columnar tables, fast CSV reading and writing, the binary table format. Depends on nothing of ours.
         .target(name: "PaperflowData"),
-        // Econometrics: dense linear algebra, fixed-effects regression, covariance conventions.
-        // Pure Swift, no BLAS, depends on nothing of ours.
-        .target(name: "PaperflowStats"),
+        // Econometrics: formulas, dense linear algebra, fixed-effects, binary-choice and mixture
+        // models, covariance conventions, distributions. Pure Swift, no BLAS; reads tables
+        // (PaperflowData) to build a model's frame.
+        .target(name: "PaperflowStats", dependencies: ["PaperflowData"]),
         // Built-in stage plugins, one folder per family (IO/ for io.* and shell).
         .target(
             name: "PaperflowStages",

@@ -1,0 +1,182 @@
+import PaperflowData
+
+/// A formula evaluated against a table: the outcome, the regressors and the fixed effects as the
+/// estimators take them, over the rows where every variable the formula reads is present (fixest
+/// drops the others and says how many; so does `droppedForMissing`).
+///
+/// Continuous terms (products of numeric variables) are dense columns; a factor term stays a
+/// factor (level codes, the first level the base), so binary-choice fits keep its dummies
+/// sparse; a factor times numbers becomes one dense column per non-base level. Levels are
+/// ordered as R's `factor()` orders them. The intercept is a column named `(Intercept)` when the
+/// formula has one and no fixed effect absorbs it.
+public struct ModelFrame: Sendable {
+    /// A categorical variable: a level code per used row, `levels[0]` the base.
+    public struct Factor: Sendable, Equatable {
+        public var name: String
+        public var codes: [Int]
+        public var levels: [String]
+
+        public init(name: String, codes: [Int], levels: [String]) {
+            self.name = name
+            self.codes = codes
+            self.levels = levels
+        }
+    }
+
+    public let formula: Formula
+    public let outcome: [Double]
+    public let dense: [(name: String, values: [Double])]
+    public let factors: [Factor]
+    public let fixedEffects: [Factor]
+    /// The table rows used, in order.
+    public let rows: [Int]
+    public let droppedForMissing: Int
+
+    /// Evaluates `formula` on `table`; with `standardize`, every dense regressor but the
+    /// intercept is centred and scaled to unit (sample) standard deviation, so slopes are per
+    /// standard deviation.
+    /// - Throws: `ModelFrameError` naming the variable at fault.
+    public init(_ formula: Formula, table: Table, standardize: Bool = false) throws(ModelFrameError) {
+        self.formula = formula
+        func column(_ name: String) throws(ModelFrameError) -> Column {
+            guard let column = table[name] else {
+                throw ModelFrameError(message: "the formula reads '\(name)', which is not a column of the table (columns: \(table.names.joined(separator: ", ")))")
+            }
+            return column
+        }
+        func numbers(_ name: String, role: String) throws(ModelFrameError) -> [Double] {
+            guard let values = try column(name).numericValues() else {
+                throw ModelFrameError(message: "\(role) '\(name)' is text; a regressor must be numeric — enter it as a factor with i(\(name))")
+            }
+            return values
+        }
+        // Read every variable once, then keep the rows where all are present.
+        var numeric: [String: [Double]] = [:]
+        var coded: [String: (codes: [Int32], levels: [Value])] = [:]
+        let y = try numbers(formula.outcome, role: "the outcome")
+        for term in formula.terms {
+            for variable in term.variables {
+                if variable.isFactor {
+                    if coded[variable.name] == nil { coded[variable.name] = try column(variable.name).levelCodes() }
+                } else if numeric[variable.name] == nil {
+                    numeric[variable.name] = try numbers(variable.name, role: "the regressor")
+                }
+            }
+        }
+        for name in formula.fixedEffects.flatMap({ $0 }) where coded[name] == nil {
+            coded[name] = try column(name).levelCodes()
+        }
+        var keep = [Bool](repeating: true, count: table.rowCount)
+        for row in keep.indices where y[row].isNaN { keep[row] = false }
+        for values in numeric.values { for row in keep.indices where values[row].isNaN { keep[row] = false } }
+        for factor in coded.values { for row in keep.indices where factor.codes[row] < 0 { keep[row] = false } }
+        let rows = keep.indices.filter { keep[$0] }
+        guard !rows.isEmpty else { throw ModelFrameError(message: "no row has every variable of '\(formula)' present") }
+        self.rows = rows
+        droppedForMissing = table.rowCount - rows.count
+        outcome = rows.map { y[$0] }
+
+        /// A factor over the used rows, levels without rows removed, labelled for names.
+        func factor(_ names: [String], label: String) -> Factor {
+            // One variable, or a combination (fixest's a^b): codes in mixed radix, renumbered.
+            // The first variable most significant, so combined levels sort as their parts do.
+            var combined = [Int](repeating: 0, count: rows.count)
+            for name in names {
+                let codes = coded[name]!.codes, count = max(coded[name]!.levels.count, 1)
+                for (position, row) in rows.enumerated() { combined[position] = combined[position] * count + Int(codes[row]) }
+            }
+            let present = Set(combined).sorted()
+            let recode = Dictionary(uniqueKeysWithValues: present.enumerated().map { ($1, $0) })
+            let levels = present.map { key -> String in
+                var key = key
+                return names.reversed().map { name -> String in
+                    let count = max(coded[name]!.levels.count, 1)
+                    defer { key /= count }
+                    return coded[name]!.levels[key % count].description
+                }.reversed().joined(separator: "_")
+            }
+            return Factor(name: label, codes: combined.map { recode[$0]! }, levels: levels)
+        }
+
+        var dense: [(name: String, values: [Double])] = []
+        var factors: [Factor] = []
+        if formula.hasIntercept && formula.fixedEffects.isEmpty {
+            dense.append(("(Intercept)", Array(repeating: 1, count: rows.count)))
+        }
+        for term in formula.terms {
+            let factorVariables = term.variables.filter(\.isFactor)
+            var product = [Double](repeating: 1, count: rows.count)
+            for variable in term.variables where !variable.isFactor {
+                let values = numeric[variable.name]!
+                for (position, row) in rows.enumerated() { product[position] *= values[row] }
+            }
+            if factorVariables.isEmpty {
+                dense.append((term.name, standardize ? Self.standardized(product) : product))
+                continue
+            }
+            guard factorVariables.count == 1 else {
+                throw ModelFrameError(message: "the term '\(term.name)' multiplies two factors; combine them as one fixed effect (a^b) instead")
+            }
+            let variable = factorVariables[0]
+            let levels = factor([variable.name], label: variable.description)
+            if term.variables.count == 1 {
+                factors.append(levels)
+                continue
+            }
+            // A factor times numbers: one column per non-base level.
+            let rest = term.variables.filter { !$0.isFactor }.map(\.description).joined(separator: ":")
+            for level in 1..<max(levels.levels.count, 1) {
+                let values = levels.codes.indices.map { levels.codes[$0] == level ? product[$0] : 0 }
+                dense.append(("\(Self.label(variable, levels.levels[level])):\(rest)", values))
+            }
+        }
+        self.dense = dense
+        self.factors = factors
+        fixedEffects = formula.fixedEffects.map { factor($0, label: $0.joined(separator: "^")) }
+    }
+
+    /// The name of a factor level's dummy: `x::level` for `i(x)` (fixest), `factor(x)level` (R).
+    public static func label(_ variable: Formula.Variable, _ level: String) -> String {
+        variable.wrapper == "factor" ? "factor(\(variable.name))\(level)" : "\(variable.name)::\(level)"
+    }
+
+    /// Every regressor as a dense column, factor dummies included, the intercept left out: what
+    /// `LinearFixedEffectsFit` takes (it absorbs the intercept itself).
+    public var linearRegressors: [(name: String, values: [Double])] {
+        var columns = dense.filter { $0.name != "(Intercept)" }
+        for factor in factors {
+            let variable = formula.terms.flatMap(\.variables).first { $0.description == factor.name }!
+            for level in 1..<max(factor.levels.count, 1) {
+                columns.append((Self.label(variable, factor.levels[level]), factor.codes.map { $0 == level ? 1 : 0 }))
+            }
+        }
+        return columns
+    }
+
+    /// The absorbed fixed effects, for `LinearFixedEffectsFit`.
+    public var absorbed: FixedEffects { FixedEffects(fixedEffects.map(\.codes)) }
+
+    /// The design of a binary-choice fit: the fixed effects enter as factors (dummies kept
+    /// sparse) beside an intercept, which their base levels leave identified.
+    public var binaryDesign: BinaryDesign {
+        var columns = dense
+        if formula.hasIntercept || !fixedEffects.isEmpty, !columns.contains(where: { $0.name == "(Intercept)" }) {
+            columns.insert(("(Intercept)", Array(repeating: 1, count: rows.count)), at: 0)
+        }
+        return BinaryDesign(dense: columns, factors: (factors + fixedEffects).map { ($0.name, $0.codes, $0.levels) })
+    }
+
+    private static func standardized(_ values: [Double]) -> [Double] {
+        let mean = values.reduce(0, +) / Double(values.count)
+        let variance = values.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(max(values.count - 1, 1))
+        let deviation = variance.squareRoot()
+        return values.map { deviation > 0 ? ($0 - mean) / deviation : $0 - mean }
+    }
+}
+
+/// A formula that does not fit its table, naming the variable at fault.
+public struct ModelFrameError: Error, Equatable, CustomStringConvertible {
+    public var message: String
+    public init(message: String) { self.message = message }
+    public var description: String { message }
+}
