@@ -102,4 +102,39 @@ struct LinearFixedEffectsTests {
         #expect(abs(plain.coefficients[0] - 0.25) < 1e-12)
         #expect(plain.fixedEffectsRank == 1)
     }
+
+    struct RobustReference: Decodable {
+        struct Tool: Decodable {
+            var se_hetero: [Double]?
+            var se_HC1: [Double]?
+            var se_twoway_province_year: [Double]
+            var r2: Double?
+            var rsquared: Double?
+        }
+
+        var pyfixest: Tool
+        var statsmodels: Tool
+    }
+
+    @Test("HC1, two-way clustering by province and year (fixest's and statsmodels' conventions) and the overall R²")
+    func robust() throws {
+        // Made by ref_m2_robust.py (pyfixest 0.60.0, statsmodels 0.15.0 with dummies).
+        let reference = try JSONDecoder().decode(RobustReference.self, from: Data(contentsOf: Fixtures.url("models/m2_robust_reference.json")))
+        let (table, _) = try CSVReader.read(contentsOf: Fixtures.url("models/m2_panel.csv"), displayPath: "m2_panel.csv")
+        let frame = try ModelFrame(try Formula("y ~ x1 + x2 + x3 + x4 + x5 + x6 | province + year"), table: table)
+        let fit = try LinearFixedEffectsFit(outcome: frame.outcome, regressors: frame.linearRegressors, fixedEffects: frame.absorbed)
+        let province = frame.fixedEffects[0].codes, year = frame.fixedEffects[1].codes
+        func check(_ covariance: Matrix, _ want: [Double]?, _ label: String) throws {
+            let want = try #require(want)
+            for (got, want) in zip(LinearFixedEffectsFit.standardErrors(covariance), want) {
+                #expect(Self.relative(got, want) < 1e-8, "\(label): \(got) vs \(want)")
+            }
+        }
+        try check(fit.heteroskedasticCovariance(adjustment: .hc1), reference.pyfixest.se_hetero, "HC1 vs pyfixest hetero")
+        try check(fit.heteroskedasticCovariance(adjustment: .hc1), reference.statsmodels.se_HC1, "HC1 vs statsmodels HC1")
+        try check(fit.clusteredCovariance(province, year, adjustment: .fixest), reference.pyfixest.se_twoway_province_year, "two-way, fixest")
+        try check(fit.clusteredCovariance(province, year, adjustment: .statsmodels), reference.statsmodels.se_twoway_province_year, "two-way, statsmodels")
+        #expect(Self.relative(fit.rSquared, try #require(reference.pyfixest.r2)) < 1e-10)
+        #expect(Self.relative(fit.rSquared, try #require(reference.statsmodels.rsquared)) < 1e-10)
+    }
 }

@@ -5,7 +5,8 @@ public enum ClusterAdjustment: String, CaseIterable, Sendable {
     /// No adjustment (CR0): R plm `vcovHC` HC0, sandwich HC0 with `cadjust = FALSE`.
     case none
     /// fixest and pyfixest: G/(G−1)·(N−1)/(N−K−F), where F counts the fixed-effect parameters of
-    /// dimensions not nested in the clusters (fixest's `fixef.K = "nested"`).
+    /// dimensions not nested in the clusters (fixest's `fixef.K = "nested"`): the rank of the
+    /// fixed effects when none is nested, else 1 + Σ (levels − 1) over the others.
     case fixest
     /// linearmodels `PanelOLS` (debiased, effects counted): N/(N−K−nFE).
     case linearmodels
@@ -16,6 +17,15 @@ public enum ClusterAdjustment: String, CaseIterable, Sendable {
     case plmSSS = "plm-sss"
     /// R plm `vcovHC(type = "HC1")`: N/(N−K).
     case plmHC1 = "plm-hc1"
+}
+
+/// Small-sample scalings of the heteroskedasticity-robust covariance (HC0 × factor).
+public enum HeteroskedasticAdjustment: String, CaseIterable, Sendable {
+    /// HC0 (White).
+    case none
+    /// HC1: N/(N−K), K counting the regressors and the rank of the fixed effects — fixest's and
+    /// pyfixest's `"hetero"`, Stata's `robust`, statsmodels' `HC1` with the dummies in the model.
+    case hc1
 }
 
 /// A linear regression with fixed effects absorbed (Frisch–Waugh–Lovell: the slopes of OLS on
@@ -35,6 +45,9 @@ public struct LinearFixedEffectsFit: Sendable {
     public let residualSumOfSquares: Double
     /// 1 − RSS / (sum of squares of the demeaned outcome).
     public let withinRSquared: Double
+    /// 1 − RSS / (sum of squares of the outcome about its mean): fixest's `r2`, statsmodels'
+    /// `rsquared` with every dummy in the model.
+    public let rSquared: Double
     /// σ̂²·(X̃'X̃)⁻¹ with σ̂² = RSS/(N − K − rank(FE)).
     public let iidCovariance: Matrix
     private let bread: Matrix
@@ -53,32 +66,37 @@ public struct LinearFixedEffectsFit: Sendable {
         let n = outcome.count
         // No fixed effects is one constant: the intercept, absorbed like any other.
         let fixedEffects = fixedEffects.dimensions.isEmpty ? FixedEffects([Array(repeating: 0, count: n)]) : fixedEffects
-        func demean(_ values: [Double], _ name: String) throws -> [Double] {
-            let result = fixedEffects.demean(values)
-            guard result.converged else {
-                throw Failure(message: "demeaning '\(name)' did not converge in \(result.sweeps) sweeps; the fit is not given")
-            }
-            return result.values
+        let variables = [("outcome", outcome)] + regressors.map { ($0.name, $0.values) }
+        let demeaned = fixedEffects.demean(columns: variables.map(\.1))
+        for (variable, result) in zip(variables, demeaned) where !result.converged {
+            throw Failure(message: "demeaning '\(variable.0)' did not converge in \(result.sweeps) sweeps; the fit is not given")
         }
-        let y = try demean(outcome, "outcome")
-        let columns = try regressors.map { try demean($0.values, $0.name) }
+        let y = demeaned[0].values
+        let columns = demeaned.dropFirst().map(\.values)
         let factor = Cholesky(Matrix.gram(columns))
         guard !factor.kept.isEmpty else { throw Failure(message: "every regressor is collinear with the fixed effects") }
         let solution = factor.solve(Matrix.crossProduct(columns, y))
         let kept = factor.kept
         names = kept.map { regressors[$0].name }
         dropped = factor.dropped.map { regressors[$0].name }
-        coefficients = kept.map { solution[$0] }
+        let coefficients = kept.map { solution[$0] }
+        self.coefficients = coefficients
         let keptColumns = kept.map { columns[$0] }
         var residuals = y
-        for (column, coefficient) in zip(keptColumns, coefficients) {
-            for row in 0..<n { residuals[row] -= column[row] * coefficient }
+        residuals.withUnsafeMutableBufferPointer { residuals in
+            for (column, coefficient) in zip(keptColumns, coefficients) {
+                column.withUnsafeBufferPointer { column in
+                    for row in 0..<n { residuals[row] -= column[row] * coefficient }
+                }
+            }
         }
         self.residuals = residuals
         observations = n
         fixedEffectsRank = fixedEffects.rank
         residualSumOfSquares = residuals.reduce(0) { $0 + $1 * $1 }
         withinRSquared = 1 - residualSumOfSquares / y.reduce(0) { $0 + $1 * $1 }
+        let mean = outcome.reduce(0, +) / Double(n)
+        rSquared = 1 - residualSumOfSquares / outcome.reduce(0) { $0 + ($1 - mean) * ($1 - mean) }
         bread = factor.inverse()
         let sigma2 = residualSumOfSquares / Double(n - kept.count - fixedEffectsRank)
         iidCovariance = sigma2 * bread
@@ -86,38 +104,64 @@ public struct LinearFixedEffectsFit: Sendable {
         self.fixedEffects = fixedEffects
     }
 
-    /// The one-way clustered covariance (sandwich with the scores summed within each cluster),
-    /// scaled by `adjustment`. `clusters` holds a cluster code per observation.
-    public func clusteredCovariance(_ clusters: [Int], adjustment: ClusterAdjustment = .fixest) -> Matrix {
-        let k = names.count
-        var scores: [Int: [Double]] = [:]
-        for row in 0..<observations {
-            var score = scores[clusters[row]] ?? Array(repeating: 0, count: k)
-            for column in 0..<k { score[column] += demeaned[column][row] * residuals[row] }
-            scores[clusters[row]] = score
-        }
-        var meat = Matrix(rows: k, columns: k)
-        for score in scores.values {
-            for i in 0..<k { for j in 0..<k { meat[i, j] += score[i] * score[j] } }
-        }
-        let g = Double(scores.count), n = Double(observations), kk = Double(k)
-        let fe = Double(fixedEffectsRank)
+    /// The heteroskedasticity-robust covariance (White's sandwich, HC0) scaled by `adjustment`.
+    public func heteroskedasticCovariance(adjustment: HeteroskedasticAdjustment = .hc1) -> Matrix {
+        let meat = Clusters(singletons: observations).meat(columns: demeaned, weights: residuals)
+        let n = Double(observations), k = Double(names.count + fixedEffectsRank)
         let scale: Double
         switch adjustment {
         case .none: scale = 1
-        case .fixest:
-            // Dimensions nested in the clusters are not counted; one constant is kept back
-            // when any is nested (it absorbs the intercept of the others).
-            let nested = fixedEffects.dimensions.indices.filter { fixedEffects.isNested($0, in: clusters) }
-            let nestedLevels = nested.reduce(0) { $0 + fixedEffects.levels[$1] }
-            let counted = fixedEffectsRank - nestedLevels + (nested.isEmpty ? 0 : 1)
-            scale = g / (g - 1) * (n - 1) / (n - kk - Double(counted))
-        case .linearmodels: scale = n / (n - kk - fe)
-        case .statsmodels: scale = g / (g - 1) * (n - 1) / (n - kk - fe)
-        case .plmSSS: scale = g / (g - 1) * (n - 1) / (n - kk)
-        case .plmHC1: scale = n / (n - kk)
+        case .hc1: scale = n / (n - k)
         }
         return scale * (bread * meat * bread)
+    }
+
+    /// The one-way clustered covariance (sandwich with the scores summed within each cluster),
+    /// scaled by `adjustment`. `clusters` holds a cluster code per observation.
+    public func clusteredCovariance(_ clusters: [Int], adjustment: ClusterAdjustment = .fixest) -> Matrix {
+        let groups = Clusters(clusters)
+        let meat = groups.meat(columns: demeaned, weights: residuals)
+        return scale(adjustment, groups: groups.count, clusteredBy: [clusters]) * (bread * meat * bread)
+    }
+
+    /// The two-way clustered covariance of Cameron, Gelbach and Miller (2011): V_A + V_B − V_A∩B,
+    /// each term scaled by `adjustment` as a one-way covariance. fixest (its default
+    /// `cluster.df = "min"`) gives every term the G of the smaller dimension; the others give
+    /// each term its own G, as statsmodels' `cov_cluster_2groups` does.
+    public func clusteredCovariance(_ first: [Int], _ second: [Int], adjustment: ClusterAdjustment = .fixest) -> Matrix {
+        let a = Clusters(first), b = Clusters(second)
+        let both = Clusters(intersecting: a, b)
+        let smallest = min(a.count, b.count)
+        var total = Matrix(rows: names.count, columns: names.count)
+        for (groups, sign) in [(a, 1.0), (b, 1.0), (both, -1.0)] {
+            let g = adjustment == .fixest ? smallest : groups.count
+            let term = scale(adjustment, groups: g, clusteredBy: [first, second]) * groups.meat(columns: demeaned, weights: residuals)
+            for index in total.values.indices { total.values[index] += sign * term.values[index] }
+        }
+        return bread * total * bread
+    }
+
+    private func scale(_ adjustment: ClusterAdjustment, groups: Int, clusteredBy clusterings: [[Int]]) -> Double {
+        let g = Double(groups), n = Double(observations), kk = Double(names.count)
+        let fe = Double(fixedEffectsRank)
+        switch adjustment {
+        case .none: return 1
+        case .fixest:
+            // Dimensions nested in a clustering are not counted. When any is, the count is the
+            // constant plus each other dimension's levels but its base: 1 + Σ (levels − 1)
+            // (pyfixest's df_k: 20 for province nested in province clusters beside 14 years,
+            // 7 when province and year are both clustered on).
+            let nested = fixedEffects.dimensions.indices.filter { dimension in
+                clusterings.contains { fixedEffects.isNested(dimension, in: $0) }
+            }
+            let counted = nested.isEmpty ? fixedEffectsRank
+                : 1 + fixedEffects.levels.indices.filter { !nested.contains($0) }.reduce(0) { $0 + fixedEffects.levels[$1] - 1 }
+            return g / (g - 1) * (n - 1) / (n - kk - Double(counted))
+        case .linearmodels: return n / (n - kk - fe)
+        case .statsmodels: return g / (g - 1) * (n - 1) / (n - kk - fe)
+        case .plmSSS: return g / (g - 1) * (n - 1) / (n - kk)
+        case .plmHC1: return n / (n - kk)
+        }
     }
 
     /// Standard errors from a covariance matrix.
