@@ -61,11 +61,17 @@ extension Table {
         let column = try column(name)
         guard column.type == .int64 || column.type == .double else { throw TableError.notNumeric(name) }
         let values = (0..<rowCount).compactMap { ValueOrder.number(column[$0]) }.sorted()
-        return probabilities.map { p in
-            guard !values.isEmpty else { return nil }
-            let h = Double(values.count - 1) * p
-            let low = Int(h.rounded(.down)), high = min(low + 1, values.count - 1)
-            return values[low] + (h - Double(low)) * (values[high] - values[low])
-        }
+        return probabilities.map { values.isEmpty ? nil : Quantiles.type7(sorted: values, $0) }
+    }
+}
+
+/// Sample quantiles.
+public enum Quantiles {
+    /// R's type 7 (numpy's "linear", the default of both): the value at rank (n − 1)·p of the
+    /// sorted values, interpolated linearly. `sorted` must be ascending and not empty.
+    public static func type7(sorted: [Double], _ probability: Double) -> Double {
+        let h = Double(sorted.count - 1) * probability
+        let low = Int(h.rounded(.down)), high = min(low + 1, sorted.count - 1)
+        return sorted[low] + (h - Double(low)) * (sorted[high] - sorted[low])
     }
 }

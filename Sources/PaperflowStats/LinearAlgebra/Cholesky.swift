@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// The Cholesky factorisation of a symmetric positive semi-definite matrix (X'X), with
 /// collinear columns detected and dropped as fixest does: a column whose pivot, after the
 /// columns before it are projected out, falls below `tolerance` times its own diagonal entry is
@@ -46,12 +52,7 @@ public struct Cholesky: Sendable {
     /// columns get 0.
     public func solve(_ rightHandSide: [Double]) -> [Double] {
         let m = kept.count
-        var z = kept.map { rightHandSide[$0] }
-        for i in 0..<m {
-            var sum = z[i]
-            for k in 0..<i { sum -= factor[i, k] * z[k] }
-            z[i] = sum / factor[i, i]
-        }
+        var z = forwardSubstitute(kept.map { rightHandSide[$0] })
         for i in stride(from: m - 1, through: 0, by: -1) {
             var sum = z[i]
             for k in (i + 1)..<max(m, i + 1) { sum -= factor[k, i] * z[k] }
@@ -60,6 +61,23 @@ public struct Cholesky: Sendable {
         var solution = Array(repeating: 0.0, count: kept.count + dropped.count)
         for (position, column) in kept.enumerated() { solution[column] = z[position] }
         return solution
+    }
+
+    /// L⁻¹b for the factor L of the kept block (`b` in the kept columns' order): |L⁻¹(x − μ)|² is
+    /// the Mahalanobis distance under the factored covariance.
+    public func forwardSubstitute(_ b: [Double]) -> [Double] {
+        var z = b
+        for i in 0..<kept.count {
+            var sum = z[i]
+            for k in 0..<i { sum -= factor[i, k] * z[k] }
+            z[i] = sum / factor[i, i]
+        }
+        return z
+    }
+
+    /// log det of the kept block: twice the sum of the log pivots.
+    public var logDeterminant: Double {
+        (0..<kept.count).reduce(0) { $0 + 2 * log(factor[$1, $1]) }
     }
 
     /// The inverse of the kept block, in the kept columns' order.

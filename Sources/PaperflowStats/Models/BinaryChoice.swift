@@ -131,11 +131,7 @@ public struct BinaryChoiceFit: Sendable {
     private let design: BinaryDesign
     private let outcome: [Double]
 
-    /// Why no fit is given.
-    public struct Failure: Error, Equatable, CustomStringConvertible {
-        public var message: String
-        public var description: String { message }
-    }
+    public typealias Failure = EstimationFailure
 
     /// Fits `outcome` (0/1) on `design`.
     /// - Throws: `Failure` when Newton's method does not converge in `maxIterations`, or the

@@ -54,11 +54,7 @@ public struct LinearFixedEffectsFit: Sendable {
     private let demeaned: [[Double]]
     private let fixedEffects: FixedEffects
 
-    /// Why a fit cannot be given.
-    public struct Failure: Error, Equatable, CustomStringConvertible {
-        public var message: String
-        public var description: String { message }
-    }
+    public typealias Failure = EstimationFailure
 
     /// Fits `outcome ~ regressors | fixedEffects`.
     /// - Throws: `Failure` when the demeaning does not converge, or no regressor is left.
