@@ -92,4 +92,31 @@ struct RoundTripTests {
         #expect(CSVWriter.write(table) == csv)
         #expect(String(decoding: csv.prefix(60), as: UTF8.self).hasPrefix("firm,city,year,value,export\n0042,南京,2002,0.1,true\n"))
     }
+
+    @Test("every double's shortest and 17-digit spellings read back bit for bit; what strtod would half-read stays text")
+    func doubleSpellings() throws {
+        var generator = SystemRandomNumberGenerator()
+        var values: [Double] = [0.1, 0.30000000000000004, 5e-324, 2.2250738585072014e-308, 1.7976931348623157e308, 9007199254740993, 123456789012345678]
+        while values.count < 5000 {
+            let value = Double(bitPattern: generator.next())
+            if value.isFinite { values.append(value) }
+        }
+        // Plain decimals of up to 17 digits, as pandas writes them (0.4951489663694814).
+        for scale in [1e-4, 1e-2, 1.0, 100.0, 1e6, 1e12] {
+            for _ in 0..<2000 { values.append(Double.random(in: 0..<scale, using: &generator)) }
+        }
+        let spellings = values.flatMap { [$0.description, String(format: "%.17g", $0), String(format: "%.17e", $0)] }
+        let csv = "x\n" + spellings.joined(separator: "\n") + "\n"
+        let (table, _) = try CSVReader.read(text: csv, file: "doubles.csv")
+        let column = try #require(table["x"])
+        #expect(column.type == .double)
+        for (row, spelling) in spellings.enumerated() {
+            guard case let .double(read) = column[row] else { Issue.record("row \(row) \(spelling) is not a double"); continue }
+            #expect(read.bitPattern == values[row / 3].bitPattern, "\(spelling) read as \(read)")
+        }
+        for text in ["0x1p3", "inf", "nan", "1.5e", "1e5x", "--1", "1.5.2"] {
+            let (words, _) = try CSVReader.read(text: "x\n\(text)\n2.5\n", file: "words.csv")
+            #expect(words["x"]!.type == .string, "\(text) was read as a number")
+        }
+    }
 }

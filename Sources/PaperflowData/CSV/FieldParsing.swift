@@ -1,3 +1,11 @@
+#if canImport(Glibc)
+import Glibc
+
+/// Whether `strtod` reads '.' as the decimal point: the process is in the C locale unless
+/// something called `setlocale`, which Paperflow never does; if it was, Swift's parser is used.
+private let strtodReadsDecimalPoint: Bool = localeconv().pointee.decimal_point.pointee == CChar(UInt8(ascii: "."))
+#endif
+
 /// Parsing of field bytes into typed values, without making Strings.
 enum FieldParsing {
     /// A decimal integer: optional sign, digits. With `allowLeadingZeros` false, "007" is not an
@@ -61,17 +69,72 @@ enum FieldParsing {
             fractionDigits = index - fractionStart
         }
         // Up to 19 digits cannot overflow the mantissa; up to 2^53 it is exact in a Double.
-        if index == count, integerDigits + fractionDigits > 0, integerDigits + fractionDigits <= 19,
-           mantissa <= 1 << 53, fractionDigits <= 22 {
-            let value = Double(mantissa) / exactPowers[fractionDigits]
+        if index == count, integerDigits + fractionDigits > 0, integerDigits + fractionDigits <= 19, fractionDigits <= 22 {
+            let value = mantissa <= 1 << 53 ? Double(mantissa) / exactPowers[fractionDigits] : quotient(mantissa, fractionDigits)
             return negative ? -value : value
         }
         return slowDouble(field)
     }
 
-    /// Exponents, long mantissas, inf/nan words: Swift's parser (it rejects what is not a number).
+    /// 5^0 ... 5^22, exact in 64 bits.
+    private static let powersOfFive: [UInt64] = (0...22).map { (0..<$0).reduce(UInt64(1)) { power, _ in power * 5 } }
+
+    /// m / 10^f correctly rounded, for the 17-digit mantissas (above 2^53) that shortest
+    /// round-trip output gives: m / 10^f = (m / 5^f) · 2^−f, and the integer division
+    /// m·2^s / 5^f, scaled so its quotient fills 64 bits, leaves 11 bits and a remainder from which
+    /// to round half to even.
+    private static func quotient(_ mantissa: UInt64, _ fractionDigits: Int) -> Double {
+        let divisor = powersOfFive[fractionDigits]
+        // The quotient's bit length is that of m·2^s less that of 5^f, give or take one.
+        var shift = 64 + (64 - divisor.leadingZeroBitCount) - (64 - mantissa.leadingZeroBitCount) - 1
+        func divide(_ shift: Int) -> (UInt64, UInt64)? {
+            let high = shift == 0 ? 0 : mantissa >> (64 - shift), low = mantissa << shift
+            guard high < divisor else { return nil }
+            return divisor.dividingFullWidth((high, low))
+        }
+        var result = divide(shift)
+        if result == nil || result!.0 < 1 << 63 {
+            // One bit too many or too few.
+            let other = result == nil ? shift - 1 : shift + 1
+            if let second = divide(other), second.0 >= 1 << 63 { (shift, result) = (other, second) }
+        }
+        let (quotient, remainder) = result!
+        var significand = quotient >> 11
+        let rest = quotient & 0x7FF
+        if rest > 0x400 || (rest == 0x400 && (remainder != 0 || significand & 1 == 1)) { significand += 1 }
+        return Double(sign: .plus, exponent: 11 - shift - fractionDigits, significand: Double(significand))
+    }
+
+    /// Exponents, long mantissas (shortest round-trip output, as pandas and numpy write, has 17
+    /// digits), inf/nan words: the C library's correctly rounded `strtod` (in the C locale),
+    /// called on a copy on the stack — a String per field made this path six times slower.
     @inline(never)
     private static func slowDouble(_ field: UnsafeRawBufferPointer) -> Double? {
+        #if canImport(Glibc)
+        let first = field[0]
+        guard strtodReadsDecimalPoint, field.count < 64, first != UInt8(ascii: " "), first != UInt8(ascii: "\t"), first != UInt8(ascii: "\n"),
+              first != UInt8(ascii: "\r"), first != 0x0B, first != 0x0C else { return stringDouble(field) }
+        return withUnsafeTemporaryAllocation(of: CChar.self, capacity: 64) { buffer -> Double? in
+            let base = buffer.baseAddress!
+            for index in 0..<field.count {
+                let byte = field[index]
+                // A NUL, hex or inf/nan field is not a CSV number; strtod would read part of it.
+                if byte == 0 || byte == UInt8(ascii: "x") || byte == UInt8(ascii: "X") { return nil }
+                base[index] = CChar(bitPattern: byte)
+            }
+            base[field.count] = 0
+            var end: UnsafeMutablePointer<CChar>?
+            let value = strtod(base, &end)
+            guard end == base + field.count, value.isFinite else { return nil }
+            return value
+        }
+        #else
+        return stringDouble(field)
+        #endif
+    }
+
+    /// Swift's own parser, for fields too long for the stack copy.
+    private static func stringDouble(_ field: UnsafeRawBufferPointer) -> Double? {
         let text = String(decoding: field, as: UTF8.self)
         guard let value = Double(text) else { return nil }
         // Swift accepts "inf", "nan", "0x1p3"; CSV numbers are decimal.
