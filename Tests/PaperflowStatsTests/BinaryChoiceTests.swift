@@ -68,18 +68,25 @@ struct BinaryChoiceTests {
         }
     }
 
-    @Test("a fit that does not converge says so and gives no estimate; collinear columns are refused")
+    @Test("a fit that does not converge says so and gives no estimate; a collinear column is dropped and reported")
     func failures() throws {
         let (design, outcome, _) = Self.data
-        #expect(throws: BinaryChoiceFit.Failure.self) { try BinaryChoiceFit(.logit, outcome: outcome, design: design, maxIterations: 2) }
-        let x: [Double] = [0.1, 0.5, 0.9, 1.3, 1.7, 2.1, 2.5, 2.9]
-        let collinear = BinaryDesign(dense: [("intercept", Array(repeating: 1, count: 8)), ("x", x), ("twice", x.map { 2 * $0 })], factors: [])
         do {
-            _ = try BinaryChoiceFit(.probit, outcome: [0, 1, 0, 0, 1, 1, 0, 1], design: collinear)
-            Issue.record("a collinear design was fitted")
+            _ = try BinaryChoiceFit(.logit, outcome: outcome, design: design, maxIterations: 2)
+            Issue.record("a fit stopped after 2 iterations was given")
         } catch let failure as BinaryChoiceFit.Failure {
-            #expect(failure.message == "the columns twice are collinear; no fit is given")
+            #expect(failure.message.hasPrefix("Newton's method did not converge in 2 iterations (last step "))
+            #expect(failure.message.hasSuffix("); no fit is given"))
         }
+        let x: [Double] = [0.1, 0.5, 0.9, 1.3, 1.7, 2.1, 2.5, 2.9], y: [Double] = [0, 1, 0, 0, 1, 1, 0, 1]
+        let ones = Array(repeating: 1.0, count: 8)
+        let collinear = BinaryDesign(dense: [("intercept", ones), ("x", x), ("twice", x.map { 2 * $0 })], factors: [])
+        let fit = try BinaryChoiceFit(.probit, outcome: y, design: collinear)
+        #expect(fit.collinear == ["twice"])
+        #expect(fit.names == ["intercept", "x"])
+        let without = try BinaryChoiceFit(.probit, outcome: y, design: BinaryDesign(dense: [("intercept", ones), ("x", x)], factors: []))
+        #expect(fit.coefficients == without.coefficients)
+        #expect(fit.logLikelihood == without.logLikelihood)
     }
 
     @Test("coefficients, log-likelihood and SEs under eight named conventions match the numpy reference",
@@ -111,6 +118,8 @@ struct BinaryChoiceTests {
             "cluster_expected_x_G/(G-1)*(N-1)/(N-K)": fit.clusteredCovariance(firms, information: .expected, scale: g / (g - 1) * (n - 1) / (n - k)),
         ]
         #expect(Set(conventions.keys) == Set(reference.se.keys))
+        // fixest's default (year and HS2 are not nested in firms, so K counts every parameter).
+        #expect(fit.clusteredCovariance(firms) == conventions["cluster_expected_x_G/(G-1)*(N-1)/(N-K)"])
         for (label, covariance) in conventions {
             let want = try #require(reference.se[label])
             let got = order.map { covariance[$0, $0].squareRoot() }
@@ -135,5 +144,60 @@ struct BinaryChoiceTests {
             }
             #expect(checked == 5)
         }
+    }
+}
+
+/// Marginal effects at means: per column against statsmodels' `get_margeff(at="mean")`
+/// (`ref_m1_atmeans.py`), interaction-aware against a numerical derivative of Φ at the means.
+@Suite("Marginal effects at means (M1 probit, 100k rows)")
+struct MarginalEffectsAtMeansTests {
+    struct Reference: Decodable {
+        var names: [String]
+        var mem: [Double]
+        var mem_se: [Double]
+    }
+
+    @Test("per column: effects and delta-method SEs (classical, observed information) match statsmodels to 1e-6")
+    func perColumn() throws {
+        let reference = try JSONDecoder().decode(Reference.self, from: Data(contentsOf: Fixtures.url("models/m1_100k_probit_atmeans_statsmodels.json")))
+        let (design, outcome, _) = BinaryChoiceTests.data
+        let fit = try BinaryChoiceFit(.probit, outcome: outcome, design: design)
+        let effects = Dictionary(uniqueKeysWithValues: fit.marginalEffectsAtMeans(.perColumn, covariance: fit.classicalCovariance(.observed)).map { ($0.name, $0) })
+        #expect(Set(effects.keys) == Set(reference.names))
+        for (name, (want, se)) in zip(reference.names, zip(reference.mem, reference.mem_se)) {
+            let effect = try #require(effects[name])
+            #expect(BinaryChoiceTests.relative(effect.effect, want) < 1e-6, "\(name): \(effect.effect) vs \(want)")
+            #expect(BinaryChoiceTests.relative(effect.standardError, se) < 1e-6, "\(name) SE: \(effect.standardError) vs \(se)")
+        }
+    }
+
+    @Test("interaction-aware: the effect of density_firm is dΦ/d(density_firm) at the means, the interaction at their product")
+    func interactionAware() throws {
+        let (design, outcome, _) = BinaryChoiceTests.data
+        let fit = try BinaryChoiceFit(.probit, outcome: outcome, design: design)
+        let effects = fit.marginalEffectsAtMeans(.interactionAware, covariance: fit.classicalCovariance())
+        #expect(effects.map(\.name) == ["density_firm", "density_city", "ln_tradevalue", "ln_newexport"])
+        // x̄'b with density_firm moved by h: dense columns at their means, dummies at their shares.
+        let n = Double(design.observations)
+        var shares: [String: Double] = [:]
+        for factor in design.factorNames.indices {
+            for row in 0..<design.observations {
+                let code = design.factorCode(row, factor)
+                if code > 0 { shares["\(design.factorNames[factor])_\(design.factorLevels[factor][code])", default: 0] += 1 / n }
+            }
+        }
+        let (table, _) = try CSVReader.read(contentsOf: Fixtures.url("models/m1_100k.csv"), displayPath: "m1_100k.csv")
+        func mean(_ name: String) -> Double { table[name]!.numericValues()!.reduce(0, +) / n }
+        func index(_ h: Double) -> Double {
+            let df = mean("density_firm") + h, dc = mean("density_city")
+            let values: [String: Double] = ["(Intercept)": 1, "density_firm": df, "density_city": dc, "density_firm:density_city": df * dc,
+                                            "ln_tradevalue": mean("ln_tradevalue"), "ln_newexport": mean("ln_newexport")]
+            return zip(fit.names, fit.coefficients).reduce(0) { $0 + (values[$1.0] ?? shares[$1.0] ?? 0) * $1.1 }
+        }
+        func probability(_ h: Double) -> Double { 0.5 * erfc(-index(h) / 2.0.squareRoot()) }
+        let h = 1e-5
+        let numerical = (probability(h) - probability(-h)) / (2 * h)
+        #expect(BinaryChoiceTests.relative(effects[0].effect, numerical) < 1e-7, "\(effects[0].effect) vs \(numerical)")
+        #expect(effects.allSatisfy { $0.standardError > 0 && $0.standardError.isFinite })
     }
 }

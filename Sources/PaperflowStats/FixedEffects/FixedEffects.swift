@@ -68,6 +68,12 @@ public struct FixedEffects: Sendable {
 
     /// The outcome of demeaning one variable.
     public struct Demeaned: Sendable {
+        public init(values: [Double], sweeps: Int, converged: Bool) {
+            self.values = values
+            self.sweeps = sweeps
+            self.converged = converged
+        }
+
         public var values: [Double]
         /// Full sweeps over every dimension, extrapolation steps not counted.
         public var sweeps: Int
@@ -181,10 +187,4 @@ public struct FixedEffects: Sendable {
         }
         return largest
     }
-}
-
-/// A value handed to concurrent iterations that each touch their own part of it.
-struct UncheckedSendable<Value>: @unchecked Sendable {
-    let value: Value
-    init(_ value: Value) { self.value = value }
 }

@@ -57,6 +57,16 @@ public struct BinaryDesign: Sendable {
         return BinaryDesign(dense: dense, factors: factors)
     }
 
+    /// The design without the dense columns `removed`.
+    func removingDense(_ removed: [Int]) -> BinaryDesign {
+        let kept = denseNames.indices.filter { !removed.contains($0) }
+        let dense = kept.map { column in (name: denseNames[column], values: (0..<observations).map { rows[$0 * denseCount + column] }) }
+        let factors = factorNames.indices.map { number in
+            (name: factorNames[number], codes: (0..<observations).map { codes[$0 * factorCount + number] }, levels: factorLevels[number])
+        }
+        return BinaryDesign(dense: dense, factors: factors)
+    }
+
     var denseCount: Int { denseNames.count }
 
     /// Factor `factor`'s level code at observation `row`.
@@ -126,6 +136,9 @@ public struct BinaryChoiceFit: Sendable {
     public let observations: Int
     /// Levels dropped for perfect prediction, in the order found.
     public let separated: [Separation]
+    /// Dense columns dropped because they are linear combinations of the others, as fixest
+    /// drops and reports them.
+    public let collinear: [String]
     /// The original observations used, in order.
     public let usedRows: [Int]
     private let design: BinaryDesign
@@ -167,25 +180,30 @@ public struct BinaryChoiceFit: Sendable {
         }
         self.separated = separated
         self.usedRows = usedRows
-        self.design = design
         self.outcome = outcome
-        let names = design.names
-        self.names = names
         observations = outcome.count
-        let k = names.count
-        var beta = Array(repeating: 0.0, count: k)
+        var beta = Array(repeating: 0.0, count: design.names.count)
         var iteration = 0
+        var collinear: [String] = []
         while true {
             iteration += 1
-            let (scores, weights, _, _) = Self.derivatives(family, outcome, design, beta, information: .observed)
-            let gradient = Self.crossProduct(design, scores)
-            let hessian = Self.weightedGram(design, weights)
-            let factor = Cholesky(hessian, tolerance: 1e-14)
+            let (gradient, hessian) = Self.newtonPieces(family, outcome, design, beta)
+            // At the start (β = 0) the information is X'X up to a constant weight: a dense column
+            // whose pivot vanishes there is a combination of the columns before it, and is dropped
+            // and reported as fixest does; later, a vanishing pivot means the fit broke down.
+            let factor = Cholesky(hessian, tolerance: iteration == 1 ? 1e-10 : 1e-14)
+            if iteration == 1, !factor.dropped.isEmpty, factor.dropped.allSatisfy({ $0 < design.denseCount }) {
+                collinear += factor.dropped.map { design.names[$0] }
+                design = design.removingDense(factor.dropped)
+                beta = Array(repeating: 0.0, count: design.names.count)
+                iteration = 0
+                continue
+            }
             guard factor.dropped.isEmpty else {
-                throw Failure(message: "the columns \(factor.dropped.map { names[$0] }.joined(separator: ", ")) are collinear; no fit is given")
+                throw Failure(message: "the columns \(factor.dropped.map { design.names[$0] }.joined(separator: ", ")) are collinear; no fit is given")
             }
             let step = factor.solve(gradient)
-            for index in 0..<k { beta[index] += step[index] }
+            for index in beta.indices { beta[index] += step[index] }
             // Newton converges quadratically: once a step is below 1e-9 (relative), the step just
             // taken leaves an error near 1e-18, far below what any reference resolves.
             let largestStep = step.map(abs).max() ?? 0
@@ -194,6 +212,9 @@ public struct BinaryChoiceFit: Sendable {
                 throw Failure(message: "Newton's method did not converge in \(maxIterations) iterations (last step \(largestStep)); no fit is given")
             }
         }
+        self.design = design
+        self.collinear = collinear
+        names = design.names
         coefficients = beta
         iterations = iteration
         logLikelihood = Self.derivatives(family, outcome, design, beta, information: .observed).logLikelihood
@@ -237,39 +258,74 @@ public struct BinaryChoiceFit: Sendable {
     /// G/(G−1)·(N−1)/(N−K), fixest's and pyfixest's default; 1 for CR0).
     /// `clusters` holds a code per original observation (those of separated levels are skipped).
     public func clusteredCovariance(_ clusters: [Int], information: Information = .expected, scale: Double) -> Matrix {
-        let clusters = usedRows.map { clusters[$0] }
-        let k = names.count
-        let (scores, _, _, _) = Self.derivatives(family, outcome, design, coefficients, information: information)
-        let groups = (clusters.max() ?? -1) + 1
-        var sums = Array(repeating: 0.0, count: groups * k)
-        let offsets = design.factorOffsets, dense = design.denseCount
-        design.rows.withUnsafeBufferPointer { x in
-            design.codes.withUnsafeBufferPointer { codes in
-                for row in 0..<observations {
-                    let base = clusters[row] * k, score = scores[row]
-                    for column in 0..<dense { sums[base + column] += score * x[row * dense + column] }
-                    design.forEachDummy(row, codes, offsets) { sums[base + $0] += score }
-                }
+        clusteredCovariance(Clusters(usedRows.map { clusters[$0] }), information: information, scale: scale)
+    }
+
+    /// The one-way clustered sandwich with fixest's default scale, G/(G−1)·(N−1)/(N−K), where K
+    /// leaves out the dummies of factors nested in the clusters (fixest's `fixef.K = "nested"`).
+    public func clusteredCovariance(_ clusters: [Int], information: Information = .expected) -> Matrix {
+        let groups = Clusters(usedRows.map { clusters[$0] })
+        var parameters = names.count
+        for factor in 0..<design.factorCount {
+            var clusterOfLevel = [Int32](repeating: -1, count: design.factorLevels[factor].count)
+            var nested = true
+            for row in 0..<observations where nested {
+                let level = design.factorCode(row, factor), cluster = groups.codes[row]
+                if clusterOfLevel[level] < 0 { clusterOfLevel[level] = cluster } else if clusterOfLevel[level] != cluster { nested = false }
             }
+            if nested { parameters -= design.factorLevels[factor].count - 1 }
         }
+        let g = Double(groups.count), n = Double(observations)
+        return clusteredCovariance(groups, information: information, scale: g / (g - 1) * (n - 1) / (n - Double(parameters)))
+    }
+
+    private func clusteredCovariance(_ groups: Clusters, information: Information, scale: Double) -> Matrix {
+        let k = names.count
+        let (scores, weights, _, _) = Self.derivatives(family, outcome, design, coefficients, information: information)
+        // Rows ordered by cluster (a counting sort), so each cluster's score sum is built in a
+        // k-vector and only its non-zero entries — the dense columns and the dummies of the
+        // levels it meets — are paired: no G × K array.
+        var starts = [Int](repeating: 0, count: groups.count + 1)
+        for code in groups.codes { starts[Int(code) + 1] += 1 }
+        for group in 0..<groups.count { starts[group + 1] += starts[group] }
+        var order = [Int](repeating: 0, count: observations)
+        var next = starts
+        for (row, code) in groups.codes.enumerated() {
+            order[next[Int(code)]] = row
+            next[Int(code)] += 1
+        }
+        let offsets = design.factorOffsets, dense = design.denseCount
         var meat = Matrix(rows: k, columns: k)
-        meat.values.withUnsafeMutableBufferPointer { meat in
-            sums.withUnsafeBufferPointer { sums in
-                // A cluster's score sum is sparse (the dummies of the levels it meets): pair its
-                // non-zero entries only.
-                var nonzero: [Int] = []
-                for group in 0..<groups {
-                    let base = group * k
-                    nonzero.removeAll(keepingCapacity: true)
-                    for i in 0..<k where sums[base + i] != 0 { nonzero.append(i) }
-                    for i in nonzero {
-                        let si = sums[base + i]
-                        for j in nonzero { meat[i * k + j] += si * sums[base + j] }
+        meat.values = RowSlices.sum(groups.count, width: k * k) { clusterRange, meat in
+            var sum = [Double](repeating: 0, count: k)
+            var touched: [Int] = [], seen = [Bool](repeating: false, count: k)
+            design.rows.withUnsafeBufferPointer { x in
+                design.codes.withUnsafeBufferPointer { codes in
+                    for group in clusterRange {
+                        touched.removeAll(keepingCapacity: true)
+                        for column in 0..<dense { touched.append(column); seen[column] = true }
+                        for row in order[starts[group]..<starts[group + 1]] {
+                            let score = scores[row]
+                            for column in 0..<dense { sum[column] += score * x[row * dense + column] }
+                            design.forEachDummy(row, codes, offsets) { position in
+                                sum[position] += score
+                                if !seen[position] { seen[position] = true; touched.append(position) }
+                            }
+                        }
+                        // Pair each entry with those at or after it, in index order: the upper
+                        // triangle, without testing every pair.
+                        touched.sort()
+                        for (a, i) in touched.enumerated() {
+                            let si = sum[i]
+                            for j in touched[a...] { meat[i * k + j] += si * sum[j] }
+                        }
+                        for i in touched { sum[i] = 0; seen[i] = false }
                     }
                 }
             }
         }
-        let bread = classicalCovariance(information)
+        for i in 0..<k { for j in 0..<i { meat[i, j] = meat[j, i] } }
+        let bread = Cholesky(Self.weightedGram(design, weights), tolerance: 0).inverse()
         return scale * (bread * meat * bread)
     }
 
@@ -281,61 +337,129 @@ public struct BinaryChoiceFit: Sendable {
                             information: Information) -> (scores: [Double], weights: [Double], logLikelihood: Double, eta: [Double]) {
         let n = y.count
         var eta = Array(repeating: 0.0, count: n)
-        let offsets = design.factorOffsets, dense = design.denseCount
-        design.rows.withUnsafeBufferPointer { x in
-            design.codes.withUnsafeBufferPointer { codes in
-                for row in 0..<n {
-                    var sum = 0.0
-                    for column in 0..<dense { sum += beta[column] * x[row * dense + column] }
-                    design.forEachDummy(row, codes, offsets) { sum += beta[$0] }
-                    eta[row] = sum
-                }
-            }
-        }
         var scores = Array(repeating: 0.0, count: n), weights = Array(repeating: 0.0, count: n)
-        var logLikelihood = 0.0
-        let inverseRootTwoPi = 1 / (2 * Double.pi).squareRoot()
-        for row in 0..<n {
-            let q = 2 * y[row] - 1, z = eta[row]
-            switch family {
-            case .probit:
-                // log Φ(qz) through erfc, accurate in the tails.
-                let logCDF = log(0.5 * erfc(-q * z / 2.0.squareRoot()))
-                let logPDF = -0.5 * z * z + log(inverseRootTwoPi)
-                let multiplier = q * exp(logPDF - logCDF)
-                scores[row] = multiplier
-                logLikelihood += logCDF
-                switch information {
-                case .observed: weights[row] = multiplier * (multiplier + z)
-                case .expected:
-                    let p = 0.5 * erfc(-z / 2.0.squareRoot()), pdf = exp(logPDF)
-                    weights[row] = pdf * pdf / (p * (1 - p))
+        let offsets = design.factorOffsets, dense = design.denseCount
+        let logLikelihood = eta.withUnsafeMutableBufferPointer { eta in
+            scores.withUnsafeMutableBufferPointer { scores in
+                weights.withUnsafeMutableBufferPointer { weights in
+                    let outputs = UncheckedSendable((eta, scores, weights))
+                    return RowSlices.sum(n, width: 1) { rows, logLikelihood in
+                        let (eta, scores, weights) = outputs.value
+                        design.rows.withUnsafeBufferPointer { x in
+                            design.codes.withUnsafeBufferPointer { codes in
+                                for row in rows {
+                                    var sum = 0.0
+                                    for column in 0..<dense { sum += beta[column] * x[row * dense + column] }
+                                    design.forEachDummy(row, codes, offsets) { sum += beta[$0] }
+                                    eta[row] = sum
+                                }
+                            }
+                        }
+                        for row in rows {
+                            let (score, weight, logLikelihoodTerm) = rowDerivatives(family, y[row], eta[row], information)
+                            scores[row] = score
+                            weights[row] = weight
+                            logLikelihood[0] += logLikelihoodTerm
+                        }
+                    }[0]
                 }
-            case .logit:
-                let p = 1 / (1 + exp(-z))
-                scores[row] = y[row] - p
-                weights[row] = p * (1 - p)
-                let t = -q * z
-                logLikelihood -= max(t, 0) + log1p(exp(-abs(t)))
             }
         }
         return (scores, weights, logLikelihood, eta)
     }
 
-    /// X'v for a per-observation vector v.
-    static func crossProduct(_ design: BinaryDesign, _ vector: [Double]) -> [Double] {
-        var result = Array(repeating: 0.0, count: design.names.count)
-        let offsets = design.factorOffsets, dense = design.denseCount
-        design.rows.withUnsafeBufferPointer { x in
-            design.codes.withUnsafeBufferPointer { codes in
-                for row in vector.indices {
-                    let value = vector[row]
-                    for column in 0..<dense { result[column] += value * x[row * dense + column] }
-                    design.forEachDummy(row, codes, offsets) { result[$0] += value }
+    /// One observation's score multiplier, Hessian weight under `information`, and
+    /// log-likelihood, at linear predictor z.
+    @inline(__always)
+    static func rowDerivatives(_ family: BinaryFamily, _ y: Double, _ z: Double, _ information: Information)
+        -> (score: Double, weight: Double, logLikelihood: Double) {
+        let q = 2 * y - 1
+        switch family {
+        case .probit:
+            // log Φ(qz) through erfc, accurate in the tails.
+            let logCDF = log(0.5 * erfc(-q * z / 2.0.squareRoot()))
+            let logPDF = -0.5 * z * z - 0.5 * log(2 * Double.pi)
+            let multiplier = q * exp(logPDF - logCDF)
+            switch information {
+            case .observed: return (multiplier, multiplier * (multiplier + z), logCDF)
+            case .expected:
+                let p = 0.5 * erfc(-z / 2.0.squareRoot()), pdf = exp(logPDF)
+                return (multiplier, pdf * pdf / (p * (1 - p)), logCDF)
+            }
+        case .logit:
+            let p = 1 / (1 + exp(-z))
+            let t = -q * z
+            return (y - p, p * (1 - p), -(max(t, 0) + log1p(exp(-abs(t)))))
+        }
+    }
+
+    /// The gradient X's and the observed information X'WX at `beta`, in one pass over the rows
+    /// (each Newton step reads the design once, not three times).
+    static func newtonPieces(_ family: BinaryFamily, _ y: [Double], _ design: BinaryDesign, _ beta: [Double]) -> (gradient: [Double], hessian: Matrix) {
+        let k = design.names.count, dense = design.denseCount
+        let offsets = design.factorOffsets
+        let sums = RowSlices.sum(y.count, width: k * k + k) { rows, h in
+            var positions = Array(repeating: 0, count: design.factorCount)
+            design.rows.withUnsafeBufferPointer { x in
+                design.codes.withUnsafeBufferPointer { codes in
+                    for row in rows {
+                        var z = 0.0
+                        for column in 0..<dense { z += beta[column] * x[row * dense + column] }
+                        var count = 0
+                        design.forEachDummy(row, codes, offsets) { position in
+                            z += beta[position]
+                            positions[count] = position
+                            count += 1
+                        }
+                        let (score, weight, _) = rowDerivatives(family, y[row], z, .observed)
+                        let gradient = k * k
+                        for column in 0..<dense { h[gradient + column] += score * x[row * dense + column] }
+                        for position in positions[0..<count] { h[gradient + position] += score }
+                        addToGram(row, weight, x, dense, positions, count, k, h)
+                    }
                 }
             }
         }
-        return result
+        var hessian = Matrix(rows: k, columns: k)
+        hessian.values = Array(sums[0..<(k * k)])
+        for i in 0..<k { for j in 0..<i { hessian[i, j] = hessian[j, i] } }
+        return (Array(sums[(k * k)...]), hessian)
+    }
+
+    /// Adds w·x x' of one observation to the upper triangle of `h` (k × k): dense pairs, dense ×
+    /// dummy and dummy × dummy, the dummies being the `count` parameter indices in `positions`.
+    @inline(__always)
+    static func addToGram(_ row: Int, _ w: Double, _ x: UnsafeBufferPointer<Double>, _ dense: Int,
+                          _ positions: [Int], _ count: Int, _ k: Int, _ h: UnsafeMutableBufferPointer<Double>) {
+        for a in 0..<dense {
+            let wa = w * x[row * dense + a]
+            for b in a..<dense { h[a * k + b] += wa * x[row * dense + b] }
+            for p in positions[0..<count] { h[a * k + p] += wa }
+        }
+        for i in 0..<count {
+            let p = positions[i]
+            h[p * k + p] += w
+            for j in (i + 1)..<max(count, i + 1) {
+                let q = positions[j]
+                h[min(p, q) * k + max(p, q)] += w
+            }
+        }
+    }
+
+    /// X'v for a per-observation vector v.
+    static func crossProduct(_ design: BinaryDesign, _ vector: [Double]) -> [Double] {
+        let offsets = design.factorOffsets, dense = design.denseCount
+        return RowSlices.sum(vector.count, width: design.names.count) { rows, result in
+            design.rows.withUnsafeBufferPointer { x in
+                design.codes.withUnsafeBufferPointer { codes in
+                    for row in rows {
+                        let value = vector[row]
+                        for column in 0..<dense { result[column] += value * x[row * dense + column] }
+                        design.forEachDummy(row, codes, offsets) { result[$0] += value }
+                    }
+                }
+            }
+        }
     }
 
     /// X'WX in O(N·(k² + k·F + F²)) for k dense columns and F factors.
@@ -343,36 +467,24 @@ public struct BinaryChoiceFit: Sendable {
         let k = design.names.count, dense = design.denseCount
         let offsets = design.factorOffsets
         var gram = Matrix(rows: k, columns: k)
-        var positions = Array(repeating: 0, count: design.factorCount)
-        gram.values.withUnsafeMutableBufferPointer { h in
+        gram.values = RowSlices.sum(weights.count, width: k * k) { rows, h in
+            var positions = Array(repeating: 0, count: design.factorCount)
             design.rows.withUnsafeBufferPointer { x in
                 design.codes.withUnsafeBufferPointer { codes in
-                    for row in weights.indices {
+                    for row in rows {
                         let w = weights[row]
                         var count = 0
                         design.forEachDummy(row, codes, offsets) { position in
                             positions[count] = position
                             count += 1
                         }
-                        for a in 0..<dense {
-                            let wa = w * x[row * dense + a]
-                            for b in a..<dense { h[a * k + b] += wa * x[row * dense + b] }
-                            for p in positions[0..<count] { h[a * k + p] += wa }
-                        }
-                        for i in 0..<count {
-                            let p = positions[i]
-                            h[p * k + p] += w
-                            for j in (i + 1)..<max(count, i + 1) {
-                                let q = positions[j]
-                                h[min(p, q) * k + max(p, q)] += w
-                            }
-                        }
+                        addToGram(row, w, x, dense, positions, count, k, h)
                     }
                 }
             }
-            // Mirror the upper triangle.
-            for i in 0..<k { for j in 0..<i { h[i * k + j] = h[j * k + i] } }
         }
+        // Mirror the upper triangle.
+        for i in 0..<k { for j in 0..<i { gram[i, j] = gram[j, i] } }
         return gram
     }
 }

@@ -29,18 +29,7 @@ extension BinaryChoiceFit {
         let n = Double(observations)
         let eta = linearPredictor()
         var density = Array(repeating: 0.0, count: observations), slope = density
-        for row in 0..<observations {
-            let z = eta[row]
-            switch family {
-            case .probit:
-                density[row] = exp(-0.5 * z * z) / (2 * Double.pi).squareRoot()
-                slope[row] = -z * density[row]
-            case .logit:
-                let p = 1 / (1 + exp(-z))
-                density[row] = p * (1 - p)
-                slope[row] = density[row] * (1 - 2 * p)
-            }
-        }
+        for row in 0..<observations { (density[row], slope[row]) = Self.densityAndSlope(family, eta[row]) }
         let meanDensity = density.reduce(0, +) / n
         let constant = Set(designConstantColumns)
         var effects: [(name: String, effect: Double, jacobian: [Double])] = []
@@ -54,11 +43,7 @@ extension BinaryChoiceFit {
             }
         case .interactionAware:
             let dense = designForEffects.denseNames
-            let interactions = dense.enumerated().compactMap { index, name -> (index: Int, parts: [Int])? in
-                let parts = name.split(separator: ":").map(String.init)
-                guard parts.count == 2, let a = dense.firstIndex(of: parts[0]), let b = dense.firstIndex(of: parts[1]) else { return nil }
-                return (index, [a, b])
-            }
+            let interactions = self.interactions
             let interactionColumns = Set(interactions.map(\.index))
             for variable in dense.indices where !constant.contains(variable) && !interactionColumns.contains(variable) {
                 // g_i = b_v + Σ b_t · (the other part of each interaction t with v).
@@ -78,14 +63,75 @@ extension BinaryChoiceFit {
                 effects.append((dense[variable], effect, jacobian))
             }
         }
-        return effects.map { effect in
-            var variance = 0.0
-            for i in effect.jacobian.indices where effect.jacobian[i] != 0 {
-                for j in effect.jacobian.indices where effect.jacobian[j] != 0 {
-                    variance += effect.jacobian[i] * covariance[i, j] * effect.jacobian[j]
-                }
-            }
-            return MarginalEffect(name: effect.name, effect: effect.effect, standardError: variance.squareRoot())
+        return effects.map { Self.deltaMethod($0.name, $0.effect, $0.jacobian, covariance) }
+    }
+
+    /// Marginal effects at the means of the regressors (Stata's `margins, dydx(*) atmeans`), with
+    /// delta-method standard errors. Dummies sit at their shares. Interaction-aware, an
+    /// interaction `a:b` is evaluated at mean(a)·mean(b) and the effect of a is f(x̄'b)·(b_a +
+    /// b_ab·mean(b)), as Stata does for `c.a#c.b`; per column, each column sits at its own mean
+    /// and is its own variable (statsmodels' `get_margeff(at="mean")`).
+    public func marginalEffectsAtMeans(_ method: MarginalEffectMethod = .interactionAware, covariance: Matrix) -> [MarginalEffect] {
+        let design = designForEffects
+        var means = Self.crossProduct(design, Array(repeating: 1, count: observations)).map { $0 / Double(observations) }
+        let interactions = self.interactions
+        if method == .interactionAware {
+            for term in interactions { means[term.index] = means[term.parts[0]] * means[term.parts[1]] }
         }
+        let eta = zip(means, coefficients).reduce(0) { $0 + $1.0 * $1.1 }
+        let (density, slope) = Self.densityAndSlope(family, eta)
+        let constant = Set(designConstantColumns)
+        switch method {
+        case .perColumn:
+            return names.indices.filter { !constant.contains($0) }.map { index in
+                var jacobian = means.map { slope * $0 * coefficients[index] }
+                jacobian[index] += density
+                return Self.deltaMethod(names[index], density * coefficients[index], jacobian, covariance)
+            }
+        case .interactionAware:
+            let interactionColumns = Set(interactions.map(\.index))
+            return design.denseNames.indices.filter { !constant.contains($0) && !interactionColumns.contains($0) }.map { variable in
+                // ∂g/∂b: 1 for the variable's own coefficient, mean(other) for each interaction.
+                var gradient = Array(repeating: 0.0, count: names.count)
+                gradient[variable] = 1
+                for term in interactions where term.parts.contains(variable) {
+                    gradient[term.index] = means[term.parts[0] == variable ? term.parts[1] : term.parts[0]]
+                }
+                let g = zip(gradient, coefficients).reduce(0) { $0 + $1.0 * $1.1 }
+                let jacobian = means.indices.map { slope * means[$0] * g + density * gradient[$0] }
+                return Self.deltaMethod(design.denseNames[variable], density * g, jacobian, covariance)
+            }
+        }
+    }
+
+    /// Dense columns named `a:b` whose parts are dense columns too.
+    var interactions: [(index: Int, parts: [Int])] {
+        let dense = designForEffects.denseNames
+        return dense.enumerated().compactMap { index, name -> (index: Int, parts: [Int])? in
+            let parts = name.split(separator: ":").map(String.init)
+            guard parts.count == 2, let a = dense.firstIndex(of: parts[0]), let b = dense.firstIndex(of: parts[1]) else { return nil }
+            return (index, [a, b])
+        }
+    }
+
+    /// The link's density f(z) and its derivative f'(z).
+    static func densityAndSlope(_ family: BinaryFamily, _ z: Double) -> (density: Double, slope: Double) {
+        switch family {
+        case .probit:
+            let density = exp(-0.5 * z * z) / (2 * Double.pi).squareRoot()
+            return (density, -z * density)
+        case .logit:
+            let p = 1 / (1 + exp(-z))
+            return (p * (1 - p), p * (1 - p) * (1 - 2 * p))
+        }
+    }
+
+    /// An effect with its delta-method standard error √(J V J').
+    static func deltaMethod(_ name: String, _ effect: Double, _ jacobian: [Double], _ covariance: Matrix) -> MarginalEffect {
+        var variance = 0.0
+        for i in jacobian.indices where jacobian[i] != 0 {
+            for j in jacobian.indices where jacobian[j] != 0 { variance += jacobian[i] * covariance[i, j] * jacobian[j] }
+        }
+        return MarginalEffect(name: name, effect: effect, standardError: variance.squareRoot())
     }
 }
