@@ -97,10 +97,11 @@ struct LinearFixedEffectsTests {
         #expect(fit.dropped == ["x2"])
         #expect(fit.coefficients.allSatisfy { $0.isFinite })
         #expect(fit.residualSumOfSquares < 1e-20)
-        // Without fixed effects the intercept is absorbed: the slopes of y = 1 + 0.25·x3.
-        let plain = try LinearFixedEffectsFit(outcome: y, regressors: [("x3", x3)], fixedEffects: FixedEffects([]))
-        #expect(abs(plain.coefficients[0] - 0.25) < 1e-12)
-        #expect(plain.fixedEffectsRank == 1)
+        // Without fixed effects it is OLS on the columns given: y = 1 + 0.25·x3.
+        let plain = try LinearFixedEffectsFit(outcome: y, regressors: [("(Intercept)", Array(repeating: 1, count: 8)), ("x3", x3)],
+                                              fixedEffects: FixedEffects([]))
+        #expect(abs(plain.coefficients[0] - 1) < 1e-12 && abs(plain.coefficients[1] - 0.25) < 1e-12)
+        #expect(plain.fixedEffectsRank == 0)
     }
 
     struct RobustReference: Decodable {
@@ -112,8 +113,34 @@ struct LinearFixedEffectsTests {
             var rsquared: Double?
         }
 
+        struct Plain: Decodable {
+            var coef: [Double]
+            var se_nonrobust: [Double]
+            var se_HC1: [Double]
+            var rsquared: Double
+        }
+
         var pyfixest: Tool
         var statsmodels: Tool
+        var statsmodels_plain_ols: Plain
+    }
+
+    @Test("OLS without fixed effects reports its intercept: coefficients, classical and HC1 SEs and R² match statsmodels")
+    func plainOLS() throws {
+        let reference = try JSONDecoder().decode(RobustReference.self, from: Data(contentsOf: Fixtures.url("models/m2_robust_reference.json")))
+        let expected = reference.statsmodels_plain_ols
+        let (table, _) = try CSVReader.read(contentsOf: Fixtures.url("models/m2_panel.csv"), displayPath: "m2_panel.csv")
+        let frame = try ModelFrame(try Formula("y ~ x1 + x2 + x3 + x4 + x5 + x6"), table: table)
+        let fit = try LinearFixedEffectsFit(outcome: frame.outcome, regressors: frame.linearRegressors, fixedEffects: frame.absorbed)
+        #expect(fit.names == ["(Intercept)", "x1", "x2", "x3", "x4", "x5", "x6"])
+        for (got, want) in zip(fit.coefficients, expected.coef) { #expect(Self.relative(got, want) < 1e-10, "coefficient \(got) vs \(want)") }
+        for (got, want) in zip(LinearFixedEffectsFit.standardErrors(fit.iidCovariance), expected.se_nonrobust) {
+            #expect(Self.relative(got, want) < 1e-8, "classical SE \(got) vs \(want)")
+        }
+        for (got, want) in zip(LinearFixedEffectsFit.standardErrors(fit.heteroskedasticCovariance()), expected.se_HC1) {
+            #expect(Self.relative(got, want) < 1e-8, "HC1 SE \(got) vs \(want)")
+        }
+        #expect(Self.relative(fit.rSquared, expected.rsquared) < 1e-10)
     }
 
     @Test("HC1, two-way clustering by province and year (fixest's and statsmodels' conventions) and the overall R²")

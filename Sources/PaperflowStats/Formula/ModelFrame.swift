@@ -81,12 +81,32 @@ public struct ModelFrame: Sendable {
             // One variable, or a combination (fixest's a^b): codes in mixed radix, renumbered.
             // The first variable most significant, so combined levels sort as their parts do.
             var combined = [Int](repeating: 0, count: rows.count)
+            var radix = 1
             for name in names {
                 let codes = coded[name]!.codes, count = max(coded[name]!.levels.count, 1)
-                for (position, row) in rows.enumerated() { combined[position] = combined[position] * count + Int(codes[row]) }
+                radix = radix.multipliedReportingOverflow(by: count).overflow ? Int.max : radix * count
+                combined.withUnsafeMutableBufferPointer { combined in
+                    codes.withUnsafeBufferPointer { codes in
+                        for (position, row) in rows.enumerated() { combined[position] = combined[position] &* count &+ Int(codes[row]) }
+                    }
+                }
             }
-            let present = Set(combined).sorted()
-            let recode = Dictionary(uniqueKeysWithValues: present.enumerated().map { ($1, $0) })
+            // Renumber the keys present: through a table when the keys are few (always for one
+            // variable), else a sorted dictionary.
+            let present: [Int]
+            if radix <= max(4 * rows.count, 1 << 16) {
+                var slot = [Int](repeating: -1, count: radix)
+                for key in combined { slot[key] = 0 }
+                present = slot.indices.filter { slot[$0] == 0 }
+                for (code, key) in present.enumerated() { slot[key] = code }
+                combined.withUnsafeMutableBufferPointer { combined in
+                    for index in combined.indices { combined[index] = slot[combined[index]] }
+                }
+            } else {
+                present = Set(combined).sorted()
+                let recode = Dictionary(uniqueKeysWithValues: present.enumerated().map { ($1, $0) })
+                combined = combined.map { recode[$0]! }
+            }
             let levels = present.map { key -> String in
                 var key = key
                 return names.reversed().map { name -> String in
@@ -95,7 +115,7 @@ public struct ModelFrame: Sendable {
                     return coded[name]!.levels[key % count].description
                 }.reversed().joined(separator: "_")
             }
-            return Factor(name: label, codes: combined.map { recode[$0]! }, levels: levels)
+            return Factor(name: label, codes: combined, levels: levels)
         }
 
         var dense: [(name: String, values: [Double])] = []
@@ -140,10 +160,10 @@ public struct ModelFrame: Sendable {
         variable.wrapper == "factor" ? "factor(\(variable.name))\(level)" : "\(variable.name)::\(level)"
     }
 
-    /// Every regressor as a dense column, factor dummies included, the intercept left out: what
-    /// `LinearFixedEffectsFit` takes (it absorbs the intercept itself).
+    /// Every regressor as a dense column, factor dummies included (and the intercept, which is
+    /// there only without fixed effects): what `LinearFixedEffectsFit` takes.
     public var linearRegressors: [(name: String, values: [Double])] {
-        var columns = dense.filter { $0.name != "(Intercept)" }
+        var columns = dense
         for factor in factors {
             let variable = formula.terms.flatMap(\.variables).first { $0.description == factor.name }!
             for level in 1..<max(factor.levels.count, 1) {

@@ -60,10 +60,12 @@ public struct LinearFixedEffectsFit: Sendable {
     /// - Throws: `Failure` when the demeaning does not converge, or no regressor is left.
     public init(outcome: [Double], regressors: [(name: String, values: [Double])], fixedEffects: FixedEffects) throws {
         let n = outcome.count
-        // No fixed effects is one constant: the intercept, absorbed like any other.
-        let fixedEffects = fixedEffects.dimensions.isEmpty ? FixedEffects([Array(repeating: 0, count: n)]) : fixedEffects
+        // Without fixed effects this is OLS on the columns as given (an intercept is a column of
+        // ones the caller includes, as ModelFrame does): nothing to demean.
         let variables = [("outcome", outcome)] + regressors.map { ($0.name, $0.values) }
-        let demeaned = fixedEffects.demean(columns: variables.map(\.1))
+        let demeaned = fixedEffects.dimensions.isEmpty
+            ? variables.map { FixedEffects.Demeaned(values: $0.1, sweeps: 0, converged: true) }
+            : fixedEffects.demean(columns: variables.map(\.1))
         for (variable, result) in zip(variables, demeaned) where !result.converged {
             throw Failure(message: "demeaning '\(variable.0)' did not converge in \(result.sweeps) sweeps; the fit is not given")
         }
@@ -90,9 +92,9 @@ public struct LinearFixedEffectsFit: Sendable {
         observations = n
         fixedEffectsRank = fixedEffects.rank
         residualSumOfSquares = residuals.reduce(0) { $0 + $1 * $1 }
-        withinRSquared = 1 - residualSumOfSquares / y.reduce(0) { $0 + $1 * $1 }
         let mean = outcome.reduce(0, +) / Double(n)
         rSquared = 1 - residualSumOfSquares / outcome.reduce(0) { $0 + ($1 - mean) * ($1 - mean) }
+        withinRSquared = fixedEffects.dimensions.isEmpty ? rSquared : 1 - residualSumOfSquares / y.reduce(0) { $0 + $1 * $1 }
         bread = factor.inverse()
         let sigma2 = residualSumOfSquares / Double(n - kept.count - fixedEffectsRank)
         iidCovariance = sigma2 * bread
