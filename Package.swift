@@ -43,6 +43,7 @@ let package = Package(
                 "PaperflowCore",
                 "PaperflowData",
                 "PaperflowStages",
+                "PaperflowStats",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]

@@ -12,7 +12,7 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Time Paperflow's building blocks on a file (used by the scripts under Benchmarks/).",
-        subcommands: [CSV.self, TableFile.self, Hash.self]
+        subcommands: [CSV.self, TableFile.self, Hash.self, Model.self]
     )
 
     /// Peak resident memory of this process, in bytes.
