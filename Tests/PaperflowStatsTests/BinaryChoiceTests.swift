@@ -201,3 +201,59 @@ struct MarginalEffectsAtMeansTests {
         #expect(effects.allSatisfy { $0.standardError > 0 && $0.standardError.isFinite })
     }
 }
+
+/// Heteroskedasticity-robust and two-way clustered probit SEs against statsmodels (`ref_m1_robust.py`; observed
+/// information, as statsmodels' bread).
+@Suite("Robust and two-way clustered probit SEs (M1, 100k rows)")
+struct BinaryRobustCovarianceTests {
+    struct Reference: Decodable {
+        var names: [String]
+        var se_HC1_observed: [Double?]
+        var se_twoway_firm_year_observed: [Double?]
+    }
+
+    @Test("HC0 (statsmodels' discrete 'HC1'), HC1 = N/(N−K)·HC0, and two-way (firm, year) clustered SEs match statsmodels to 1e-6 where defined")
+    func robust() throws {
+        let reference = try JSONDecoder().decode(Reference.self, from: Data(contentsOf: Fixtures.url("models/m1_100k_probit_robust_statsmodels.json")))
+        let (design, outcome, firms) = BinaryChoiceTests.data
+        let fit = try BinaryChoiceFit(.probit, outcome: outcome, design: design)
+        let year = design.factorNames.firstIndex(of: "year")!
+        let years = (0..<design.observations).map { design.factorCode($0, year) }
+        let position = Dictionary(uniqueKeysWithValues: fit.names.enumerated().map { ($1, $0) })
+        // statsmodels' cov_type="HC1" for discrete models applies no N/(N−K) factor: it is HC0.
+        let hc1 = fit.heteroskedasticCovariance(information: .observed, adjustment: .none)
+        let scaled = fit.heteroskedasticCovariance(information: .observed, adjustment: .hc1)
+        let hcFactor = Double(fit.observations) / Double(fit.observations - fit.names.count)
+        #expect(zip(scaled.values, hc1.values).allSatisfy { BinaryChoiceTests.relative($0, hcFactor * $1) < 1e-12 || $1 == 0 })
+        let twoWay = fit.clusteredCovariance(firms, years, information: .observed, adjustment: .statsmodels)
+        var compared = 0
+        for (index, name) in reference.names.enumerated() {
+            let p = try #require(position[name])
+            if let want = reference.se_HC1_observed[index] {
+                #expect(BinaryChoiceTests.relative(hc1[p, p].squareRoot(), want) < 1e-6, "HC1 \(name)")
+            }
+            // statsmodels' two-way variance is negative (NaN SE) for the year dummies, clustered on.
+            if let want = reference.se_twoway_firm_year_observed[index] {
+                #expect(BinaryChoiceTests.relative(twoWay[p, p].squareRoot(), want) < 1e-6, "two-way \(name): \(twoWay[p, p].squareRoot()) vs \(want)")
+                compared += 1
+            }
+        }
+        #expect(compared >= 6)
+        // fixest's two-way convention: the smaller G (15 years) for every term, and the year
+        // dummies (nested in the year clusters) left out of K.
+        let fixest = fit.clusteredCovariance(firms, years, information: .observed, adjustment: .fixest)
+        let n = Double(fit.observations), k = Double(fit.names.count)
+        let gFirm = Double(Set(firms).count), gYear = 15.0, gBoth = Double(Set(zip(firms, years).map { $0 * 100 + $1 }).count)
+        func own(_ g: Double) -> Double { g / (g - 1) * (n - 1) / (n - k) }
+        let minimum = gYear / (gYear - 1) * (n - 1) / (n - (k - 14))
+        // Rebuild fixest's from the statsmodels terms: each term's scale swapped.
+        let terms = [(fit.clusteredCovariance(firms, information: .observed, scale: 1), own(gFirm)),
+                     (fit.clusteredCovariance(years, information: .observed, scale: 1), own(gYear)),
+                     (fit.clusteredCovariance(zip(firms, years).map { $0 * 100 + $1 }, information: .observed, scale: 1), own(gBoth))]
+        let p = position["density_firm"]!
+        let rebuilt = minimum * (terms[0].0[p, p] + terms[1].0[p, p] - terms[2].0[p, p])
+        let statsmodels = terms[0].1 * terms[0].0[p, p] + terms[1].1 * terms[1].0[p, p] - terms[2].1 * terms[2].0[p, p]
+        #expect(BinaryChoiceTests.relative(fixest[p, p], rebuilt) < 1e-12)
+        #expect(BinaryChoiceTests.relative(twoWay[p, p], statsmodels) < 1e-12)
+    }
+}

@@ -265,18 +265,56 @@ public struct BinaryChoiceFit: Sendable {
     /// leaves out the dummies of factors nested in the clusters (fixest's `fixef.K = "nested"`).
     public func clusteredCovariance(_ clusters: [Int], information: Information = .expected) -> Matrix {
         let groups = Clusters(usedRows.map { clusters[$0] })
+        let g = Double(groups.count), n = Double(observations)
+        return clusteredCovariance(groups, information: information, scale: g / (g - 1) * (n - 1) / (n - Double(parameters(nestedIn: [groups]))))
+    }
+
+    /// The heteroskedasticity-robust sandwich (each observation its own cluster): HC1 scales by
+    /// N/(N−K) as for linear models; HC0 not at all — which is what statsmodels' `HC1` gives for
+    /// discrete models (tested).
+    public func heteroskedasticCovariance(information: Information = .expected, adjustment: HeteroskedasticAdjustment = .hc1) -> Matrix {
+        let n = Double(observations)
+        let scale = adjustment == .hc1 ? n / (n - Double(names.count)) : 1
+        return clusteredCovariance(Clusters(singletons: observations), information: information, scale: scale)
+    }
+
+    /// The two-way clustered sandwich of Cameron, Gelbach and Miller (2011), V_A + V_B − V_A∩B.
+    /// `.fixest` scales every term by G/(G−1)·(N−1)/(N−K) with the smaller dimension's G and K
+    /// leaving out factors nested in either clustering; `.none` not at all; any other convention
+    /// gives each term its own G with (N−1)/(N−K), K every parameter (statsmodels'
+    /// `cov_cluster_2groups`).
+    public func clusteredCovariance(_ first: [Int], _ second: [Int], information: Information = .expected,
+                                    adjustment: ClusterAdjustment = .fixest) -> Matrix {
+        let a = Clusters(usedRows.map { first[$0] }), b = Clusters(usedRows.map { second[$0] })
+        let both = Clusters(intersecting: a, b)
+        let n = Double(observations)
+        let parameters = adjustment == .fixest ? parameters(nestedIn: [a, b]) : names.count
+        var total = Matrix(rows: names.count, columns: names.count)
+        for (groups, sign) in [(a, 1.0), (b, 1.0), (both, -1.0)] {
+            let g = Double(adjustment == .fixest ? min(a.count, b.count) : groups.count)
+            let scale = adjustment == .none ? 1 : g / (g - 1) * (n - 1) / (n - Double(parameters))
+            let term = clusteredCovariance(groups, information: information, scale: scale)
+            for index in total.values.indices { total.values[index] += sign * term.values[index] }
+        }
+        return total
+    }
+
+    /// The parameters fixest counts in K for clustered errors: all but the dummies of factors
+    /// nested in one of `clusterings` (fixest's `fixef.K = "nested"`).
+    private func parameters(nestedIn clusterings: [Clusters]) -> Int {
         var parameters = names.count
         for factor in 0..<design.factorCount {
-            var clusterOfLevel = [Int32](repeating: -1, count: design.factorLevels[factor].count)
-            var nested = true
-            for row in 0..<observations where nested {
-                let level = design.factorCode(row, factor), cluster = groups.codes[row]
-                if clusterOfLevel[level] < 0 { clusterOfLevel[level] = cluster } else if clusterOfLevel[level] != cluster { nested = false }
+            let nested = clusterings.contains { groups in
+                var clusterOfLevel = [Int32](repeating: -1, count: design.factorLevels[factor].count)
+                for row in 0..<observations {
+                    let level = design.factorCode(row, factor), cluster = groups.codes[row]
+                    if clusterOfLevel[level] < 0 { clusterOfLevel[level] = cluster } else if clusterOfLevel[level] != cluster { return false }
+                }
+                return true
             }
             if nested { parameters -= design.factorLevels[factor].count - 1 }
         }
-        let g = Double(groups.count), n = Double(observations)
-        return clusteredCovariance(groups, information: information, scale: g / (g - 1) * (n - 1) / (n - Double(parameters)))
+        return parameters
     }
 
     private func clusteredCovariance(_ groups: Clusters, information: Information, scale: Double) -> Matrix {
