@@ -148,7 +148,7 @@ struct BinaryChoiceTests {
 }
 
 /// Marginal effects at means: per column against statsmodels' `get_margeff(at="mean")`
-/// (`ref_m1_atmeans.py`), interaction-aware against a numerical derivative of Φ at the means.
+/// (`ref_m1_statsmodels.py`), interaction-aware against a numerical derivative of Φ at the means.
 @Suite("Marginal effects at means (M1 probit, 100k rows)")
 struct MarginalEffectsAtMeansTests {
     struct Reference: Decodable {
@@ -202,7 +202,7 @@ struct MarginalEffectsAtMeansTests {
     }
 }
 
-/// Heteroskedasticity-robust and two-way clustered probit SEs against statsmodels (`ref_m1_robust.py`; observed
+/// Heteroskedasticity-robust and two-way clustered probit SEs against statsmodels (`ref_m1_statsmodels.py`; observed
 /// information, as statsmodels' bread).
 @Suite("Robust and two-way clustered probit SEs (M1, 100k rows)")
 struct BinaryRobustCovarianceTests {
