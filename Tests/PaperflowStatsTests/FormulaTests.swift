@@ -103,4 +103,16 @@ struct FormulaTests {
         let formula = try Formula(text)
         #expect(throws: ModelFrameError(message: message)) { try ModelFrame(formula, table: Self.table) }
     }
+
+    @Test("a fixed-effect combination with more than 2^63 possible levels is refused, not wrapped around")
+    func combinationOverflow() throws {
+        // Four variables with 65,536 levels each: 2^64 possible combinations.
+        let ids = (0..<65_536).map { Int64($0) }
+        let table = try Table([("y", Column(double: ids.map { Double($0) })), ("a", Column(int64: ids)), ("b", Column(int64: ids)),
+                               ("c", Column(int64: ids)), ("d", Column(int64: ids))])
+        #expect(throws: ModelFrameError(message: "the combination a^b^c^d has more possible levels than 2^63; combine fewer variables")) {
+            try ModelFrame(try Formula("y ~ 1 | a^b^c^d"), table: table)
+        }
+        #expect(try ModelFrame(try Formula("y ~ 1 | a^b"), table: table).fixedEffects[0].levels.count == 65_536)
+    }
 }

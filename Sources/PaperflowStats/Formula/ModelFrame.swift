@@ -77,14 +77,18 @@ public struct ModelFrame: Sendable {
         outcome = rows.map { y[$0] }
 
         /// A factor over the used rows, levels without rows removed, labelled for names.
-        func factor(_ names: [String], label: String) -> Factor {
+        func factor(_ names: [String], label: String) throws(ModelFrameError) -> Factor {
             // One variable, or a combination (fixest's a^b): codes in mixed radix, renumbered.
             // The first variable most significant, so combined levels sort as their parts do.
             var combined = [Int](repeating: 0, count: rows.count)
             var radix = 1
             for name in names {
                 let codes = coded[name]!.codes, count = max(coded[name]!.levels.count, 1)
-                radix = radix.multipliedReportingOverflow(by: count).overflow ? Int.max : radix * count
+                let (product, overflow) = radix.multipliedReportingOverflow(by: count)
+                guard !overflow else {
+                    throw ModelFrameError(message: "the combination \(label) has more possible levels than 2^63; combine fewer variables")
+                }
+                radix = product
                 combined.withUnsafeMutableBufferPointer { combined in
                     codes.withUnsafeBufferPointer { codes in
                         for (position, row) in rows.enumerated() { combined[position] = combined[position] &* count &+ Int(codes[row]) }
@@ -138,7 +142,7 @@ public struct ModelFrame: Sendable {
                 throw ModelFrameError(message: "the term '\(term.name)' multiplies two factors; combine them as one fixed effect (a^b) instead")
             }
             let variable = factorVariables[0]
-            let levels = factor([variable.name], label: variable.description)
+            let levels = try factor([variable.name], label: variable.description)
             if term.variables.count == 1 {
                 factors.append(levels)
                 continue
@@ -152,7 +156,9 @@ public struct ModelFrame: Sendable {
         }
         self.dense = dense
         self.factors = factors
-        fixedEffects = formula.fixedEffects.map { factor($0, label: $0.joined(separator: "^")) }
+        var absorbed: [Factor] = []
+        for names in formula.fixedEffects { absorbed.append(try factor(names, label: names.joined(separator: "^"))) }
+        fixedEffects = absorbed
     }
 
     /// The name of a factor level's dummy: `x::level` for `i(x)` (fixest), `factor(x)level` (R).
