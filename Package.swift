@@ -31,10 +31,10 @@ let package = Package(
         // models, covariance conventions, distributions. Pure Swift, no BLAS; reads tables
         // (PaperflowData) to build a model's frame.
         .target(name: "PaperflowStats", dependencies: ["PaperflowData"]),
-        // Built-in stage plugins, one folder per family (IO/ for io.* and shell).
+        // Built-in stage plugins, one folder per family (IO/ for io.* and shell, Models/ for models.*).
         .target(
             name: "PaperflowStages",
-            dependencies: ["PaperflowCore", "PaperflowData"]
+            dependencies: ["PaperflowCore", "PaperflowData", "PaperflowStats"]
         ),
         // Command-line interface: one file per subcommand, plus the reporters.
         .target(
@@ -72,7 +72,7 @@ let package = Package(
         ),
         .testTarget(
             name: "PaperflowStagesTests",
-            dependencies: ["PaperflowStages", "PaperflowCore", "PaperflowData", "PaperflowTestSupport"]
+            dependencies: ["PaperflowStages", "PaperflowCore", "PaperflowData", "PaperflowStats", "PaperflowTestSupport"]
         ),
         .testTarget(
             name: "PaperflowCLITests",

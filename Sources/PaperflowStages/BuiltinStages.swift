@@ -11,6 +11,11 @@ public enum BuiltinStages {
             ShellStage.descriptor,
             CSVStage.descriptor,
             TableCSVStage.descriptor,
+            OLSStage.descriptor,
+            FixedEffectsStage.descriptor,
+            LinearProbabilityStage.descriptor,
+            ProbitStage.descriptor,
+            LogitStage.descriptor,
         ]
     }
 

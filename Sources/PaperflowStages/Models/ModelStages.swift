@@ -1,0 +1,254 @@
+import Foundation
+import PaperflowCore
+import PaperflowData
+import PaperflowStats
+
+/// `models.ols`, `models.fe`, `models.lpm`, `models.probit`, `models.logit`: one parameter set,
+/// so swapping the estimator is editing `uses:` (or `--set`), and only the model stage and what
+/// reads it rerun.
+///
+/// The fit artifact (JSON) holds the formula, the digest of the table it was fitted on, the
+/// estimator and covariance chosen, N, each coefficient with its standard error, test statistic,
+/// p-value and stars, the covariance matrix, fit statistics, the fixed effects absorbed, and what
+/// was dropped (collinear columns, separated levels, rows with missing values). Estimates follow
+/// PaperflowStats, cross-checked there against fixest (pyfixest), statsmodels and R.
+enum ModelStages {
+    enum Estimator: String {
+        case ols, fe, lpm, probit, logit
+
+        var isBinary: Bool { self == .probit || self == .logit }
+    }
+
+    static let conventions = ["fixest", "statsmodels", "stata", "sandwich"]
+
+    static func signature(_ summary: String, _ documentation: String) -> StageSignature {
+        StageSignature(
+            summary: summary,
+            documentation: documentation + "\n\n" + """
+                vcov: classical, hc1, or {cluster: [var]} / {cluster: [var1, var2]} (two-way).
+                convention (small-sample factors and, for probit/logit, the information matrix):
+                fixest (default: expected information; G/(G−1)·(N−1)/(N−K), FE nested in the
+                clusters not counted; two-way with the smaller G), statsmodels (observed
+                information; every column in K; each two-way term its own G), stata (observed
+                information; G/(G−1) for probit/logit, as statsmodels for linear models), sandwich
+                (R vcovCL: expected information; G/(G−1) for probit/logit, as statsmodels for
+                linear models). p-values: t with N − K − rank(FE) degrees of freedom (G − 1 when
+                clustered, the smaller G for two-way), as fixest; z for probit/logit.
+                """,
+            inputs: [PortSpec("table", kind: .table, summary: "the estimation sample")],
+            outputs: [PortSpec("fit", kind: .json, fileName: "fit.json", summary: "estimates, covariance, fit statistics")],
+            params: [
+                ParamSpec("formula", .string, required: true, summary: "fixest syntax: y ~ x1*x2 + i(k) | fe1 + fe2^fe3"),
+                ParamSpec("vcov", .either(.oneOf(["classical", "hc1"]), .map(.list(.string))), default: .string("classical"),
+                          summary: "classical | hc1 | {cluster: [vars]}"),
+                ParamSpec("convention", .oneOf(conventions), default: .string("fixest"), summary: "small-sample convention"),
+                ParamSpec("margins", .oneOf(["none", "average", "at-means"]), default: .string("none"),
+                          summary: "marginal effects (probit/logit): interaction-aware, delta-method SEs"),
+                ParamSpec("standardize", .bool, default: .bool(false), summary: "scale regressors to mean 0, sd 1"),
+            ]
+        )
+    }
+
+    /// How the covariance is asked for.
+    enum Covariance: Equatable {
+        case classical, hc1
+        case cluster([String])
+    }
+
+    static func covariance(_ context: StageContext) throws -> Covariance {
+        switch context.params["vcov"] {
+        case .string("hc1"): return .hc1
+        case let .map(map):
+            guard map.count == 1, let variables = map["cluster"]?.listValue?.compactMap(\.stringValue),
+                  (1...2).contains(variables.count) else {
+                throw StageFailure("vcov takes classical, hc1 or {cluster: [var]} with one or two variables, e.g. {cluster: [firm]}")
+            }
+            return .cluster(variables)
+        default: return .classical
+        }
+    }
+
+    static func run(_ estimator: Estimator, _ context: StageContext) throws -> [String: Artifact] {
+        let input = try context.input("table")
+        let table: Table
+        do { table = try BinaryTableFormat.read(contentsOf: input.url) } catch {
+            throw StageFailure("input 'table' is not a table artifact: \(error)")
+        }
+        let text = context.string("formula")!
+        let formula: Formula
+        do { formula = try Formula(text) } catch {
+            throw StageFailure("formula '\(text)', column \(error.column): \(error.message)")
+        }
+        if estimator == .ols, !formula.fixedEffects.isEmpty {
+            throw StageFailure("models.ols has no fixed effects; use models.fe (or models.lpm) for '\(text)'")
+        }
+        let frame: ModelFrame
+        do { frame = try ModelFrame(formula, table: table, standardize: context.bool("standardize")!) } catch {
+            throw StageFailure("formula '\(text)': \(error.message)")
+        }
+        let covariance = try covariance(context)
+        let convention = context.string("convention")!
+        let margins = context.string("margins")!
+        if !estimator.isBinary, margins != "none" {
+            throw StageFailure("margins: \(margins) is for probit and logit; a linear model's coefficients are its marginal effects")
+        }
+        var clusters: [[Int]] = []
+        if case let .cluster(variables) = covariance {
+            for variable in variables {
+                guard let column = table[variable] else {
+                    throw StageFailure("vcov clusters by '\(variable)', which is not a column of the table (columns: \(table.names.joined(separator: ", ")))")
+                }
+                let codes = column.levelCodes().codes
+                if let row = frame.rows.first(where: { codes[$0] < 0 }) {
+                    throw StageFailure("cluster variable '\(variable)' is missing in row \(row + 1) of the estimation sample")
+                }
+                clusters.append(frame.rows.map { Int(codes[$0]) })
+            }
+        }
+        var fit: [String: ParamValue] = [
+            "estimator": .string(estimator.rawValue), "formula": .string(formula.description),
+            "table_digest": .string(input.digest.description), "observations_dropped_missing": .int(Int64(frame.droppedForMissing)),
+            "vcov": .string(describe(covariance)), "convention": .string(convention),
+            "fixed_effects": .list(frame.fixedEffects.map { .map(["name": .string($0.name), "levels": .int(Int64($0.levels.count))]) }),
+        ]
+        do {
+            if estimator.isBinary {
+                try fitBinary(estimator, frame, covariance, clusters, convention, margins, into: &fit)
+            } else {
+                try fitLinear(frame, covariance, clusters, convention, into: &fit)
+            }
+        } catch let failure as EstimationFailure {
+            throw StageFailure("\(estimator.rawValue) '\(text)': \(failure.message)")
+        }
+        return ["fit": .bytes(Data(JSONText.pretty(.map(fit))))]
+    }
+
+    static func describe(_ covariance: Covariance) -> String {
+        switch covariance {
+        case .classical: return "classical"
+        case .hc1: return "hc1"
+        case let .cluster(variables): return "cluster: " + variables.joined(separator: ", ")
+        }
+    }
+
+    static func fitLinear(_ frame: ModelFrame, _ covariance: Covariance, _ clusters: [[Int]], _ convention: String,
+                          into fit: inout [String: ParamValue]) throws {
+        let result = try LinearFixedEffectsFit(outcome: frame.outcome, regressors: frame.linearRegressors, fixedEffects: frame.absorbed)
+        let adjustment: ClusterAdjustment = convention == "fixest" ? .fixest : .statsmodels
+        let matrix: Matrix
+        var degrees = Double(result.observations - result.names.count - result.fixedEffectsRank)
+        switch covariance {
+        case .classical: matrix = result.iidCovariance
+        case .hc1: matrix = result.heteroskedasticCovariance(adjustment: .hc1)
+        case .cluster:
+            matrix = clusters.count == 1 ? result.clusteredCovariance(clusters[0], adjustment: adjustment)
+                : result.clusteredCovariance(clusters[0], clusters[1], adjustment: adjustment)
+            degrees = Double(clusters.map { Set($0).count }.min()! - 1)
+        }
+        fit["observations"] = .int(Int64(result.observations))
+        fit["coefficients"] = coefficientRows(result.names, result.coefficients, matrix, degrees: degrees)
+        fit["vcov_matrix"] = .list((0..<matrix.rows).map { i in .list((0..<matrix.columns).map { .double(matrix[i, $0]) }) })
+        fit["r2"] = .double(result.rSquared)
+        fit["r2_within"] = .double(result.withinRSquared)
+        fit["residual_sum_of_squares"] = .double(result.residualSumOfSquares)
+        fit["collinear"] = .list(result.dropped.map(ParamValue.string))
+        fit["converged"] = .bool(true)
+    }
+
+    static func fitBinary(_ estimator: Estimator, _ frame: ModelFrame, _ covariance: Covariance, _ clusters: [[Int]],
+                          _ convention: String, _ margins: String, into fit: inout [String: ParamValue]) throws {
+        let result = try BinaryChoiceFit(estimator == .probit ? .probit : .logit, outcome: frame.outcome, design: frame.binaryDesign)
+        let information: BinaryChoiceFit.Information = convention == "fixest" || convention == "sandwich" ? .expected : .observed
+        let n = Double(result.observations), k = Double(result.names.count)
+        let matrix: Matrix
+        switch covariance {
+        case .classical: matrix = result.classicalCovariance(information)
+        case .hc1: matrix = result.heteroskedasticCovariance(information: information)
+        case .cluster where clusters.count == 2:
+            matrix = result.clusteredCovariance(clusters[0], clusters[1], information: information,
+                                                adjustment: convention == "fixest" ? .fixest : .statsmodels)
+        case .cluster:
+            let g = Double(Set(result.usedRows.map { clusters[0][$0] }).count)
+            switch convention {
+            case "fixest": matrix = result.clusteredCovariance(clusters[0], information: information)
+            case "statsmodels": matrix = result.clusteredCovariance(clusters[0], information: information, scale: g / (g - 1) * (n - 1) / (n - k))
+            default: matrix = result.clusteredCovariance(clusters[0], information: information, scale: g / (g - 1))
+            }
+        }
+        fit["observations"] = .int(Int64(result.observations))
+        fit["coefficients"] = coefficientRows(result.names, result.coefficients, matrix, degrees: nil)
+        fit["vcov_matrix"] = .list((0..<matrix.rows).map { i in .list((0..<matrix.columns).map { .double(matrix[i, $0]) }) })
+        fit["log_likelihood"] = .double(result.logLikelihood)
+        fit["iterations"] = .int(Int64(result.iterations))
+        fit["converged"] = .bool(true)
+        fit["collinear"] = .list(result.collinear.map(ParamValue.string))
+        fit["separated"] = .list(result.separated.map {
+            .map(["factor": .string($0.factor), "level": .string($0.level), "outcome": .double($0.outcome), "observations": .int(Int64($0.observations))])
+        })
+        if margins != "none" {
+            let effects = margins == "average" ? result.averageMarginalEffects(covariance: matrix)
+                : result.marginalEffectsAtMeans(covariance: matrix)
+            fit["margins"] = .map(["kind": .string(margins), "effects": coefficientRows(effects.map(\.name), effects.map(\.effect),
+                                                                                      nil, degrees: nil, standardErrors: effects.map(\.standardError))])
+        }
+    }
+
+    /// name, estimate, se, statistic, p-value and stars of each coefficient.
+    static func coefficientRows(_ names: [String], _ estimates: [Double], _ matrix: Matrix?, degrees: Double?,
+                                standardErrors: [Double]? = nil) -> ParamValue {
+        .list(names.indices.map { index in
+            let se = standardErrors?[index] ?? matrix![index, index].squareRoot()
+            let test = CoefficientTest(estimate: estimates[index], standardError: se, degrees: degrees)
+            return .map(["name": .string(names[index]), "estimate": .double(estimates[index]), "se": .double(se),
+                         "statistic": .double(test.statistic), "p": .double(test.pValue), "stars": .string(test.stars)])
+        })
+    }
+}
+
+public struct OLSStage: Stage {
+    public static let id = "models.ols"
+    public static let version = 1
+    public static let signature = ModelStages.signature("Ordinary least squares with an intercept.", "No fixed effects; see models.fe.")
+    public init() {}
+    public func run(_ context: StageContext) throws -> [String: Artifact] { try ModelStages.run(.ols, context) }
+}
+
+public struct FixedEffectsStage: Stage {
+    public static let id = "models.fe"
+    public static let version = 1
+    public static let signature = ModelStages.signature(
+        "Linear regression with fixed effects absorbed (alternating projections, as fixest and reghdfe).",
+        "Within and overall R²; collinear regressors dropped and reported.")
+    public init() {}
+    public func run(_ context: StageContext) throws -> [String: Artifact] { try ModelStages.run(.fe, context) }
+}
+
+public struct LinearProbabilityStage: Stage {
+    public static let id = "models.lpm"
+    public static let version = 1
+    public static let signature = ModelStages.signature(
+        "Linear probability model of a 0/1 outcome, with any number of fixed effects absorbed.",
+        "The estimator of models.fe on a binary outcome (liu-zhu-2021's robustness check).")
+    public init() {}
+    public func run(_ context: StageContext) throws -> [String: Artifact] { try ModelStages.run(.lpm, context) }
+}
+
+public struct ProbitStage: Stage {
+    public static let id = "models.probit"
+    public static let version = 1
+    public static let signature = ModelStages.signature(
+        "Probit by Newton's method; fixed effects enter as sparse dummies.",
+        "Perfectly predicted fixed-effect levels are dropped and reported, as fixest does.")
+    public init() {}
+    public func run(_ context: StageContext) throws -> [String: Artifact] { try ModelStages.run(.probit, context) }
+}
+
+public struct LogitStage: Stage {
+    public static let id = "models.logit"
+    public static let version = 1
+    public static let signature = ModelStages.signature(
+        "Logit by Newton's method; fixed effects enter as sparse dummies.",
+        "Perfectly predicted fixed-effect levels are dropped and reported, as fixest does.")
+    public init() {}
+    public func run(_ context: StageContext) throws -> [String: Artifact] { try ModelStages.run(.logit, context) }
+}

@@ -1,0 +1,136 @@
+import Foundation
+import PaperflowCore
+import PaperflowStages
+import PaperflowStats
+import PaperflowTestSupport
+import Testing
+
+/// The `models.*` stages in a workflow, on the shared fixtures: the fit artifact carries the
+/// estimates the PaperflowStats tests check against the references, under the convention the
+/// stage parameters name.
+@Suite("Model stages")
+struct ModelStageTests {
+    static func relative(_ a: Double, _ b: Double) -> Double { abs(a - b) / max(abs(b), 1e-300) }
+
+    /// A project holding `data` (a fixture CSV) and a workflow of `io.csv` → the given model stage.
+    static func project(data fixture: String, model: String) throws -> TemporaryProject {
+        let project = try TemporaryProject()
+        try project.write("data/\(fixture)", String(decoding: try Data(contentsOf: Fixtures.url("models/\(fixture)")), as: UTF8.self))
+        try project.write("Workflows/m.yaml", """
+            workflow: m
+            stages:
+              data:
+                uses: io.csv@2
+                with: {path: data/\(fixture)}
+              model:
+            \(model.split(separator: "\n").map { "    " + $0 }.joined(separator: "\n"))
+                inputs: {table: data.table}
+            """)
+        return project
+    }
+
+    static func fit(_ project: TemporaryProject) throws -> ParamValue {
+        try JSONDecoder().decode(ParamValue.self, from: Data(try project.read("Artifacts/m/model/fit.json").utf8))
+    }
+
+    static func coefficients(_ fit: ParamValue, _ key: String = "coefficients") -> [String: [String: ParamValue]] {
+        let rows = (key == "coefficients" ? fit.mapValue?["coefficients"] : fit.mapValue?["margins"]?.mapValue?["effects"])?.listValue ?? []
+        return Dictionary(uniqueKeysWithValues: rows.compactMap(\.mapValue).map { ($0["name"]!.stringValue!, $0) })
+    }
+
+    @Test("models.fe on the M2 panel clustered by province: fixest's coefficients and SEs, t(G − 1) p-values")
+    func fixedEffects() throws {
+        let project = try Self.project(data: "m2_panel.csv", model: """
+            uses: models.fe@1
+            with: {formula: "y ~ x1 + x2 + x3 + x4 + x5 + x6 | province + year", vcov: {cluster: [province]}}
+            """)
+        defer { project.cleanUp() }
+        let run = try project.run("Workflows/m.yaml", registry: BuiltinStages.registry)
+        #expect(run.summary.succeeded)
+        let fit = try Self.fit(project)
+        struct Reference: Decodable {
+            struct Sample: Decodable { var coef: [Double]; var se_cluster: [String: [Double]] }
+            var samples: [String: Sample]
+        }
+        let reference = try JSONDecoder().decode(Reference.self, from: Data(contentsOf: Fixtures.url("models/m2_reference_numpy.json"))).samples["all"]!
+        let fixestSE = try #require(reference.se_cluster.first { $0.key.contains("fixest/pyfixest default") }?.value)
+        let rows = Self.coefficients(fit)
+        for (index, name) in ["x1", "x2", "x3", "x4", "x5", "x6"].enumerated() {
+            let row = try #require(rows[name])
+            #expect(Self.relative(row["estimate"]!.doubleValue!, reference.coef[index]) < 1e-10)
+            #expect(Self.relative(row["se"]!.doubleValue!, fixestSE[index]) < 1e-8)
+            // t with G − 1 = 29 degrees of freedom, two-sided.
+            let t = row["statistic"]!.doubleValue!
+            #expect(row["p"]!.doubleValue! == Distribution.tTwoSided(t, degrees: 29))
+        }
+        #expect(fit.mapValue?["observations"] == .int(420))
+        #expect(fit.mapValue?["fixed_effects"] == .list([.map(["name": .string("province"), "levels": .int(30)]),
+                                                          .map(["name": .string("year"), "levels": .int(14)])]))
+        #expect(fit.mapValue?["vcov"] == .string("cluster: province"))
+    }
+
+    @Test("models.probit with average marginal effects matches the numpy reference; swapping to logit reruns only the model")
+    func probitThenLogit() throws {
+        let model = { (family: String) in """
+            uses: models.\(family)@1
+            with: {formula: "export ~ density_firm*density_city + ln_tradevalue + ln_newexport | year + hs2", vcov: {cluster: [firm]}, margins: average}
+            """ }
+        let project = try Self.project(data: "m1_100k.csv", model: model("probit"))
+        defer { project.cleanUp() }
+        #expect(try project.run("Workflows/m.yaml", registry: BuiltinStages.registry).summary.succeeded)
+        struct Reference: Decodable {
+            var names: [String]
+            var coef: [Double]
+            var se: [String: [Double]]
+            var ame_interaction_aware_names: [String]
+            var ame_interaction_aware: [Double]
+            var ame_se: [String: [Double]]
+        }
+        for family in ["probit", "logit"] {
+            if family == "logit" {
+                try project.write("Workflows/m.yaml", try project.read("Workflows/m.yaml").replacingOccurrences(of: "models.probit", with: "models.logit"))
+                let rerun = try project.run("Workflows/m.yaml", registry: BuiltinStages.registry)
+                #expect(rerun.summary.succeeded)
+                #expect(rerun.summary.ran == ["model"])
+                #expect(rerun.summary.cached == ["data"])
+            }
+            let reference = try JSONDecoder().decode(Reference.self, from: Data(contentsOf: Fixtures.url("models/m1_100k_\(family).json")))
+            let fit = try Self.fit(project)
+            #expect(fit.mapValue?["estimator"] == .string(family))
+            let rows = Self.coefficients(fit)
+            let convention = "cluster_expected_x_G/(G-1)*(N-1)/(N-K)"
+            for (index, name) in reference.names.enumerated() {
+                let row = try #require(rows[name == "intercept" ? "(Intercept)" : name])
+                #expect(Self.relative(row["estimate"]!.doubleValue!, reference.coef[index]) < 1e-8, "\(family) \(name)")
+                #expect(Self.relative(row["se"]!.doubleValue!, reference.se[convention]![index]) < 1e-6, "\(family) \(name) SE")
+            }
+            let effects = Self.coefficients(fit, "margins")
+            let ses = reference.ame_se["interaction_aware|\(convention)"]!
+            for (index, name) in reference.ame_interaction_aware_names.enumerated() {
+                let effect = try #require(effects[name])
+                #expect(Self.relative(effect["estimate"]!.doubleValue!, reference.ame_interaction_aware[index]) < 1e-8)
+                #expect(Self.relative(effect["se"]!.doubleValue!, ses[index]) < 1e-6)
+            }
+        }
+    }
+
+    @Test("bad parameters fail the stage with a message that says what to change", arguments: [
+        ("uses: models.fe@1\nwith: {formula: \"y ~ x1 +\"}", "formula 'y ~ x1 +', column 9: expected a variable, i(...), factor(...), '(' or 1/0"),
+        ("uses: models.fe@1\nwith: {formula: \"y ~ x9\"}",
+         "formula 'y ~ x9': the formula reads 'x9', which is not a column of the table (columns: province, year, region, y, x1, x2, x3, x4, x5, x6)"),
+        ("uses: models.ols@1\nwith: {formula: \"y ~ x1 | year\"}", "models.ols has no fixed effects; use models.fe (or models.lpm) for 'y ~ x1 | year'"),
+        ("uses: models.fe@1\nwith: {formula: \"y ~ x1 | year\", margins: average}",
+         "margins: average is for probit and logit; a linear model's coefficients are its marginal effects"),
+        ("uses: models.fe@1\nwith: {formula: \"y ~ x1 | year\", vcov: {cluster: [county]}}",
+         "vcov clusters by 'county', which is not a column of the table (columns: province, year, region, y, x1, x2, x3, x4, x5, x6)"),
+        ("uses: models.fe@1\nwith: {formula: \"y ~ x1 | year\", vcov: {cluster: [a, b, c]}}",
+         "vcov takes classical, hc1 or {cluster: [var]} with one or two variables, e.g. {cluster: [firm]}"),
+    ])
+    func failures(model: String, message: String) throws {
+        let project = try Self.project(data: "m2_panel.csv", model: model)
+        defer { project.cleanUp() }
+        let run = try project.run("Workflows/m.yaml", registry: BuiltinStages.registry)
+        #expect(run.summary.failed == ["model"])
+        #expect(run.record.stages.first { $0.stage == "model" }?.message == message)
+    }
+}
