@@ -22,6 +22,13 @@ public final class TemporaryProject: Sendable {
         return url
     }
 
+    /// Copies the test fixture `fixture` (a path under Tests/Fixtures) to the project-relative `path`.
+    public func copy(fixture: String, to path: String) throws {
+        let url = root.appendingPathComponent(path)
+        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try FileManager.default.copyItem(at: Fixtures.url(fixture), to: url)
+    }
+
     /// Reads a project-relative file as text.
     public func read(_ path: String) throws -> String {
         String(decoding: try Data(contentsOf: root.appendingPathComponent(path)), as: UTF8.self)

@@ -15,7 +15,7 @@ struct ModelStageTests {
     /// A project holding `data` (a fixture CSV) and a workflow of `io.csv` → the given model stage.
     static func project(data fixture: String, model: String) throws -> TemporaryProject {
         let project = try TemporaryProject()
-        try project.write("data/\(fixture)", String(decoding: try Data(contentsOf: Fixtures.url("models/\(fixture)")), as: UTF8.self))
+        try project.copy(fixture: "models/\(fixture)", to: "data/\(fixture)")
         try project.write("Workflows/m.yaml", """
             workflow: m
             stages:

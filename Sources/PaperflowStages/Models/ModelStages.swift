@@ -149,7 +149,7 @@ enum ModelStages {
         fit["coefficients"] = coefficientRows(result.names, result.coefficients, matrix, degrees: degrees)
         fit["vcov_matrix"] = .list((0..<matrix.rows).map { i in .list((0..<matrix.columns).map { .double(matrix[i, $0]) }) })
         fit["r2"] = .double(result.rSquared)
-        fit["r2_within"] = .double(result.withinRSquared)
+        if !frame.fixedEffects.isEmpty { fit["r2_within"] = .double(result.withinRSquared) }
         fit["residual_sum_of_squares"] = .double(result.residualSumOfSquares)
         fit["collinear"] = .list(result.dropped.map(ParamValue.string))
         fit["converged"] = .bool(true)

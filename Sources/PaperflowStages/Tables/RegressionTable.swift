@@ -1,0 +1,184 @@
+import Foundation
+import PaperflowCore
+
+/// Fits side by side as an economics journal prints them: a coefficient with its stars over its
+/// standard error in parentheses, one column per model; fixed-effect indicator rows (YES/NO);
+/// then N and the fit statistics asked for. Built from `models.*` fit artifacts; rendered as
+/// Markdown, LaTeX (booktabs), HTML and CSV from the same cells, so the four never disagree.
+struct RegressionTable: Equatable {
+    /// A row: its label and one cell per model.
+    struct Row: Equatable {
+        var label: String
+        var cells: [String]
+        /// A standard-error row (printed under its coefficient, in parentheses already).
+        var isStandardError = false
+    }
+
+    var titles: [String]
+    var coefficients: [Row]
+    var fixedEffects: [Row]
+    var statistics: [Row]
+    var notes: [String]
+    var caption: String?
+
+    struct Options {
+        var labels: [String: String] = [:]
+        /// Terms to show, in order; empty shows every term in order of first appearance.
+        var order: [String] = []
+        var statistics: [String] = ["observations", "r2"]
+        var thresholds: [Double] = [0.1, 0.05, 0.01]
+        var digits = 3
+        var fixedEffectRows = true
+        var titles: [String] = []
+        var notes: String?
+        var caption: String?
+    }
+
+    static let statisticLabels = ["observations": "Observations", "r2": "R²", "r2_within": "Within R²",
+                                  "log_likelihood": "Log likelihood", "clusters": "Standard errors"]
+
+    /// - Throws: `StageFailure` when a fit is not a `models.*` fit artifact or an option names
+    ///   something no fit has.
+    init(fits: [ParamValue], options: Options) throws {
+        let fits = try fits.enumerated().map { index, fit -> [String: ParamValue] in
+            guard let map = fit.mapValue, map["coefficients"]?.listValue != nil else {
+                throw StageFailure("input fits[\(index)] is not a models.* fit artifact (it has no coefficients)")
+            }
+            return map
+        }
+        func rows(_ fit: [String: ParamValue]) -> [[String: ParamValue]] { fit["coefficients"]!.listValue!.compactMap(\.mapValue) }
+        var terms: [String] = []
+        for fit in fits { for row in rows(fit) where !terms.contains(row["name"]!.stringValue!) { terms.append(row["name"]!.stringValue!) } }
+        if !options.order.isEmpty {
+            for term in options.order where !terms.contains(term) {
+                throw StageFailure("order lists '\(term)', which no fit has; terms: \(terms.joined(separator: ", "))")
+            }
+            terms = options.order
+        }
+        let format = "%.\(options.digits)f"
+        func number(_ value: Double) -> String { String(format: format, value) }
+        func stars(_ p: Double) -> String {
+            String(repeating: "*", count: options.thresholds.sorted(by: >).filter { p < $0 }.count)
+        }
+        titles = options.titles.isEmpty ? fits.indices.map { "(\($0 + 1))" } : options.titles
+        guard titles.count == fits.count else {
+            throw StageFailure("titles has \(titles.count) entries for \(fits.count) fits")
+        }
+        coefficients = terms.flatMap { term -> [Row] in
+            let cells = fits.map { fit in rows(fit).first { $0["name"]?.stringValue == term } }
+            return [Row(label: options.labels[term] ?? term,
+                        cells: cells.map { $0.map { number($0["estimate"]!.doubleValue!) + stars($0["p"]!.doubleValue!) } ?? "" }),
+                    Row(label: "", cells: cells.map { $0.map { "(" + number($0["se"]!.doubleValue!) + ")" } ?? "" }, isStandardError: true)]
+        }
+        var effects: [String] = []
+        for fit in fits {
+            for effect in fit["fixed_effects"]?.listValue ?? [] {
+                if let name = effect.mapValue?["name"]?.stringValue, !effects.contains(name) { effects.append(name) }
+            }
+        }
+        fixedEffects = options.fixedEffectRows ? effects.map { name in
+            Row(label: (options.labels[name] ?? name) + " FE", cells: fits.map { fit in
+                (fit["fixed_effects"]?.listValue ?? []).contains { $0.mapValue?["name"]?.stringValue == name } ? "YES" : "NO"
+            })
+        } : []
+        statistics = try options.statistics.map { statistic in
+            guard let label = Self.statisticLabels[statistic] else {
+                throw StageFailure("statistics lists '\(statistic)'; choose from \(Self.statisticLabels.keys.sorted().joined(separator: ", "))")
+            }
+            return Row(label: label, cells: fits.map { fit in
+                switch (statistic, fit[statistic]) {
+                case ("clusters", _): return Self.describe(vcov: fit["vcov"]?.stringValue ?? "")
+                case let (_, .int(value)?): return value.formatted(.number.grouping(.automatic).locale(Locale(identifier: "en_US_POSIX")))
+                case let (_, .double(value)?): return number(value)
+                default: return ""
+                }
+            })
+        }
+        let levels = options.thresholds.sorted(by: >)
+        notes = ["Standard errors in parentheses. " + levels.enumerated().reversed().map { index, level in
+            "\(String(repeating: "*", count: index + 1)) p < \(level.formatted(.number.locale(Locale(identifier: "en_US_POSIX"))))"
+        }.joined(separator: ", ") + "."] + (options.notes.map { [$0] } ?? [])
+        caption = options.caption
+    }
+
+    var bodyRows: [Row] { coefficients + fixedEffects + statistics }
+
+    /// How a fit's `vcov` reads in a table.
+    static func describe(vcov: String) -> String {
+        if vcov == "classical" { return "Classical" }
+        if vcov == "hc1" { return "Robust (HC1)" }
+        if vcov.hasPrefix("cluster: ") { return "Clustered (\(vcov.dropFirst("cluster: ".count)))" }
+        return vcov
+    }
+
+    // MARK: Renderers
+
+    var markdown: String {
+        func line(_ cells: [String]) -> String { "| " + cells.map { $0.replacingOccurrences(of: "|", with: "\\|") }.joined(separator: " | ") + " |\n" }
+        var text = caption.map { "**\($0)**\n\n" } ?? ""
+        text += line([""] + titles)
+        text += "|---|" + String(repeating: "---:|", count: titles.count) + "\n"
+        for row in bodyRows { text += line([row.label] + row.cells) }
+        return text + "\n" + notes.map { "\($0)\n" }.joined()
+    }
+
+    var latex: String {
+        func escape(_ text: String) -> String {
+            var result = ""
+            for character in text {
+                switch character {
+                case "\\": result += "\\textbackslash{}"
+                case "&", "%", "$", "#", "_", "{", "}": result += "\\\(character)"
+                case "~": result += "\\textasciitilde{}"
+                case "<", ">": result += "$\(character)$"
+                case "^": result += "\\textasciicircum{}"
+                case "²": result += "$^2$"
+                default: result.append(character)
+                }
+            }
+            return result
+        }
+        /// A number cell: a minus sign in math mode, stars as superscripts.
+        func cell(_ text: String) -> String {
+            var body = text, stars = ""
+            while body.hasSuffix("*") { body.removeLast(); stars += "*" }
+            if body.hasPrefix("-") { body = "$-$" + body.dropFirst() } else if body.hasPrefix("(-") { body = "($-$" + body.dropFirst(2) }
+            return escape(body.replacingOccurrences(of: "$-$", with: "\u{1}")).replacingOccurrences(of: "\u{1}", with: "$-$")
+                + (stars.isEmpty ? "" : "$^{\(stars)}$")
+        }
+        var text = "\\begin{table}[htbp]\n\\centering\n"
+        if let caption { text += "\\caption{\(escape(caption))}\n" }
+        text += "\\begin{tabular}{l" + String(repeating: "c", count: titles.count) + "}\n\\toprule\n"
+        text += " & " + titles.map(escape).joined(separator: " & ") + " \\\\\n\\midrule\n"
+        for (index, row) in bodyRows.enumerated() {
+            if index == coefficients.count, !fixedEffects.isEmpty || !statistics.isEmpty { text += "\\midrule\n" }
+            text += escape(row.label) + " & " + row.cells.map(cell).joined(separator: " & ") + " \\\\\n"
+        }
+        text += "\\bottomrule\n\\end{tabular}\n"
+        for note in notes { text += "\\par\\smallskip{\\footnotesize \(escape(note))}\n" }
+        return text + "\\end{table}\n"
+    }
+
+    var html: String {
+        func escape(_ text: String) -> String {
+            text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
+                .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
+        }
+        var text = "<table class=\"regression\">\n"
+        if let caption { text += "<caption>\(escape(caption))</caption>\n" }
+        text += "<thead><tr><th></th>" + titles.map { "<th>\(escape($0))</th>" }.joined() + "</tr></thead>\n<tbody>\n"
+        for (index, row) in bodyRows.enumerated() {
+            let kind = row.isStandardError ? " class=\"se\"" : index == coefficients.count ? " class=\"rule\"" : ""
+            text += "<tr\(kind)><th>\(escape(row.label))</th>" + row.cells.map { "<td>\(escape($0))</td>" }.joined() + "</tr>\n"
+        }
+        text += "</tbody>\n<tfoot>" + notes.map { "<tr><td colspan=\"\(titles.count + 1)\">\(escape($0))</td></tr>" }.joined() + "</tfoot>\n"
+        return text + "</table>\n"
+    }
+
+    var csv: String {
+        func field(_ text: String) -> String {
+            text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" }) ? "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : text
+        }
+        return ([["term"] + titles] + bodyRows.map { [$0.label] + $0.cells }).map { $0.map(field).joined(separator: ",") + "\n" }.joined()
+    }
+}
