@@ -16,6 +16,7 @@ public enum BuiltinStages {
             LinearProbabilityStage.descriptor,
             ProbitStage.descriptor,
             LogitStage.descriptor,
+            GaussianMixtureStage.descriptor,
             RegressionTableStage.descriptor,
         ]
     }

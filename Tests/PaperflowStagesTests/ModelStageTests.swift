@@ -1,5 +1,6 @@
 import Foundation
 import PaperflowCore
+import PaperflowData
 import PaperflowStages
 import PaperflowStats
 import PaperflowTestSupport
@@ -12,10 +13,11 @@ import Testing
 struct ModelStageTests {
     static func relative(_ a: Double, _ b: Double) -> Double { abs(a - b) / max(abs(b), 1e-300) }
 
-    /// A project holding `data` (a fixture CSV) and a workflow of `io.csv` → the given model stage.
-    static func project(data fixture: String, model: String) throws -> TemporaryProject {
+    /// A project holding `data` (a fixture CSV from `folder`) and a workflow of `io.csv` → the
+    /// given stage, named `model`.
+    static func project(data fixture: String, model: String, folder: String = "models") throws -> TemporaryProject {
         let project = try TemporaryProject()
-        try project.copy(fixture: "models/\(fixture)", to: "data/\(fixture)")
+        try project.copy(fixture: "\(folder)/\(fixture)", to: "data/\(fixture)")
         try project.write("Workflows/m.yaml", """
             workflow: m
             stages:
@@ -132,5 +134,30 @@ struct ModelStageTests {
         let run = try project.run("Workflows/m.yaml", registry: BuiltinStages.registry)
         #expect(run.summary.failed == ["model"])
         #expect(run.record.stages.first { $0.stage == "model" }?.message == message)
+    }
+}
+
+/// `models.gaussian-mixture` in a workflow reproduces the PaperflowStats fixture result.
+@Suite("Gaussian-mixture stage")
+struct GaussianMixtureStageTests {
+    @Test("three separated clusters: BIC picks 3 (scikit-learn's BIC to 1e-8), every row's cluster recovers its label")
+    func clusters() throws {
+        let project = try ModelStageTests.project(data: "three_clusters.csv", model: """
+            uses: models.gaussian-mixture@1
+            with: {columns: [x, y], max_components: 5, seed: 7}
+            """, folder: "mixtures")
+        defer { project.cleanUp() }
+        #expect(try project.run("Workflows/m.yaml", registry: BuiltinStages.registry).summary.succeeded)
+        let fit = try JSONDecoder().decode(ParamValue.self, from: Data(try project.read("Artifacts/m/model/mixture.json").utf8))
+        #expect(fit.mapValue?["components"] == .int(3))
+        let bic = fit.mapValue?["curve"]?.listValue?[2].mapValue?["bic"]?.doubleValue ?? .nan
+        // scikit-learn 1.9, full covariance, k = 3 (Tests/Fixtures/mixtures/gmm_sklearn.json).
+        struct Reference: Decodable { struct Fit: Decodable { var bic: Double }; var fits: [String: [Fit]] }
+        let reference = try JSONDecoder().decode(Reference.self, from: Data(contentsOf: Fixtures.url("mixtures/gmm_sklearn.json")))
+        #expect(ModelStageTests.relative(bic, reference.fits["full"]![2].bic) < 1e-8)
+        let table = try BinaryTableFormat.read(contentsOf: project.root.appendingPathComponent("Artifacts/m/model/clusters.pftable"))
+        let clusters = table["cluster"]!.numericValues()!.map { Int($0) }, labels = table["label"]!.numericValues()!.map { Int($0) }
+        #expect(adjustedRandIndex(clusters, labels) == 1)
+        #expect(Set(clusters) == [1, 2, 3])
     }
 }
