@@ -51,15 +51,10 @@ public struct GaussianMixtureStage: Stage {
             columns.append(values)
         }
         let rows = (0..<table.rowCount).filter { row in columns.allSatisfy { !$0[row].isNaN } }
-        if context.bool("standardize")! {
-            columns = columns.map { values in
-                let used = rows.map { values[$0] }
-                let mean = used.reduce(0, +) / Double(used.count)
-                let sd = (used.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(max(used.count - 1, 1))).squareRoot()
-                return values.map { sd > 0 ? ($0 - mean) / sd : $0 - mean }
-            }
-        }
-        let points = rows.map { row in columns.map { $0[row] } }
+        // Each feature over the clustered rows only, standardised as a model frame's regressors are.
+        var features = columns.map { values in rows.map { values[$0] } }
+        if context.bool("standardize")! { features = features.map(ModelFrame.standardized) }
+        let points = rows.indices.map { point in features.map { $0[point] } }
         let maxComponents = Int(context.int("max_components")!), restarts = Int(context.int("restarts")!)
         guard maxComponents >= 1, restarts >= 1 else { throw StageFailure("max_components and restarts must be at least 1") }
         let options = GaussianMixture.Options(covariance: context.string("covariance") == "diagonal" ? .diagonal : .full,

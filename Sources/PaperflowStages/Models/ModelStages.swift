@@ -143,7 +143,7 @@ enum ModelStages {
         case .cluster:
             matrix = clusters.count == 1 ? result.clusteredCovariance(clusters[0], adjustment: adjustment)
                 : result.clusteredCovariance(clusters[0], clusters[1], adjustment: adjustment)
-            degrees = Double(clusters.map { Set($0).count }.min()! - 1)
+            degrees = Double(clusters.map { Clusters($0).count }.min()! - 1)
         }
         fit["observations"] = .int(Int64(result.observations))
         fit["coefficients"] = coefficientRows(result.names, result.coefficients, matrix, degrees: degrees)
@@ -168,11 +168,12 @@ enum ModelStages {
             matrix = result.clusteredCovariance(clusters[0], clusters[1], information: information,
                                                 adjustment: convention == "fixest" ? .fixest : .statsmodels)
         case .cluster:
-            let g = Double(Set(result.usedRows.map { clusters[0][$0] }).count)
-            switch convention {
-            case "fixest": matrix = result.clusteredCovariance(clusters[0], information: information)
-            case "statsmodels": matrix = result.clusteredCovariance(clusters[0], information: information, scale: g / (g - 1) * (n - 1) / (n - k))
-            default: matrix = result.clusteredCovariance(clusters[0], information: information, scale: g / (g - 1))
+            if convention == "fixest" {
+                matrix = result.clusteredCovariance(clusters[0], information: information)
+            } else {
+                let g = Double(Clusters(result.usedRows.map { clusters[0][$0] }).count)
+                let scale = convention == "statsmodels" ? g / (g - 1) * (n - 1) / (n - k) : g / (g - 1)
+                matrix = result.clusteredCovariance(clusters[0], information: information, scale: scale)
             }
         }
         fit["observations"] = .int(Int64(result.observations))

@@ -192,7 +192,8 @@ public struct ModelFrame: Sendable {
         return BinaryDesign(dense: columns, factors: (factors + fixedEffects).map { ($0.name, $0.codes, $0.levels) })
     }
 
-    private static func standardized(_ values: [Double]) -> [Double] {
+    /// `values` centred and scaled to unit sample standard deviation (only centred if constant).
+    public static func standardized(_ values: [Double]) -> [Double] {
         let mean = values.reduce(0, +) / Double(values.count)
         let variance = values.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(max(values.count - 1, 1))
         let deviation = variance.squareRoot()
