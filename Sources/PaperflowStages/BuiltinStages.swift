@@ -11,6 +11,8 @@ public enum BuiltinStages {
             ShellStage.descriptor,
             CSVStage.descriptor,
             TableCSVStage.descriptor,
+            DeriveStage.descriptor,
+            QuantileGroupsStage.descriptor,
             OLSStage.descriptor,
             FixedEffectsStage.descriptor,
             LinearProbabilityStage.descriptor,

@@ -116,6 +116,56 @@ struct ModelStageTests {
         }
     }
 
+    @Test("split: region fits one model per region, each the numpy reference's; subset selects the same rows; the table titles columns by group")
+    func splitAndSubset() throws {
+        let project = try Self.project(data: "m2_panel.csv", model: """
+            uses: models.fe@1
+            with: {formula: "y ~ x1 + x2 + x3 + x4 + x5 + x6 | province + year", vcov: {cluster: [province]}, split: region}
+            """)
+        defer { project.cleanUp() }
+        try project.write("Workflows/m.yaml", try project.read("Workflows/m.yaml") + """
+
+              east:
+                uses: models.fe@1
+                inputs: {table: data.table}
+                with: {formula: "y ~ x1 + x2 + x3 + x4 + x5 + x6 | province + year", vcov: {cluster: [province]}, subset: "region == 'east'"}
+              table:
+                uses: tables.regression@1
+                inputs: {fits: [model.fit]}
+                with: {order: [x1], statistics: [observations]}
+
+            """)
+        let run = try project.run("Workflows/m.yaml", registry: BuiltinStages.registry)
+        #expect(run.summary.succeeded)
+        struct Reference: Decodable {
+            struct Sample: Decodable { var N: Int; var coef: [Double]; var se_cluster: [String: [Double]] }
+            var samples: [String: Sample]
+        }
+        let references = try JSONDecoder().decode(Reference.self, from: Data(contentsOf: Fixtures.url("models/m2_reference_numpy.json"))).samples
+        let fit = try Self.fit(project)
+        #expect(fit.mapValue?["split"] == .string("region"))
+        let groups = fit.mapValue?["groups"]?.listValue ?? []
+        #expect(groups.map { $0.mapValue?["group"] } == [.string("central"), .string("east"), .string("west")])
+        func check(_ group: ParamValue, against reference: Reference.Sample) throws {
+            let rows = Self.coefficients(group)
+            let fixestSE = try #require(reference.se_cluster.first { $0.key.contains("fixest/pyfixest default") }?.value)
+            #expect(group.mapValue?["observations"] == .int(Int64(reference.N)))
+            for (index, name) in ["x1", "x2", "x3", "x4", "x5", "x6"].enumerated() {
+                let row = try #require(rows[name])
+                #expect(Self.relative(row["estimate"]!.doubleValue!, reference.coef[index]) < 1e-10)
+                #expect(Self.relative(row["se"]!.doubleValue!, fixestSE[index]) < 1e-8)
+            }
+        }
+        for group in groups { try check(group, against: references[group.mapValue!["group"]!.stringValue!]!) }
+        let east = try JSONDecoder().decode(ParamValue.self, from: Data(try project.read("Artifacts/m/east/fit.json").utf8))
+        #expect(east.mapValue?["subset"] == .string("region == 'east'"))
+        try check(east, against: references["east"]!)
+        #expect(Self.coefficients(east) == Self.coefficients(groups[1]))
+        let markdown = try project.read("Artifacts/m/table/table.md")
+        #expect(markdown.hasPrefix("|  | central | east | west |\n"))
+        #expect(markdown.contains("| Observations | \(references["central"]!.N) | \(references["east"]!.N) | \(references["west"]!.N) |"))
+    }
+
     @Test("bad parameters fail the stage with a message that says what to change", arguments: [
         ("uses: models.fe@1\nwith: {formula: \"y ~ x1 +\"}", "formula 'y ~ x1 +', column 9: expected a variable, i(...), factor(...), '(' or 1/0"),
         ("uses: models.fe@1\nwith: {formula: \"y ~ x9\"}",
@@ -124,7 +174,11 @@ struct ModelStageTests {
         ("uses: models.fe@1\nwith: {formula: \"y ~ x1 | year\", margins: average}",
          "margins: average is for probit and logit; a linear model's coefficients are its marginal effects"),
         ("uses: models.fe@1\nwith: {formula: \"y ~ x1 | year\", vcov: {cluster: [county]}}",
-         "vcov clusters by 'county', which is not a column of the table (columns: province, year, region, y, x1, x2, x3, x4, x5, x6)"),
+         "vcov's cluster names 'county', which is not a column of the table (columns: province, year, region, y, x1, x2, x3, x4, x5, x6)"),
+        ("uses: models.fe@1\nwith: {formula: \"y ~ x1 | year\", subset: \"region = 'east'\"}",
+         "subset 'region = 'east'': character 8: '=' is assignment; compare with '=='"),
+        ("uses: models.fe@1\nwith: {formula: \"y ~ x1 | year\", split: zone}",
+         "split names 'zone', which is not a column of the table (columns: province, year, region, y, x1, x2, x3, x4, x5, x6)"),
         ("uses: models.fe@1\nwith: {formula: \"y ~ x1 | year\", vcov: {cluster: [a, b, c]}}",
          "vcov takes classical, hc1 or {cluster: [var]} with one or two variables, e.g. {cluster: [firm]}"),
     ])

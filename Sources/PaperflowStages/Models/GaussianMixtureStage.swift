@@ -34,20 +34,12 @@ public struct GaussianMixtureStage: Stage {
     public init() {}
 
     public func run(_ context: StageContext) throws -> [String: Artifact] {
-        let table: Table
-        do { table = try BinaryTableFormat.read(contentsOf: try context.input("table").url) } catch let failure as StageFailure {
-            throw failure
-        } catch {
-            throw StageFailure("input 'table' is not a table artifact: \(error)")
-        }
-        let names = context.params["columns"]?.listValue?.compactMap(\.stringValue) ?? []
+        let table = try context.table()
+        let names = context.strings("columns")
         guard !names.isEmpty else { throw StageFailure("columns must name at least one numeric column") }
         var columns: [[Double]] = []
         for name in names {
-            guard let column = table[name] else {
-                throw StageFailure("columns names '\(name)', which is not a column of the table (columns: \(table.names.joined(separator: ", ")))")
-            }
-            guard let values = column.numericValues() else { throw StageFailure("column '\(name)' is text; a mixture needs numbers") }
+            guard let values = try table.column(name, for: "columns").numericValues() else { throw StageFailure("column '\(name)' is text; a mixture needs numbers") }
             columns.append(values)
         }
         let rows = (0..<table.rowCount).filter { row in columns.allSatisfy { !$0[row].isNaN } }
@@ -84,6 +76,6 @@ public struct GaussianMixtureStage: Stage {
                 .list((0..<matrix.rows).map { i in .list((0..<matrix.columns).map { .double(matrix[i, $0]) }) })
             }),
         ])
-        return ["clusters": .bytes(Data(BinaryTableFormat.encode(clustered))), "fit": .bytes(Data(JSONText.pretty(fit)))]
+        return ["clusters": clustered.artifact, "fit": .bytes(Data(JSONText.pretty(fit)))]
     }
 }

@@ -45,6 +45,9 @@ enum ModelStages {
                 ParamSpec("margins", .oneOf(["none", "average", "at-means"]), default: .string("none"),
                           summary: "marginal effects (probit/logit): interaction-aware, delta-method SEs"),
                 ParamSpec("standardize", .bool, default: .bool(false), summary: "scale regressors to mean 0, sd 1"),
+                ParamSpec("subset", .string, default: .string(""), summary: "a condition: fit on the rows where it is true"),
+                ParamSpec("split", .string, default: .string(""),
+                          summary: "fit one model per level of this column (East/West, terciles); rows missing it are left out"),
             ]
         )
     }
@@ -69,11 +72,7 @@ enum ModelStages {
     }
 
     static func run(_ estimator: Estimator, _ context: StageContext) throws -> [String: Artifact] {
-        let input = try context.input("table")
-        let table: Table
-        do { table = try BinaryTableFormat.read(contentsOf: input.url) } catch {
-            throw StageFailure("input 'table' is not a table artifact: \(error)")
-        }
+        let table = try context.subset(try context.table())
         let text = context.string("formula")!
         let formula: Formula
         do { formula = try Formula(text) } catch {
@@ -82,23 +81,49 @@ enum ModelStages {
         if estimator == .ols, !formula.fixedEffects.isEmpty {
             throw StageFailure("models.ols has no fixed effects; use models.fe (or models.lpm) for '\(text)'")
         }
-        let frame: ModelFrame
-        do { frame = try ModelFrame(formula, table: table, standardize: context.bool("standardize")!) } catch {
-            throw StageFailure("formula '\(text)': \(error.message)")
-        }
-        let covariance = try covariance(context)
-        let convention = context.string("convention")!
         let margins = context.string("margins")!
         if !estimator.isBinary, margins != "none" {
             throw StageFailure("margins: \(margins) is for probit and logit; a linear model's coefficients are its marginal effects")
         }
+        var fit: [String: ParamValue]
+        let split = context.string("split")!
+        if split.isEmpty {
+            fit = try self.fit(estimator, formula, table, context)
+        } else {
+            // One fit per level, in R's factor order; the shared fields are kept at the top.
+            let (codes, levels) = try table.column(split, for: "split").levelCodes()
+            var rowsByLevel = [[Int]](repeating: [], count: levels.count)
+            for (row, code) in codes.enumerated() where code >= 0 { rowsByLevel[Int(code)].append(row) }
+            let groups = try zip(levels, rowsByLevel).map { level, rows -> ParamValue in
+                var group: [String: ParamValue]
+                do { group = try self.fit(estimator, formula, table.take(rows), context) } catch let failure as StageFailure {
+                    throw StageFailure("split \(split) = \(level): \(failure.message)")
+                }
+                group["group"] = .string(level.description)
+                return .map(group)
+            }
+            fit = ["split": .string(split), "groups": .list(groups),
+                   "observations_missing_split": .int(Int64(codes.count { $0 < 0 }))]
+        }
+        fit["estimator"] = .string(estimator.rawValue)
+        fit["formula"] = .string(formula.description)
+        fit["table_digest"] = .string(try context.input("table").digest.description)
+        fit["subset"] = .string(context.string("subset")!)
+        return ["fit": .bytes(Data(JSONText.pretty(.map(fit))))]
+    }
+
+    /// One model on `table`: the fit artifact's fields but for those shared across a split.
+    static func fit(_ estimator: Estimator, _ formula: Formula, _ table: Table, _ context: StageContext) throws -> [String: ParamValue] {
+        let frame: ModelFrame
+        do { frame = try ModelFrame(formula, table: table, standardize: context.bool("standardize")!) } catch {
+            throw StageFailure("formula '\(formula)': \(error.message)")
+        }
+        let covariance = try covariance(context)
+        let convention = context.string("convention")!
         var clusters: [[Int]] = []
         if case let .cluster(variables) = covariance {
             for variable in variables {
-                guard let column = table[variable] else {
-                    throw StageFailure("vcov clusters by '\(variable)', which is not a column of the table (columns: \(table.names.joined(separator: ", ")))")
-                }
-                let codes = column.levelCodes().codes
+                let codes = try table.column(variable, for: "vcov's cluster").levelCodes().codes
                 if let row = frame.rows.first(where: { codes[$0] < 0 }) {
                     throw StageFailure("cluster variable '\(variable)' is missing in row \(row + 1) of the estimation sample")
                 }
@@ -106,21 +131,20 @@ enum ModelStages {
             }
         }
         var fit: [String: ParamValue] = [
-            "estimator": .string(estimator.rawValue), "formula": .string(formula.description),
-            "table_digest": .string(input.digest.description), "observations_dropped_missing": .int(Int64(frame.droppedForMissing)),
+            "observations_dropped_missing": .int(Int64(frame.droppedForMissing)),
             "vcov": .string(describe(covariance)), "convention": .string(convention),
             "fixed_effects": .list(frame.fixedEffects.map { .map(["name": .string($0.name), "levels": .int(Int64($0.levels.count))]) }),
         ]
         do {
             if estimator.isBinary {
-                try fitBinary(estimator, frame, covariance, clusters, convention, margins, into: &fit)
+                try fitBinary(estimator, frame, covariance, clusters, convention, context.string("margins")!, into: &fit)
             } else {
                 try fitLinear(frame, covariance, clusters, convention, into: &fit)
             }
         } catch let failure as EstimationFailure {
-            throw StageFailure("\(estimator.rawValue) '\(text)': \(failure.message)")
+            throw StageFailure("\(estimator.rawValue) '\(formula)': \(failure.message)")
         }
-        return ["fit": .bytes(Data(JSONText.pretty(.map(fit))))]
+        return fit
     }
 
     static func describe(_ covariance: Covariance) -> String {

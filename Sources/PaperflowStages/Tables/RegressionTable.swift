@@ -40,11 +40,17 @@ struct RegressionTable: Equatable {
     /// - Throws: `StageFailure` when a fit is not a `models.*` fit artifact or an option names
     ///   something no fit has.
     init(fits: [ParamValue], options: Options) throws {
-        let fits = try fits.enumerated().map { index, fit -> [String: ParamValue] in
-            guard let map = fit.mapValue, map["coefficients"]?.listValue != nil else {
-                throw StageFailure("input fits[\(index)] is not a models.* fit artifact (it has no coefficients)")
+        // A split fit (one model per group) becomes one column per group, titled by the group.
+        var groupTitles: [String] = []
+        let fits = try fits.enumerated().flatMap { index, fit -> [[String: ParamValue]] in
+            let groups = fit.mapValue?["groups"]?.listValue?.compactMap(\.mapValue)
+            return try (groups ?? [fit.mapValue ?? [:]]).map { map in
+                guard map["coefficients"]?.listValue != nil else {
+                    throw StageFailure("input fits[\(index)] is not a models.* fit artifact (it has no coefficients)")
+                }
+                groupTitles.append(map["group"]?.stringValue ?? "(\(groupTitles.count + 1))")
+                return map
             }
-            return map
         }
         func rows(_ fit: [String: ParamValue]) -> [[String: ParamValue]] { fit["coefficients"]!.listValue!.compactMap(\.mapValue) }
         var terms: [String] = []
@@ -60,7 +66,7 @@ struct RegressionTable: Equatable {
         func stars(_ p: Double) -> String {
             String(repeating: "*", count: options.thresholds.sorted(by: >).filter { p < $0 }.count)
         }
-        titles = options.titles.isEmpty ? fits.indices.map { "(\($0 + 1))" } : options.titles
+        titles = options.titles.isEmpty ? groupTitles : options.titles
         guard titles.count == fits.count else {
             throw StageFailure("titles has \(titles.count) entries for \(fits.count) fits")
         }

@@ -1,0 +1,43 @@
+import Foundation
+import PaperflowCore
+import PaperflowData
+
+extension StageContext {
+    /// The table bound to `port`.
+    /// - Throws: `StageFailure` when the port is unbound or the artifact is not a table.
+    func table(_ port: String = "table") throws -> Table {
+        let artifact = try input(port)
+        do { return try BinaryTableFormat.read(contentsOf: artifact.url) } catch {
+            throw StageFailure("input '\(port)' is not a table artifact: \(error)")
+        }
+    }
+
+    /// The string list parameter `name` (empty when absent).
+    func strings(_ name: String) -> [String] {
+        params[name]?.listValue?.compactMap(\.stringValue) ?? []
+    }
+
+    /// The rows of `table` that the `subset` parameter's condition keeps (all rows without one).
+    /// - Throws: `StageFailure` naming the expression and the position or row of the problem.
+    func subset(_ table: Table, parameter: String = "subset") throws -> Table {
+        guard let text = string(parameter), !text.isEmpty else { return table }
+        do {
+            return table.take(try Expression(text).rows(where: table))
+        } catch {
+            throw StageFailure("\(parameter) '\(text)': \(error)")
+        }
+    }
+}
+
+extension Table {
+    /// The column `name`, or a failure naming the parameter that asked for it and the columns there are.
+    func column(_ name: String, for parameter: String) throws -> Column {
+        guard let column = self[name] else {
+            throw StageFailure("\(parameter) names '\(name)', which is not a column of the table (columns: \(names.joined(separator: ", ")))")
+        }
+        return column
+    }
+
+    /// The artifact bytes of the table.
+    var artifact: Artifact { .bytes(Data(BinaryTableFormat.encode(self))) }
+}
