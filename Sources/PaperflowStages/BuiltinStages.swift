@@ -13,6 +13,7 @@ public enum BuiltinStages {
             TableCSVStage.descriptor,
             DeriveStage.descriptor,
             QuantileGroupsStage.descriptor,
+            ProportionZTestStage.descriptor,
             OLSStage.descriptor,
             FixedEffectsStage.descriptor,
             LinearProbabilityStage.descriptor,
