@@ -20,6 +20,9 @@ public enum BuiltinStages {
             ProbitStage.descriptor,
             LogitStage.descriptor,
             GaussianMixtureStage.descriptor,
+            NetworkBuildStage.descriptor,
+            CentralityStage.descriptor,
+            CorePeripheryStage.descriptor,
             RegressionTableStage.descriptor,
         ]
     }
