@@ -24,6 +24,8 @@ public enum BuiltinStages {
             CentralityStage.descriptor,
             CorePeripheryStage.descriptor,
             RegressionTableStage.descriptor,
+            DescriptiveTableStage.descriptor,
+            CrossTabStage.descriptor,
         ]
     }
 

@@ -3,16 +3,10 @@ import PaperflowCore
 
 /// Fits side by side as an economics journal prints them: a coefficient with its stars over its
 /// standard error in parentheses, one column per model; fixed-effect indicator rows (YES/NO);
-/// then N and the fit statistics asked for. Built from `models.*` fit artifacts; rendered as
-/// Markdown, LaTeX (booktabs), HTML and CSV from the same cells, so the four never disagree.
+/// then N and the fit statistics asked for. Built from `models.*` fit artifacts; rendered through
+/// `TableLayout`.
 struct RegressionTable: Equatable {
-    /// A row: its label and one cell per model.
-    struct Row: Equatable {
-        var label: String
-        var cells: [String]
-        /// A standard-error row (printed under its coefficient, in parentheses already).
-        var isStandardError = false
-    }
+    typealias Row = TableLayout.Row
 
     var titles: [String]
     var coefficients: [Row]
@@ -107,7 +101,13 @@ struct RegressionTable: Equatable {
         caption = options.caption
     }
 
-    var bodyRows: [Row] { coefficients + fixedEffects + statistics }
+    /// The cells in the shared layout: a rule above the FE and statistics rows; "term" heads the CSV.
+    var layout: TableLayout {
+        let extras = !fixedEffects.isEmpty || !statistics.isEmpty
+        return TableLayout(caption: caption, corner: "", csvCorner: "term", titles: titles,
+                           rows: (coefficients + fixedEffects + statistics).map { TableLayout.Row(label: $0.label, cells: $0.cells, isStandardError: $0.isStandardError) },
+                           rulesBefore: extras ? [coefficients.count] : [], notes: notes, htmlClass: "regression")
+    }
 
     /// How a fit's `vcov` reads in a table.
     static func describe(vcov: String) -> String {
@@ -117,74 +117,4 @@ struct RegressionTable: Equatable {
         return vcov
     }
 
-    // MARK: Renderers
-
-    var markdown: String {
-        func line(_ cells: [String]) -> String { "| " + cells.map { $0.replacingOccurrences(of: "|", with: "\\|") }.joined(separator: " | ") + " |\n" }
-        var text = caption.map { "**\($0)**\n\n" } ?? ""
-        text += line([""] + titles)
-        text += "|---|" + String(repeating: "---:|", count: titles.count) + "\n"
-        for row in bodyRows { text += line([row.label] + row.cells) }
-        return text + "\n" + notes.map { "\($0)\n" }.joined()
-    }
-
-    var latex: String {
-        func escape(_ text: String) -> String {
-            var result = ""
-            for character in text {
-                switch character {
-                case "\\": result += "\\textbackslash{}"
-                case "&", "%", "$", "#", "_", "{", "}": result += "\\\(character)"
-                case "~": result += "\\textasciitilde{}"
-                case "<", ">": result += "$\(character)$"
-                case "^": result += "\\textasciicircum{}"
-                case "²": result += "$^2$"
-                default: result.append(character)
-                }
-            }
-            return result
-        }
-        /// A number cell: a minus sign in math mode, stars as superscripts.
-        func cell(_ text: String) -> String {
-            var body = text, stars = ""
-            while body.hasSuffix("*") { body.removeLast(); stars += "*" }
-            if body.hasPrefix("-") { body = "$-$" + body.dropFirst() } else if body.hasPrefix("(-") { body = "($-$" + body.dropFirst(2) }
-            return escape(body.replacingOccurrences(of: "$-$", with: "\u{1}")).replacingOccurrences(of: "\u{1}", with: "$-$")
-                + (stars.isEmpty ? "" : "$^{\(stars)}$")
-        }
-        var text = "\\begin{table}[htbp]\n\\centering\n"
-        if let caption { text += "\\caption{\(escape(caption))}\n" }
-        text += "\\begin{tabular}{l" + String(repeating: "c", count: titles.count) + "}\n\\toprule\n"
-        text += " & " + titles.map(escape).joined(separator: " & ") + " \\\\\n\\midrule\n"
-        for (index, row) in bodyRows.enumerated() {
-            if index == coefficients.count, !fixedEffects.isEmpty || !statistics.isEmpty { text += "\\midrule\n" }
-            text += escape(row.label) + " & " + row.cells.map(cell).joined(separator: " & ") + " \\\\\n"
-        }
-        text += "\\bottomrule\n\\end{tabular}\n"
-        for note in notes { text += "\\par\\smallskip{\\footnotesize \(escape(note))}\n" }
-        return text + "\\end{table}\n"
-    }
-
-    var html: String {
-        func escape(_ text: String) -> String {
-            text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
-                .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
-        }
-        var text = "<table class=\"regression\">\n"
-        if let caption { text += "<caption>\(escape(caption))</caption>\n" }
-        text += "<thead><tr><th></th>" + titles.map { "<th>\(escape($0))</th>" }.joined() + "</tr></thead>\n<tbody>\n"
-        for (index, row) in bodyRows.enumerated() {
-            let kind = row.isStandardError ? " class=\"se\"" : index == coefficients.count ? " class=\"rule\"" : ""
-            text += "<tr\(kind)><th>\(escape(row.label))</th>" + row.cells.map { "<td>\(escape($0))</td>" }.joined() + "</tr>\n"
-        }
-        text += "</tbody>\n<tfoot>" + notes.map { "<tr><td colspan=\"\(titles.count + 1)\">\(escape($0))</td></tr>" }.joined() + "</tfoot>\n"
-        return text + "</table>\n"
-    }
-
-    var csv: String {
-        func field(_ text: String) -> String {
-            text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" }) ? "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : text
-        }
-        return ([["term"] + titles] + bodyRows.map { [$0.label] + $0.cells }).map { $0.map(field).joined(separator: ",") + "\n" }.joined()
-    }
 }

@@ -14,10 +14,7 @@ public struct RegressionTableStage: Stage {
             \\usepackage{booktabs}.
             """,
         inputs: [PortSpec("fits", kind: .json, multiple: true, summary: "models.* fit artifacts, one column each")],
-        outputs: [PortSpec("markdown", kind: .text, fileName: "table.md", summary: "Markdown"),
-                  PortSpec("latex", kind: .text, fileName: "table.tex", summary: "LaTeX (booktabs)"),
-                  PortSpec("html", kind: .text, fileName: "table.html", summary: "an HTML table"),
-                  PortSpec("csv", kind: .text, fileName: "table.csv", summary: "the cells as CSV")],
+        outputs: TableLayout.outputs,
         params: [
             ParamSpec("labels", .map(.string), default: .map([:]), summary: "term or fixed effect → label"),
             ParamSpec("order", .list(.string), default: .list([]), summary: "terms to show, in order (default: all)"),
@@ -53,7 +50,6 @@ public struct RegressionTableStage: Stage {
         options.notes = context.string("notes").flatMap { $0.isEmpty ? nil : $0 }
         options.caption = context.string("caption").flatMap { $0.isEmpty ? nil : $0 }
         let table = try RegressionTable(fits: fits, options: options)
-        return ["markdown": .bytes(Data(table.markdown.utf8)), "latex": .bytes(Data(table.latex.utf8)),
-                "html": .bytes(Data(table.html.utf8)), "csv": .bytes(Data(table.csv.utf8))]
+        return table.layout.artifacts
     }
 }

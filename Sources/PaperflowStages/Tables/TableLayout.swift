@@ -1,0 +1,116 @@
+import Foundation
+import PaperflowCore
+
+/// A published table's cells — a label column, titled columns, rows with optional rules between
+/// sections, notes and a caption — rendered as Markdown, LaTeX (booktabs), HTML and CSV from the
+/// same cells, so the four never disagree. Every `tables.*` stage builds one.
+struct TableLayout: Equatable {
+    /// A row: its label and one cell per column.
+    struct Row: Equatable {
+        var label: String
+        var cells: [String]
+        /// A standard-error row (printed under its coefficient, in parentheses already).
+        var isStandardError = false
+
+        init(label: String, cells: [String], isStandardError: Bool = false) {
+            self.label = label
+            self.cells = cells
+            self.isStandardError = isStandardError
+        }
+    }
+
+    var caption: String?
+    /// The label column's heading.
+    var corner: String
+    /// The label column's heading in the CSV, when it differs.
+    var csvCorner: String?
+    var titles: [String]
+    var rows: [Row]
+    /// Indices of rows that open a new section (a rule above them).
+    var rulesBefore: Set<Int>
+    var notes: [String]
+    /// The HTML table's class.
+    var htmlClass: String
+
+    /// The output ports every table stage has, one per format.
+    static let outputs = [PortSpec("markdown", kind: .text, fileName: "table.md", summary: "Markdown"),
+                          PortSpec("latex", kind: .text, fileName: "table.tex", summary: "LaTeX (booktabs)"),
+                          PortSpec("html", kind: .text, fileName: "table.html", summary: "an HTML table"),
+                          PortSpec("csv", kind: .text, fileName: "table.csv", summary: "the cells as CSV")]
+
+    /// The four renderings, by output port.
+    var artifacts: [String: Artifact] {
+        ["markdown": .bytes(Data(markdown.utf8)), "latex": .bytes(Data(latex.utf8)), "html": .bytes(Data(html.utf8)), "csv": .bytes(Data(csv.utf8))]
+    }
+
+    // MARK: Renderers
+
+    var markdown: String {
+        func line(_ cells: [String]) -> String { "| " + cells.map { $0.replacingOccurrences(of: "|", with: "\\|") }.joined(separator: " | ") + " |\n" }
+        var text = caption.map { "**\($0)**\n\n" } ?? ""
+        text += line([corner] + titles)
+        text += "|---|" + String(repeating: "---:|", count: titles.count) + "\n"
+        for row in rows { text += line([row.label] + row.cells) }
+        return text + "\n" + notes.map { "\($0)\n" }.joined()
+    }
+
+    var latex: String {
+        func escape(_ text: String) -> String {
+            var result = ""
+            for character in text {
+                switch character {
+                case "\\": result += "\\textbackslash{}"
+                case "&", "%", "$", "#", "_", "{", "}": result += "\\\(character)"
+                case "~": result += "\\textasciitilde{}"
+                case "<", ">": result += "$\(character)$"
+                case "^": result += "\\textasciicircum{}"
+                case "²": result += "$^2$"
+                default: result.append(character)
+                }
+            }
+            return result
+        }
+        /// A number cell: a minus sign in math mode, stars as superscripts.
+        func cell(_ text: String) -> String {
+            var body = text, stars = ""
+            while body.hasSuffix("*") { body.removeLast(); stars += "*" }
+            if body.hasPrefix("-") { body = "$-$" + body.dropFirst() } else if body.hasPrefix("(-") { body = "($-$" + body.dropFirst(2) }
+            return escape(body.replacingOccurrences(of: "$-$", with: "\u{1}")).replacingOccurrences(of: "\u{1}", with: "$-$")
+                + (stars.isEmpty ? "" : "$^{\(stars)}$")
+        }
+        var text = "\\begin{table}[htbp]\n\\centering\n"
+        if let caption { text += "\\caption{\(escape(caption))}\n" }
+        text += "\\begin{tabular}{l" + String(repeating: "c", count: titles.count) + "}\n\\toprule\n"
+        text += escape(corner) + " & " + titles.map(escape).joined(separator: " & ") + " \\\\\n\\midrule\n"
+        for (index, row) in rows.enumerated() {
+            if rulesBefore.contains(index) { text += "\\midrule\n" }
+            text += escape(row.label) + " & " + row.cells.map(cell).joined(separator: " & ") + " \\\\\n"
+        }
+        text += "\\bottomrule\n\\end{tabular}\n"
+        for note in notes { text += "\\par\\smallskip{\\footnotesize \(escape(note))}\n" }
+        return text + "\\end{table}\n"
+    }
+
+    var html: String {
+        func escape(_ text: String) -> String {
+            text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
+                .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
+        }
+        var text = "<table class=\"\(htmlClass)\">\n"
+        if let caption { text += "<caption>\(escape(caption))</caption>\n" }
+        text += "<thead><tr><th>\(escape(corner))</th>" + titles.map { "<th>\(escape($0))</th>" }.joined() + "</tr></thead>\n<tbody>\n"
+        for (index, row) in rows.enumerated() {
+            let kind = row.isStandardError ? " class=\"se\"" : rulesBefore.contains(index) ? " class=\"rule\"" : ""
+            text += "<tr\(kind)><th>\(escape(row.label))</th>" + row.cells.map { "<td>\(escape($0))</td>" }.joined() + "</tr>\n"
+        }
+        text += "</tbody>\n<tfoot>" + notes.map { "<tr><td colspan=\"\(titles.count + 1)\">\(escape($0))</td></tr>" }.joined() + "</tfoot>\n"
+        return text + "</table>\n"
+    }
+
+    var csv: String {
+        func field(_ text: String) -> String {
+            text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" }) ? "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : text
+        }
+        return ([[csvCorner ?? corner] + titles] + rows.map { [$0.label] + $0.cells }).map { $0.map(field).joined(separator: ",") + "\n" }.joined()
+    }
+}

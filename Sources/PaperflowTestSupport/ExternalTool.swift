@@ -1,0 +1,60 @@
+import Foundation
+
+/// A program from a Debian package that a test drives for real (pdflatex, Chromium). When it is
+/// missing, the project's `.ci/install-tools` installs it; a test that still cannot find it fails.
+public enum ExternalTool {
+    /// The repository root (the parent of `Tests/`).
+    static var repositoryRoot: URL { Fixtures.directory.deletingLastPathComponent().deletingLastPathComponent() }
+
+    /// The executable `name` on PATH, installing the test tools first if it is absent.
+    /// - Throws: `ToolError` when it is still missing after the install.
+    public static func require(_ name: String) throws -> URL {
+        if let found = find(name) { return found }
+        let install = try run(repositoryRoot.appendingPathComponent(".ci/install-tools"), [])
+        guard let found = find(name) else {
+            throw ToolError(message: "\(name) is not installed and .ci/install-tools could not install it (exit \(install.status)): \(install.output.suffix(2000))")
+        }
+        return found
+    }
+
+    static func find(_ name: String) -> URL? {
+        for directory in (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":") {
+            let url = URL(fileURLWithPath: String(directory)).appendingPathComponent(name)
+            if FileManager.default.isExecutableFile(atPath: url.path) { return url }
+        }
+        return nil
+    }
+
+    /// Runs `executable` with `arguments` in `directory`, returning its exit status and its
+    /// standard output and error together.
+    public static func run(_ executable: URL, _ arguments: [String], in directory: URL? = nil,
+                           timeout: TimeInterval = 600) throws -> (status: Int32, output: String) {
+        let process = Process()
+        process.executableURL = executable
+        process.arguments = arguments
+        if let directory { process.currentDirectoryURL = directory }
+        let log = FileManager.default.temporaryDirectory.appendingPathComponent("paperflow-tool-\(UUID().uuidString).log")
+        FileManager.default.createFile(atPath: log.path, contents: nil)
+        defer { try? FileManager.default.removeItem(at: log) }
+        let handle = try FileHandle(forWritingTo: log)
+        process.standardOutput = handle
+        process.standardError = handle
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        let deadline = Date().addingTimeInterval(timeout)
+        while process.isRunning, Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
+        if process.isRunning {
+            process.terminate()
+            process.waitUntilExit()
+            throw ToolError(message: "\(executable.lastPathComponent) \(arguments.joined(separator: " ")) did not finish in \(Int(timeout)) s")
+        }
+        try handle.close()
+        return (process.terminationStatus, String(decoding: try Data(contentsOf: log), as: UTF8.self))
+    }
+
+    /// A tool that cannot be found or run.
+    public struct ToolError: Error, CustomStringConvertible {
+        public var message: String
+        public var description: String { message }
+    }
+}
