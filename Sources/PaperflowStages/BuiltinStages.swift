@@ -26,6 +26,12 @@ public enum BuiltinStages {
             RegressionTableStage.descriptor,
             DescriptiveTableStage.descriptor,
             CrossTabStage.descriptor,
+            DensityFigureStage.descriptor,
+            BoxFigureStage.descriptor,
+            BarFigureStage.descriptor,
+            LineFigureStage.descriptor,
+            DotFigureStage.descriptor,
+            NetworkFigureStage.descriptor,
         ]
     }
 

@@ -55,6 +55,7 @@ public enum ExternalTool {
     /// A tool that cannot be found or run.
     public struct ToolError: Error, CustomStringConvertible {
         public var message: String
+        public init(message: String) { self.message = message }
         public var description: String { message }
     }
 }

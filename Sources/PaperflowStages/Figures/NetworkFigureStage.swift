@@ -1,0 +1,116 @@
+import Foundation
+import PaperflowCore
+import PaperflowData
+import PaperflowStats
+
+/// `figures.network`: a network drawn by Fruchterman–Reingold's force layout (1991) — shen-2025's
+/// city and district networks. Deterministic: nodes start on a circle in table order, and the
+/// layout cools over a fixed number of steps, so the same graph is the same drawing.
+public struct NetworkFigureStage: Stage {
+    public static let id = "figures.network"
+    public static let version = 1
+    public static let signature = StageSignature(
+        summary: "Network drawing by force layout: node size by strength (or a column), colour by group, edge width by weight (SVG).",
+        documentation: """
+            Inputs are networks.build's nodes and edges (or any nodes table with a node column,
+            e.g. networks.centrality's or networks.core-periphery's, to colour by core). Ties are
+            drawn undirected, with width by the pair's total weight.
+            """,
+        inputs: [PortSpec("nodes", kind: .table, summary: "node and attributes"),
+                 PortSpec("edges", kind: .table, summary: "source, target, weight")],
+        outputs: FigureFrame.output,
+        params: [ParamSpec("group", .string, default: .string(""), summary: "nodes column for the colour"),
+                 ParamSpec("size", .string, default: .string(""), summary: "nodes column for the area (default: strength)"),
+                 ParamSpec("iterations", .int, default: .int(500), summary: "layout steps")]
+            + FigureFrame.params.filter { !["x_label", "y_label", "subset"].contains($0.name) }
+    )
+
+    public init() {}
+
+    public func run(_ context: StageContext) throws -> [String: Artifact] {
+        let network = try NetworkInput(context)
+        let n = network.names.count
+        guard n > 0 else { throw StageFailure("the network has no nodes") }
+        let ties = network.graph.symmetrizedMatrix
+        let strength = ties.map { $0.reduce(0, +) }
+        let sizeName = context.string("size")!
+        let sizes = sizeName.isEmpty ? strength : try { () throws -> [Double] in
+            guard let values = try network.nodes.column(sizeName, for: "size").numericValues() else {
+                throw StageFailure("size names '\(sizeName)', which is text; it must hold numbers")
+            }
+            return values.map { $0.isNaN ? 0 : $0 }
+        }()
+        var (groups, groupOf) = ([""], [String?](repeating: "", count: n))
+        if !context.string("group")!.isEmpty {
+            let column = try network.nodes.column(context.string("group")!, for: "group")
+            groupOf = (0..<n).map { column.isMissing($0) ? nil : column[$0].description }
+            groups = groupOf.compactMap { $0 }.reduce(into: []) { if !$0.contains($1) { $0.append($1) } }
+        }
+        let iterations = Int(context.int("iterations")!)
+        guard (1...100_000).contains(iterations) else { throw StageFailure("iterations must be between 1 and 100000") }
+        let positions = Self.layout(ties, iterations: iterations)
+        var frame = try FigureFrame(context, legendWidth: FigureFrame.legendWidth(groups))
+        let xs = LinearScale(covering: positions.map(\.0), range: (frame.left + 20, frame.right - 20))
+        let ys = LinearScale(covering: positions.map(\.1), range: (frame.bottom - 10, frame.top + 10))
+        let heaviest = ties.flatMap { $0 }.max() ?? 1, largest = max(sizes.max() ?? 1, 1e-300)
+        frame.svg.open(["class": "edges"])
+        for i in 0..<n {
+            for j in (i + 1)..<n where ties[i][j] > 0 {
+                frame.svg.element("line", ["class": "edge", "data-source": network.names[i], "data-target": network.names[j],
+                                           "x1": xs(positions[i].0), "y1": ys(positions[i].1), "x2": xs(positions[j].0), "y2": ys(positions[j].1),
+                                           "stroke": "#7f7f7f", "stroke-opacity": 0.6, "stroke-width": 0.5 + 5.5 * ties[i][j] / heaviest])
+            }
+        }
+        frame.svg.close()
+        frame.svg.open(["class": "nodes"])
+        for i in 0..<n {
+            let radius = 4 + 14 * (max(sizes[i], 0) / largest).squareRoot()
+            let color = groupOf[i].flatMap { groups.firstIndex(of: $0) }.map(FigureFrame.color) ?? "#bbbbbb"
+            frame.svg.element("circle", ["class": "node", "data-node": network.names[i], "cx": xs(positions[i].0), "cy": ys(positions[i].1),
+                                         "r": radius, "fill": color, "stroke": "#ffffff", "stroke-width": 1])
+            frame.svg.element("text", ["class": "node-label", "x": xs(positions[i].0), "y": ys(positions[i].1) - radius - 3,
+                                       "text-anchor": "middle", "font-size": 11, "fill": "#222222"], text: network.names[i])
+        }
+        frame.svg.close()
+        frame.legend(groups)
+        return frame.artifact
+    }
+
+    /// Fruchterman–Reingold on the unit square: repulsion k²/d between every pair, attraction
+    /// d²/k along ties (scaled by tie strength relative to the mean tie), displacement capped by a
+    /// temperature that falls linearly to zero.
+    static func layout(_ ties: [[Double]], iterations: Int) -> [(Double, Double)] {
+        let n = ties.count
+        guard n > 1 else { return [(0.5, 0.5)] }
+        var position = (0..<n).map { index -> (Double, Double) in
+            let angle = 2 * Double.pi * Double(index) / Double(n)
+            return (0.5 + 0.4 * cos(angle), 0.5 + 0.4 * sin(angle))
+        }
+        let k = (1 / Double(n)).squareRoot()
+        let positive = ties.flatMap { $0 }.filter { $0 > 0 }
+        let meanTie = positive.isEmpty ? 1 : positive.reduce(0, +) / Double(positive.count)
+        for step in 0..<iterations {
+            let temperature = 0.1 * (1 - Double(step) / Double(iterations))
+            var shift = [(Double, Double)](repeating: (0, 0), count: n)
+            for i in 0..<n {
+                for j in (i + 1)..<n {
+                    var dx = position[i].0 - position[j].0, dy = position[i].1 - position[j].1
+                    if dx == 0, dy == 0 { dx = 1e-6 * Double(i - j); dy = 1e-6 }
+                    let distance = max((dx * dx + dy * dy).squareRoot(), 1e-9)
+                    var force = k * k / distance
+                    if ties[i][j] > 0 { force -= distance * distance / k * min(ties[i][j] / meanTie, 5) }
+                    let fx = dx / distance * force, fy = dy / distance * force
+                    shift[i].0 += fx; shift[i].1 += fy
+                    shift[j].0 -= fx; shift[j].1 -= fy
+                }
+            }
+            for i in 0..<n {
+                let length = max((shift[i].0 * shift[i].0 + shift[i].1 * shift[i].1).squareRoot(), 1e-12)
+                let moved = min(length, temperature)
+                position[i].0 += shift[i].0 / length * moved
+                position[i].1 += shift[i].1 / length * moved
+            }
+        }
+        return position
+    }
+}

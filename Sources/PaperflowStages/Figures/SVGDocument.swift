@@ -1,0 +1,105 @@
+import Foundation
+
+/// A minimal SVG writer: elements appended in drawing order, attributes escaped, numbers printed
+/// with two decimals so the same figure is the same bytes on every machine.
+struct SVGDocument {
+    let width: Double
+    let height: Double
+    private(set) var body: [String] = []
+
+    init(width: Double, height: Double) {
+        self.width = width
+        self.height = height
+    }
+
+    static func escape(_ text: String) -> String {
+        text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
+            .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
+    }
+
+    static func number(_ value: Double) -> String {
+        let text = String(format: "%.2f", value)
+        return text == "-0.00" ? "0.00" : text
+    }
+
+    /// Appends `<name attributes/>`, or with text content when given.
+    mutating func element(_ name: String, _ attributes: KeyValuePairs<String, Any>, text: String? = nil) {
+        var line = "<\(name)"
+        for (key, value) in attributes {
+            let rendered: String
+            switch value {
+            case let number as Double: rendered = Self.number(number)
+            case let number as Int: rendered = String(number)
+            default: rendered = Self.escape("\(value)")
+            }
+            line += " \(key)=\"\(rendered)\""
+        }
+        line += text.map { ">\(Self.escape($0))</\(name)>" } ?? "/>"
+        body.append(line)
+    }
+
+    /// Opens a group; close it with `close()`.
+    mutating func open(_ attributes: KeyValuePairs<String, String>) {
+        body.append("<g" + attributes.map { " \($0.key)=\"\(Self.escape($0.value))\"" }.joined() + ">")
+    }
+
+    mutating func close() { body.append("</g>") }
+
+    /// A polyline or polygon path through `points`.
+    static func path(_ points: [(Double, Double)], closed: Bool = false) -> String {
+        points.enumerated().map { "\($0.offset == 0 ? "M" : "L")\(number($0.element.0)),\(number($0.element.1))" }.joined(separator: " ")
+            + (closed ? " Z" : "")
+    }
+
+    /// The document: a white background, the figure's title as its `<title>`, then the marks.
+    func rendered(title: String) -> String {
+        """
+        <?xml version="1.0" encoding="UTF-8"?>
+        <svg xmlns="http://www.w3.org/2000/svg" width="\(Self.number(width))" height="\(Self.number(height))" \
+        viewBox="0 0 \(Self.number(width)) \(Self.number(height))" font-family="\(FigureFrame.fontFamily)" font-size="12">
+        <title>\(Self.escape(title))</title>
+        <rect class="background" x="0" y="0" width="\(Self.number(width))" height="\(Self.number(height))" fill="#ffffff"/>
+        \(body.joined(separator: "\n"))
+        </svg>
+
+        """
+    }
+}
+
+/// A linear map from data to pixels with "nice" ticks (steps of 1, 2 or 5 × 10^k).
+struct LinearScale {
+    var domain: ClosedRange<Double>
+    var range: (Double, Double)
+
+    /// A scale over `values` (padded to nice bounds), optionally including zero.
+    init(covering values: [Double], range: (Double, Double), includeZero: Bool = false) {
+        var low = values.min() ?? 0, high = values.max() ?? 1
+        if includeZero { low = min(low, 0); high = max(high, 0) }
+        if low == high { low -= 1; high += 1 }
+        let step = Self.step(for: high - low)
+        domain = (low / step).rounded(.down) * step...(high / step).rounded(.up) * step
+        self.range = range
+    }
+
+    static func step(for span: Double, count: Double = 5) -> Double {
+        let raw = span / count, magnitude = pow(10, (log10(raw)).rounded(.down)), fraction = raw / magnitude
+        return (fraction <= 1 ? 1 : fraction <= 2 ? 2 : fraction <= 5 ? 5 : 10) * magnitude
+    }
+
+    func callAsFunction(_ value: Double) -> Double {
+        range.0 + (value - domain.lowerBound) / (domain.upperBound - domain.lowerBound) * (range.1 - range.0)
+    }
+
+    /// Tick values at the nice step across the domain.
+    var ticks: [Double] {
+        let step = Self.step(for: domain.upperBound - domain.lowerBound)
+        return stride(from: domain.lowerBound, through: domain.upperBound + step * 1e-9, by: step).map { ($0 / step).rounded() * step }
+    }
+
+    /// A tick's label: as few decimals as the step needs.
+    func label(_ value: Double) -> String {
+        let step = Self.step(for: domain.upperBound - domain.lowerBound)
+        let decimals = max(0, Int(-log10(step).rounded(.down)))
+        return String(format: "%.\(decimals)f", value == 0 ? 0 : value)
+    }
+}
