@@ -14,7 +14,7 @@ public struct PaperflowCommand: ParsableCommand {
         version: PaperflowVersion.current,
         subcommands: [
             RunCommand.self, PlanCommand.self, DagCommand.self, StatusCommand.self, ShowCommand.self,
-            WhyCommand.self, CleanCommand.self, GCCommand.self, CacheCommand.self, StagesCommand.self, BenchCommand.self,
+            WhyCommand.self, ReportCommand.self, CleanCommand.self, GCCommand.self, CacheCommand.self, StagesCommand.self, BenchCommand.self,
         ]
     )
 

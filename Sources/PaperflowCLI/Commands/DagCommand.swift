@@ -3,9 +3,9 @@ import PaperflowCore
 
 /// `paperflow dag`: the stage graph as Mermaid or Graphviz dot.
 struct DagCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "dag", abstract: "Print the stage graph as Mermaid or Graphviz dot.")
+    static let configuration = CommandConfiguration(commandName: "dag", abstract: "Print the stage graph as Mermaid, Graphviz dot or SVG.")
 
-    enum Format: String, ExpressibleByArgument, CaseIterable { case mermaid, dot }
+    enum Format: String, ExpressibleByArgument, CaseIterable { case mermaid, dot, svg }
 
     @Argument(help: ArgumentHelp("The workflow file.", valueName: "workflow"))
     var workflow: String
@@ -26,6 +26,8 @@ struct DagCommand: ParsableCommand {
             "\(stage.name)\\n\(stage.pluginReference)".replacingOccurrences(of: "\"", with: "'")
         }
         switch format {
+        case .svg:
+            return DagDrawing.svg(graph)
         case .mermaid:
             text += "flowchart TD\n"
             for (i, stage) in graph.stages.enumerated() {

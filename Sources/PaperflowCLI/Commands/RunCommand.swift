@@ -74,6 +74,13 @@ struct RunCommand: ParsableCommand {
                 console.err("error: the store could not be written: \(error)")
                 throw ExitCode(1)
             }
+            // The run's page: tables, figures and provenance (a failed run's too, to show where it stopped).
+            do {
+                let url = try RunReport(graph: session.graph, record: try RunRecord(contentsOf: summary.recordURL), store: store).write()
+                if !json { console.out("report: \(url.path)") }
+            } catch {
+                console.err("warning: the report could not be written: \(error)")
+            }
             if !json {
                 for stage in summary.failed { console.err("stage '\(stage)' failed; see Artifacts/\(summary.workflow)/\(stage).log if it wrote one") }
             }

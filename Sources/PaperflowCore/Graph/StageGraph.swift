@@ -67,6 +67,8 @@ public struct StageGraph: Sendable {
     public var workflowName: String
     /// Its title.
     public var title: String?
+    /// The paper it reruns (`paper:` — authors, year, doi …), for reports.
+    public var paper: ParamValue? = nil
     /// The file it came from.
     public var file: String
     /// Stages in topological order (file order among independent stages).

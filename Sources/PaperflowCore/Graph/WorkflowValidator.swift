@@ -195,7 +195,7 @@ public struct WorkflowValidator: Sendable {
         }
         var index: [String: Int] = [:]
         for (i, stage) in stages.enumerated() { index[stage.name] = i }
-        return StageGraph(workflowName: workflow.name, title: workflow.title, file: workflow.file, stages: stages,
+        return StageGraph(workflowName: workflow.name, title: workflow.title, paper: workflow.paper, file: workflow.file, stages: stages,
                           index: index, dependencies: dependencies, dependents: dependents)
     }
 

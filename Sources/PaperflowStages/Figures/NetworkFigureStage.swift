@@ -77,8 +77,9 @@ public struct NetworkFigureStage: Stage {
     }
 
     /// Fruchterman–Reingold on the unit square: repulsion k²/d between every pair, attraction
-    /// d²/k along ties (scaled by tie strength relative to the mean tie), displacement capped by a
-    /// temperature that falls linearly to zero.
+    /// d²/k along ties (scaled by the square root of the tie's strength relative to the mean tie,
+    /// at most 2), displacement capped by a temperature that falls linearly to zero, positions
+    /// kept inside the square.
     static func layout(_ ties: [[Double]], iterations: Int) -> [(Double, Double)] {
         let n = ties.count
         guard n > 1 else { return [(0.5, 0.5)] }
@@ -98,7 +99,7 @@ public struct NetworkFigureStage: Stage {
                     if dx == 0, dy == 0 { dx = 1e-6 * Double(i - j); dy = 1e-6 }
                     let distance = max((dx * dx + dy * dy).squareRoot(), 1e-9)
                     var force = k * k / distance
-                    if ties[i][j] > 0 { force -= distance * distance / k * min(ties[i][j] / meanTie, 5) }
+                    if ties[i][j] > 0 { force -= distance * distance / k * min(ties[i][j] / meanTie, 4).squareRoot() }
                     let fx = dx / distance * force, fy = dy / distance * force
                     shift[i].0 += fx; shift[i].1 += fy
                     shift[j].0 -= fx; shift[j].1 -= fy
@@ -107,8 +108,10 @@ public struct NetworkFigureStage: Stage {
             for i in 0..<n {
                 let length = max((shift[i].0 * shift[i].0 + shift[i].1 * shift[i].1).squareRoot(), 1e-12)
                 let moved = min(length, temperature)
-                position[i].0 += shift[i].0 / length * moved
-                position[i].1 += shift[i].1 / length * moved
+                // Kept inside the frame, as in the original: an isolated node cannot drift off
+                // and squeeze the rest of the drawing into a corner.
+                position[i].0 = min(1, max(0, position[i].0 + shift[i].0 / length * moved))
+                position[i].1 = min(1, max(0, position[i].1 + shift[i].1 / length * moved))
             }
         }
         return position

@@ -66,17 +66,20 @@ struct SVGDocument {
     }
 }
 
-/// A linear map from data to pixels with "nice" ticks (steps of 1, 2 or 5 × 10^k).
+/// A linear map from data to pixels with "nice" ticks (steps of 1, 2 or 5 × 10^k); the domain
+/// is padded out to whole steps, so the first and last ticks are its ends.
 struct LinearScale {
     var domain: ClosedRange<Double>
     var range: (Double, Double)
+    /// The distance between ticks.
+    let step: Double
 
     /// A scale over `values` (padded to nice bounds), optionally including zero.
     init(covering values: [Double], range: (Double, Double), includeZero: Bool = false) {
         var low = values.min() ?? 0, high = values.max() ?? 1
         if includeZero { low = min(low, 0); high = max(high, 0) }
         if low == high { low -= 1; high += 1 }
-        let step = Self.step(for: high - low)
+        step = Self.step(for: high - low)
         domain = (low / step).rounded(.down) * step...(high / step).rounded(.up) * step
         self.range = range
     }
@@ -90,15 +93,14 @@ struct LinearScale {
         range.0 + (value - domain.lowerBound) / (domain.upperBound - domain.lowerBound) * (range.1 - range.0)
     }
 
-    /// Tick values at the nice step across the domain.
+    /// Every multiple of the step across the domain, ends included.
     var ticks: [Double] {
-        let step = Self.step(for: domain.upperBound - domain.lowerBound)
-        return stride(from: domain.lowerBound, through: domain.upperBound + step * 1e-9, by: step).map { ($0 / step).rounded() * step }
+        let first = Int((domain.lowerBound / step).rounded()), last = Int((domain.upperBound / step).rounded())
+        return (first...last).map { Double($0) * step }
     }
 
     /// A tick's label: as few decimals as the step needs.
     func label(_ value: Double) -> String {
-        let step = Self.step(for: domain.upperBound - domain.lowerBound)
         let decimals = max(0, Int(-log10(step).rounded(.down)))
         return String(format: "%.\(decimals)f", value == 0 ? 0 : value)
     }

@@ -1,0 +1,130 @@
+import Foundation
+import PaperflowCore
+
+/// `Artifacts/<workflow>/report.html`: one self-contained page per run — the title and citation,
+/// the stage graph, every table and figure the run produced, and each stage's provenance
+/// (plugin@version, parameters, input digests, outputs, time). Built only from the workflow's
+/// graph, the run record and the store, so `paperflow report` rebuilds the same page later.
+struct RunReport {
+    let graph: StageGraph
+    let record: RunRecord
+    let store: ArtifactStore
+
+    /// Where the page goes.
+    static func url(store: ArtifactStore, workflow: String) -> URL {
+        store.root.appendingPathComponent(workflow, isDirectory: true).appendingPathComponent("report.html")
+    }
+
+    /// Writes the page atomically (a reader never sees half of it).
+    @discardableResult
+    func write() throws -> URL {
+        let url = Self.url(store: store, workflow: graph.workflowName)
+        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try Data(html.utf8).write(to: url, options: .atomic)
+        return url
+    }
+
+    static func escape(_ text: String) -> String {
+        text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
+            .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
+    }
+
+    static func time(_ seconds: Double) -> String {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        formatter.dateFormat = "yyyy-MM-dd HH:mm:ss 'UTC'"
+        return formatter.string(from: Date(timeIntervalSince1970: seconds))
+    }
+
+    /// "Authors (year). Title. Journal. doi" from the workflow's `paper:` map.
+    var citation: String? {
+        guard let paper = graph.paper?.mapValue else { return graph.paper?.stringValue.map(Self.escape) }
+        var parts: [String] = []
+        let authors = paper["authors"]?.listValue?.compactMap(\.stringValue) ?? paper["authors"]?.stringValue.map { [$0] } ?? []
+        if !authors.isEmpty { parts.append(Self.escape(authors.joined(separator: ", ")) + (paper["year"].map { " (\($0.description))" } ?? "")) }
+        for field in ["title", "journal"] { if let value = paper[field]?.stringValue { parts.append(Self.escape(value)) } }
+        if let doi = paper["doi"]?.description {
+            let escaped = Self.escape(doi)
+            parts.append("doi: <a href=\"https://doi.org/\(escaped)\">\(escaped)</a>")
+        }
+        return parts.isEmpty ? nil : parts.joined(separator: ". ")
+    }
+
+    var html: String {
+        let title = graph.title ?? graph.workflowName
+        var page = """
+            <!DOCTYPE html>
+            <html lang="en">
+            <head>
+            <meta charset="utf-8">
+            <meta name="viewport" content="width=device-width, initial-scale=1">
+            <title>\(Self.escape(title)) — Paperflow report</title>
+            <style>
+            body { font-family: "Noto Sans CJK SC", "Noto Sans", "DejaVu Sans", sans-serif; margin: 2rem auto; max-width: 1100px; color: #222; padding: 0 1rem; }
+            h1 { font-size: 1.6rem; margin-bottom: 0.2rem; } h2 { border-bottom: 1px solid #ccc; padding-bottom: 0.2rem; margin-top: 2.2rem; }
+            .citation, .run { color: #555; } figure { margin: 1.2rem 0; } figure img { max-width: 100%; border: 1px solid #eee; }
+            figcaption { color: #555; font-size: 0.9rem; } table { border-collapse: collapse; margin: 0.8rem 0; font-size: 0.9rem; }
+            th, td { padding: 0.2rem 0.6rem; text-align: right; } th:first-child, td:first-child { text-align: left; }
+            thead th { border-top: 2px solid #222; border-bottom: 1px solid #222; } tbody tr:last-child td, tbody tr:last-child th { border-bottom: 2px solid #222; }
+            tr.rule th, tr.rule td { border-top: 1px solid #222; } tr.se td { color: #555; } tfoot td { text-align: left; color: #555; font-size: 0.85rem; }
+            table.provenance td, table.provenance th { text-align: left; vertical-align: top; border-bottom: 1px solid #eee; }
+            code { font-size: 0.8rem; word-break: break-all; } .status-failed { color: #b00020; } .status-ran { color: #0b5394; }
+            </style>
+            </head>
+            <body>
+            <h1>\(Self.escape(title))</h1>
+
+            """
+        if let citation { page += "<p class=\"citation\">\(citation)</p>\n" }
+        let footer = record.footer
+        let counts = footer?.counts.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", ") ?? "unfinished"
+        page += "<p class=\"run\">Workflow <code>\(Self.escape(graph.file))</code> · run <code>\(Self.escape(record.header.runID))</code> on \(Self.escape(record.header.host)), started \(Self.time(record.header.started)) · \(Self.escape(counts))"
+        if !record.header.overrides.isEmpty { page += " · --set " + record.header.overrides.map { "<code>\(Self.escape($0))</code>" }.joined(separator: " ") }
+        page += "</p>\n"
+        let outcomes = Dictionary(record.stages.map { ($0.stage, $0.status) }, uniquingKeysWith: { $1 })
+        page += "<h2>Stages</h2>\n<figure class=\"dag\"><img alt=\"stage graph of \(Self.escape(graph.workflowName))\" src=\"\(Self.dataURI(DagDrawing.svg(graph, outcomes: outcomes)))\"><figcaption>Blue: ran in this run; grey: taken from the cache; red: failed.</figcaption></figure>\n"
+        var tables = "", figures = ""
+        for stage in graph.stages {
+            guard let outputs = record.stages.last(where: { $0.stage == stage.name })?.outputs else { continue }
+            for port in outputs.keys.sorted() {
+                let output = outputs[port]!
+                guard output.fileName.hasSuffix(".html") || output.fileName.hasSuffix(".svg") else { continue }
+                guard let data = try? Data(contentsOf: store.blobURL(output.digest)) else {
+                    let note = "<p>\(Self.escape(stage.name)): \(Self.escape(output.fileName)) is no longer in the store; rerun to restore it.</p>\n"
+                    if output.fileName.hasSuffix(".svg") { figures += note } else { tables += note }
+                    continue
+                }
+                if output.fileName.hasSuffix(".svg") {
+                    figures += "<figure class=\"figure\" id=\"figure-\(Self.escape(stage.name))\"><img alt=\"\(Self.escape(stage.name))\" src=\"\(Self.dataURI(String(decoding: data, as: UTF8.self)))\"><figcaption>\(Self.escape(stage.name)) (\(Self.escape(stage.pluginReference)))</figcaption></figure>\n"
+                } else {
+                    tables += "<section class=\"table\" id=\"table-\(Self.escape(stage.name))\"><h3>\(Self.escape(stage.name)) <small>(\(Self.escape(stage.pluginReference)))</small></h3>\n\(String(decoding: data, as: UTF8.self))</section>\n"
+                }
+            }
+        }
+        if !tables.isEmpty { page += "<h2>Tables</h2>\n" + tables }
+        if !figures.isEmpty { page += "<h2>Figures</h2>\n" + figures }
+        page += "<h2>Provenance</h2>\n<table class=\"provenance\">\n<thead><tr><th>Stage</th><th>Plugin</th><th>Status</th><th>Parameters</th><th>Inputs</th><th>Outputs</th><th>Time</th></tr></thead>\n<tbody>\n"
+        for entry in record.stages {
+            let ingredients = entry.ingredients
+            let parameters = ingredients.map { String(decoding: JSONText.compact(.map($0.params)), as: UTF8.self) } ?? ""
+            let inputs = ingredients?.inputs.sorted { $0.key < $1.key }.map { port, digests in
+                "\(Self.escape(port)): " + digests.map { "<code>\(Self.escape($0.description))</code>" }.joined(separator: ", ")
+            }.joined(separator: "<br>") ?? ""
+            let files = ingredients?.files.sorted { $0.key < $1.key }.map { "\(Self.escape($0.key)): <code>\(Self.escape($0.value.description))</code>" } ?? []
+            let outputs = (entry.outputs ?? [:]).sorted { $0.key < $1.key }.map { port, output in
+                "\(Self.escape(output.fileName)) <code>\(Self.escape(output.digest.description))</code> (\(output.size) bytes)"
+            }.joined(separator: "<br>")
+            let time = [entry.started.map(Self.time), entry.seconds.map { String(format: "%.3f s", $0) }].compactMap { $0 }.joined(separator: "<br>")
+            page += "<tr><td>\(Self.escape(entry.stage))</td><td>\(Self.escape(ingredients.map { "\($0.plugin)@\($0.version)" } ?? ""))</td>"
+                + "<td class=\"status-\(entry.status.rawValue)\">\(entry.status.rawValue)\(entry.message.map { "<br>\(Self.escape($0))" } ?? "")</td>"
+                + "<td><code>\(Self.escape(parameters))</code></td><td>\(([inputs] + files).filter { !$0.isEmpty }.joined(separator: "<br>"))</td><td>\(outputs)</td><td>\(time)</td></tr>\n"
+        }
+        page += "</tbody>\n</table>\n<p class=\"run\">Written by Paperflow from the run record and the artifact store.</p>\n</body>\n</html>\n"
+        return page
+    }
+
+    static func dataURI(_ svg: String) -> String {
+        "data:image/svg+xml;base64," + Data(svg.utf8).base64EncodedString()
+    }
+}
