@@ -21,8 +21,9 @@ public enum Centrality {
     public static func betweenness(_ graph: WeightedDigraph, distance: Distance = .hops, normalized: Bool = true) -> [Double] {
         let n = graph.nodeCount
         guard n > 0 else { return [] }
-        // Each chunk of sources sums into its own row; the rows are added up afterwards.
-        let chunks = min(n, ProcessInfo.processInfo.activeProcessorCount * 4)
+        // Each chunk of sources sums into its own row; the rows are added up afterwards in chunk
+        // order. A fixed number of chunks keeps the sums, and so the bytes, the same on any machine.
+        let chunks = min(n, 16)
         let partials = UnsafeMutableBufferPointer<[Double]>.allocate(capacity: chunks)
         partials.initialize(repeating: [])
         defer { partials.deinitialize().deallocate() }
