@@ -26,7 +26,8 @@ public struct Presence: Sendable, Equatable {
         /// value > t (the Stata original: RCA > 1).
         case above(Double)
 
-        func holds(_ value: Double) -> Bool {
+        /// Whether `value` passes.
+        public func holds(_ value: Double) -> Bool {
             switch self {
             case let .atLeast(t): return value >= t
             case let .above(t): return value > t

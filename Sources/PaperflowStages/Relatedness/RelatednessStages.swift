@@ -1,0 +1,217 @@
+import Foundation
+import PaperflowCore
+import PaperflowData
+import PaperflowStats
+
+/// Presence per year from a trade input: RCA against the threshold, or any positive value.
+enum PresenceRule {
+    static let param = ParamSpec("presence", .oneOf(["rca", "positive"]), default: .string("rca"),
+                                 summary: "rca: RCA passes the threshold; positive: any value > 0 (a firm exports it)")
+
+    static func presence(_ slice: TradeInput.Slice, _ context: StageContext) -> Presence {
+        if context.string("presence") == "positive" {
+            return Presence(slice.matrix, cellValues: slice.matrix.values, threshold: .above(0))
+        }
+        return Presence(slice.matrix, cellValues: slice.matrix.rca(), threshold: TradeInput.threshold(context))
+    }
+}
+
+/// `relatedness.rca`: Balassa's revealed comparative advantage of every unit–product cell with a
+/// value, and presence by the threshold — ecomplexity's and economiccomplexity's `rca` / `mcp`
+/// (matched to 1e-9 on the shared fixtures, ties at exactly 1 included).
+public struct RCAStage: Stage {
+    public static let id = "relatedness.rca"
+    public static let version = 1
+    public static let signature = StageSignature(
+        summary: "Balassa RCA and presence (RCA ≥ 1 by default, or > 1) of every unit × product cell with a value, per year.",
+        documentation: """
+            RCA_up = (x_up / Σ_p x_up) / (Σ_u x_up / Σ_up x_up) (Balassa 1965). Cells without a
+            value have RCA 0 and are not listed. A unit or product with no value at all has no
+            RCA (ecomplexity leaves it NaN; economiccomplexity 2.0's 0/0 → 1 is not copied); the
+            report lists them. Product codes must be text; pad_product zero-pads numeric ones
+            and reports how many.
+            """,
+        inputs: [PortSpec("table", kind: .table, summary: "unit, product, value[, year]")],
+        outputs: [PortSpec("table", kind: .table, fileName: "rca.pftable", summary: "[year,] unit, product, value, rca, presence"),
+                  PortSpec("report", kind: .json, fileName: "rca.json", summary: "units and products without value; padded codes")],
+        params: TradeInput.params + TradeInput.thresholdParams
+    )
+
+    public init() {}
+
+    public func run(_ context: StageContext) throws -> [String: Artifact] {
+        let input = try TradeInput(context)
+        var years: [Value?] = [], units: [String] = [], products: [String] = [], values: [Double] = [], rcas: [Double] = [], present: [Bool] = []
+        var empty: [ParamValue] = []
+        let threshold = TradeInput.threshold(context)
+        for slice in input.slices {
+            let matrix = slice.matrix, rca = matrix.rca()
+            for unit in 0..<matrix.unitCount {
+                for cell in matrix.rowStarts[unit]..<matrix.rowStarts[unit + 1] {
+                    years.append(slice.year)
+                    units.append(input.units[unit])
+                    products.append(input.products[Int(matrix.products[cell])])
+                    values.append(matrix.values[cell])
+                    rcas.append(rca[cell])
+                    present.append(threshold.holds(rca[cell]))
+                }
+            }
+            let unitTotals = matrix.unitTotals, productTotals = matrix.productTotals
+            empty.append(.map([
+                "year": slice.year.map { .string($0.description) } ?? .null,
+                "units_without_value": .list(unitTotals.indices.filter { unitTotals[$0] == 0 }.map { .string(input.units[$0]) }),
+                "products_without_value": .list(productTotals.indices.filter { productTotals[$0] == 0 }.map { .string(input.products[$0]) }),
+            ]))
+        }
+        let table = try Table(input.yearColumn(years) + [
+            (input.unitColumn, Column(category: units)), (input.productColumn, Column(category: products)),
+            ("value", Column(double: values)), ("rca", Column(double: rcas)), ("presence", Column(bool: present)),
+        ])
+        let report: ParamValue = .map(["years": .list(empty), "product_codes_padded": .int(Int64(input.paddedRows))])
+        return ["table": table.artifact, "report": .bytes(Data(JSONText.pretty(report)))]
+    }
+}
+
+/// `complexity.eci-pci`: the Economic and Product Complexity Indices (Hidalgo & Hausmann 2009;
+/// eigenvector method of Hausmann et al. 2014), per year. Default conventions are ecomplexity's
+/// (Python, 0.5.3): ECI z-scored with the population sd, PCI rescaled with ECI's mean and sd,
+/// sign by the correlation with diversity; matched to 1e-9 on the 226 × 785 world data.
+public struct ComplexityStage: Stage {
+    public static let id = "complexity.eci-pci"
+    public static let version = 1
+    public static let signature = StageSignature(
+        summary: "ECI per unit and PCI per product (eigenvector method; ecomplexity's standardisation or R's).",
+        documentation: """
+            standardization: ecomplexity (default; ECI z-score with ÷N, PCI scaled by ECI's mean
+            and sd) or sample (each z-scored with ÷(N − 1), as economiccomplexity;
+            Python ECI = R ECI × √(N/(N−1))). Units and products with no presence get no index.
+            """,
+        inputs: [PortSpec("table", kind: .table, summary: "unit, product, value[, year]")],
+        outputs: [PortSpec("units", kind: .table, fileName: "eci.pftable", summary: "[year,] unit, diversity, eci"),
+                  PortSpec("products", kind: .table, fileName: "pci.pftable", summary: "[year,] product, ubiquity, pci"),
+                  PortSpec("fit", kind: .json, fileName: "complexity.json", summary: "eigenvalue and iterations per year")],
+        params: TradeInput.params + TradeInput.thresholdParams + [
+            PresenceRule.param,
+            ParamSpec("standardization", .oneOf(["ecomplexity", "sample"]), default: .string("ecomplexity"), summary: "how ECI and PCI are scaled"),
+        ]
+    )
+
+    public init() {}
+
+    public func run(_ context: StageContext) throws -> [String: Artifact] {
+        let input = try TradeInput(context)
+        var unitYears: [Value?] = [], unitNames: [String] = [], diversities: [Int64] = [], ecis: [Double?] = []
+        var productYears: [Value?] = [], productNames: [String] = [], ubiquities: [Int64] = [], pcis: [Double?] = []
+        var fits: [ParamValue] = []
+        for slice in input.slices {
+            let presence = PresenceRule.presence(slice, context)
+            let index: ComplexityIndex
+            do {
+                index = try ComplexityIndex(presence, standardization: context.string("standardization") == "sample" ? .sample : .ecomplexity)
+            } catch let failure as EstimationFailure {
+                throw StageFailure("\(slice.year.map { "year \($0): " } ?? "")\(failure.message)")
+            }
+            let diversity = presence.diversity, ubiquity = presence.ubiquity
+            for unit in 0..<presence.unitCount {
+                unitYears.append(slice.year); unitNames.append(input.units[unit]); diversities.append(Int64(diversity[unit])); ecis.append(index.eci[unit])
+            }
+            for product in 0..<presence.productCount {
+                productYears.append(slice.year); productNames.append(input.products[product]); ubiquities.append(Int64(ubiquity[product]))
+                pcis.append(index.pci[product])
+            }
+            fits.append(.map(["year": slice.year.map { .string($0.description) } ?? .null, "eigenvalue": .double(index.eigenvalue),
+                              "iterations": .int(Int64(index.iterations))]))
+        }
+        let units = try Table(input.yearColumn(unitYears) + [(input.unitColumn, Column(category: unitNames)), ("diversity", Column(int64: diversities)),
+                                                             ("eci", Column(double: ecis))])
+        let products = try Table(input.yearColumn(productYears) + [(input.productColumn, Column(category: productNames)),
+                                                                   ("ubiquity", Column(int64: ubiquities)), ("pci", Column(double: pcis))])
+        return ["units": units.artifact, "products": products.artifact, "fit": .bytes(Data(JSONText.pretty(.map(["years": .list(fits)]))))]
+    }
+}
+
+/// `relatedness.proximity`: Hidalgo et al.'s (2007) proximity φ_ij = C_ij / max(k_i, k_j) between
+/// products from co-occurrence in units' presence (countries or cities by RCA; firms by
+/// co-export), computed from sparse rows in parallel, per year. Matches ecomplexity exactly on
+/// the tiny fixture; the diagonal convention is a parameter.
+public struct ProximityStage: Stage {
+    public static let id = "relatedness.proximity"
+    public static let version = 1
+    public static let signature = StageSignature(
+        summary: "Product proximity (minimum conditional probability of co-occurrence), per year.",
+        documentation: """
+            diagonal: one (φ_ii = 1; ecomplexity in Python, economiccomplexity) or zero (Stata
+            ecomplexity, EconGeo). Pairs with φ = 0 are not listed.
+            """,
+        inputs: [PortSpec("table", kind: .table, summary: "unit, product, value[, year]")],
+        outputs: [PortSpec("table", kind: .table, fileName: "proximity.pftable", summary: "[year,] product_1, product_2, proximity")],
+        params: TradeInput.params + TradeInput.thresholdParams + [
+            PresenceRule.param,
+            ParamSpec("diagonal", .oneOf(["one", "zero"]), default: .string("one"), summary: "φ_ii"),
+        ]
+    )
+
+    public init() {}
+
+    public func run(_ context: StageContext) throws -> [String: Artifact] {
+        let input = try TradeInput(context)
+        var years: [Value?] = [], first: [String] = [], second: [String] = [], values: [Double] = []
+        for slice in input.slices {
+            let space = ProductSpace(PresenceRule.presence(slice, context), diagonal: context.string("diagonal") == "zero" ? .zero : .one)
+            for i in 0..<space.productCount {
+                for j in 0..<space.productCount where space[i, j] != 0 {
+                    years.append(slice.year); first.append(input.products[i]); second.append(input.products[j]); values.append(space[i, j])
+                }
+            }
+        }
+        let table = try Table(input.yearColumn(years) + [("product_1", Column(category: first)), ("product_2", Column(category: second)),
+                                                         ("proximity", Column(double: values))])
+        return ["table": table.artifact]
+    }
+}
+
+/// `relatedness.density`: the density of each product around each unit,
+/// Σ_j M_uj φ_jp / Σ_j φ_jp (Hidalgo et al. 2007; ecomplexity's `calc_density`), per year.
+public struct DensityStage: Stage {
+    public static let id = "relatedness.density"
+    public static let version = 1
+    public static let signature = StageSignature(
+        summary: "Relatedness density of every product for every unit with presence, per year (either diagonal convention).",
+        documentation: """
+            The proximity is computed from the same presence (diagonal one or zero). cells: all
+            lists every unit × product; absent lists only products the unit does not have yet
+            (the candidates of a diversification model). A product no unit has has no density
+            (missing), as in ecomplexity.
+            """,
+        inputs: [PortSpec("table", kind: .table, summary: "unit, product, value[, year]")],
+        outputs: [PortSpec("table", kind: .table, fileName: "density.pftable", summary: "[year,] unit, product, presence, density")],
+        params: TradeInput.params + TradeInput.thresholdParams + [
+            PresenceRule.param,
+            ParamSpec("diagonal", .oneOf(["one", "zero"]), default: .string("one"), summary: "φ_ii"),
+            ParamSpec("cells", .oneOf(["all", "absent"]), default: .string("all"), summary: "which unit × product cells to list"),
+        ]
+    )
+
+    public init() {}
+
+    public func run(_ context: StageContext) throws -> [String: Artifact] {
+        let input = try TradeInput(context)
+        let onlyAbsent = context.string("cells") == "absent"
+        var years: [Value?] = [], units: [String] = [], products: [String] = [], present: [Bool] = [], densities: [Double?] = []
+        for slice in input.slices {
+            let presence = PresenceRule.presence(slice, context)
+            let space = ProductSpace(presence, diagonal: context.string("diagonal") == "zero" ? .zero : .one)
+            for unit in 0..<presence.unitCount where !presence.row(unit).isEmpty {
+                let density = space.density(presence.row(unit))
+                let has = Set(presence.row(unit))
+                for product in 0..<presence.productCount where !onlyAbsent || !has.contains(Int32(product)) {
+                    years.append(slice.year); units.append(input.units[unit]); products.append(input.products[product])
+                    present.append(has.contains(Int32(product))); densities.append(density[product].isNaN ? nil : density[product])
+                }
+            }
+        }
+        let table = try Table(input.yearColumn(years) + [(input.unitColumn, Column(category: units)), (input.productColumn, Column(category: products)),
+                                                         ("presence", Column(bool: present)), ("density", Column(double: densities))])
+        return ["table": table.artifact]
+    }
+}

@@ -1,0 +1,122 @@
+import Foundation
+import PaperflowCore
+import PaperflowData
+import PaperflowStats
+
+/// A long table of (unit, product, value[, year]) read into one trade matrix per year, with the
+/// checks every relatedness stage needs: values present and non-negative, each unit–product cell
+/// once per year, and product codes that are text (an HS or SITC code read as a number has lost
+/// its leading zeros: 0101 became 101).
+struct TradeInput {
+    /// One year's matrix; `year` is nil without a year column.
+    struct Slice {
+        var year: Value?
+        var matrix: TradeMatrix
+    }
+
+    var units: [String]
+    var products: [String]
+    var slices: [Slice]
+    var unitColumn: String, productColumn: String, yearColumn: String?
+    /// Product codes zero-padded on the way in (a reported fix), and how many rows.
+    var paddedRows = 0
+
+    static let params = [
+        ParamSpec("unit", .string, default: .string("unit"), summary: "column: the unit (country, city, firm)"),
+        ParamSpec("product", .string, default: .string("product"), summary: "column: the product (HS or SITC code, industry)"),
+        ParamSpec("value", .string, default: .string("value"), summary: "column: the value (exports, employment)"),
+        ParamSpec("year", .string, default: .string(""), summary: "column: the year (each year computed on its own)"),
+        ParamSpec("pad_product", .int, default: .int(0),
+                  summary: "zero-pad numeric product codes to this many digits (0: refuse numeric codes)"),
+    ]
+
+    init(_ context: StageContext, port: String = "table") throws {
+        let table = try context.table(port)
+        unitColumn = context.string("unit")!
+        productColumn = context.string("product")!
+        let year = context.string("year")!
+        yearColumn = year.isEmpty ? nil : year
+        let unitValues = try table.column(unitColumn, for: "unit")
+        var productValues = try table.column(productColumn, for: "product")
+        let pad = Int(context.int("pad_product")!)
+        if productValues.type == .int64 {
+            guard pad > 0 else {
+                throw StageFailure("""
+                    product column '\(productColumn)' holds numbers, so codes such as 0101 have lost their leading zero; \
+                    read it as text (io.csv: schema: {\(productColumn): string}) or set pad_product: 4 (or 6) to zero-pad them
+                    """)
+            }
+            var padded = 0
+            productValues = Column(string: (0..<table.rowCount).map { row -> String? in
+                guard case let .int64(code) = productValues[row] else { return nil }
+                let text = String(code)
+                if text.count < pad { padded += 1 }
+                return String(repeating: "0", count: max(0, pad - text.count)) + text
+            })
+            paddedRows = padded
+        }
+        guard let values = try table.column(context.string("value")!, for: "value").numericValues() else {
+            throw StageFailure("value column '\(context.string("value")!)' is text; it must hold numbers")
+        }
+        let unitCodes = unitValues.levelCodes(), productCodes = productValues.levelCodes()
+        units = unitCodes.levels.map(\.description)
+        products = productCodes.levels.map(\.description)
+        for (name, codes) in [(unitColumn, unitCodes.codes), (productColumn, productCodes.codes)] {
+            if let row = codes.firstIndex(where: { $0 < 0 }) { throw StageFailure("row \(row + 1) has no \(name)") }
+        }
+        if let row = values.firstIndex(where: \.isNaN) {
+            throw StageFailure("row \(row + 1) has no \(context.string("value")!); fill it in (0 for no trade) or filter the row out")
+        }
+        var yearRows: [(Value?, [Int])] = [(nil, Array(0..<table.rowCount))]
+        if let yearColumn {
+            let (codes, levels) = try table.column(yearColumn, for: "year").levelCodes()
+            if let row = codes.firstIndex(where: { $0 < 0 }) { throw StageFailure("row \(row + 1) has no \(yearColumn)") }
+            var rows = [[Int]](repeating: [], count: levels.count)
+            for (row, code) in codes.enumerated() { rows[Int(code)].append(row) }
+            yearRows = zip(levels, rows).map { ($0, $1) }
+        }
+        let unitName = unitColumn, productName = productColumn, yearName = yearColumn ?? "", valueName = context.string("value")!
+        slices = try yearRows.map { year, rows in
+            do {
+                return Slice(year: year, matrix: try TradeMatrix(unitCount: unitCodes.levels.count, productCount: productCodes.levels.count,
+                                                                 units: rows.map { unitCodes.codes[$0] }, products: rows.map { productCodes.codes[$0] },
+                                                                 values: rows.map { values[$0] }))
+            } catch let error as TradeMatrix.InputError {
+                switch error {
+                case let .duplicate(unit, product, first, second):
+                    throw StageFailure("rows \(rows[first] + 1) and \(rows[second] + 1) are both \(unitName) \(unitCodes.levels[unit]), \(productName) \(productCodes.levels[product])\(year.map { ", \(yearName) \($0)" } ?? ""); aggregate them first or drop the duplicate")
+                case let .invalidValue(row, value):
+                    throw StageFailure("row \(rows[row] + 1): \(valueName) is \(value); values must be zero or positive")
+                }
+            }
+        }
+    }
+
+    /// Leading columns (year if any, then the given key columns) for output rows.
+    func yearColumn(_ years: [Value?]) -> [(String, Column)] {
+        guard let yearColumn else { return [] }
+        return [(yearColumn, (try? Column(values: years.map { $0 ?? .missing }, type: years.compactMap { $0 }.first.map(Self.type) ?? .int64))
+                 ?? Column(string: years.map { $0?.description }))]
+    }
+
+    static func type(_ value: Value) -> DataType {
+        switch value {
+        case .int64: return .int64
+        case .double: return .double
+        case .bool: return .bool
+        default: return .string
+        }
+    }
+
+    /// The presence threshold from the shared parameters.
+    static let thresholdParams = [
+        ParamSpec("threshold", .double, default: .double(1), summary: "RCA threshold for presence"),
+        ParamSpec("rule", .oneOf(["at-least", "above"]), default: .string("at-least"),
+                  summary: "at-least: RCA ≥ threshold (ecomplexity, economiccomplexity, EconGeo); above: RCA > threshold (the Stata original)"),
+    ]
+
+    static func threshold(_ context: StageContext) -> Presence.Threshold {
+        let value = context.double("threshold")!
+        return context.string("rule") == "above" ? .above(value) : .atLeast(value)
+    }
+}

@@ -1,0 +1,131 @@
+import Foundation
+import PaperflowCore
+import PaperflowData
+import PaperflowStages
+import PaperflowTestSupport
+import Testing
+
+/// The relatedness and complexity stages in workflows, against ecomplexity 0.5.3's outputs.
+@Suite("Relatedness stages")
+struct RelatednessStageTests {
+    static func project(_ fixture: String, _ stages: String, data: String? = nil) throws -> TemporaryProject {
+        let project = try TemporaryProject()
+        if let data { try project.write("data/trade.csv", data) } else { try project.copy(fixture: "complexity/\(fixture)", to: "data/trade.csv") }
+        try project.write("Workflows/r.yaml", "workflow: r\nstages:\n  trade: {uses: io.csv@2, with: {path: data/trade.csv}}\n"
+            + stages.split(separator: "\n").map { "  " + $0 }.joined(separator: "\n") + "\n")
+        return project
+    }
+
+    static func table(_ project: TemporaryProject, _ path: String) throws -> Table {
+        try BinaryTableFormat.read(contentsOf: project.root.appendingPathComponent("Artifacts/r/\(path)"))
+    }
+
+    @Test("complexity.eci-pci on the world data reproduces ecomplexity's ECI and PCI to 1e-9; R's standardisation is Python's × √((N−1)/N)")
+    func world() throws {
+        let project = try Self.project("world_trade_avg_1998_to_2000.csv", """
+            complexity: {uses: complexity.eci-pci@1, inputs: {table: trade.table}, with: {unit: country}}
+            r_convention: {uses: complexity.eci-pci@1, inputs: {table: trade.table}, with: {unit: country, standardization: sample}}
+            """)
+        defer { project.cleanUp() }
+        let run = try project.run("Workflows/r.yaml", registry: BuiltinStages.registry)
+        #expect(run.summary.succeeded, "\(run.record.stages.compactMap(\.message))")
+        let units = try Self.table(project, "complexity/eci.pftable"), r = try Self.table(project, "r_convention/eci.pftable")
+        let (reference, _) = try CSVReader.read(contentsOf: Fixtures.url("complexity/world_trade_ecomplexity_eci_by_country.csv"), displayPath: "eci")
+        var expected: [String: Double] = [:]
+        let referenceECI = reference["eci"]!.numericValues()!
+        for row in 0..<reference.rowCount { expected[reference["country"]![row].description] = referenceECI[row] }
+        let eci = units["eci"]!.numericValues()!, rECI = r["eci"]!.numericValues()!
+        let n = Double(units.rowCount)
+        #expect(units.rowCount == 226)
+        for row in 0..<units.rowCount {
+            let want = try #require(expected[units["country"]![row].description])
+            #expect(abs(eci[row] - want) <= 1e-9 * abs(want))
+            #expect(abs(rECI[row] * (n / (n - 1)).squareRoot() - want) <= 1e-9 * abs(want))
+        }
+        let products = try Self.table(project, "complexity/pci.pftable")
+        let (pciReference, _) = try CSVReader.read(contentsOf: Fixtures.url("complexity/world_trade_ecomplexity_pci_by_product.csv"), displayPath: "pci")
+        let pci = products["pci"]!.numericValues()!, wantPCI = pciReference["pci"]!.numericValues()!
+        var index: [String: Int] = [:]
+        for row in 0..<products.rowCount { index[products["product"]![row].description] = row }
+        for row in 0..<pciReference.rowCount {
+            let got = pci[try #require(index[pciReference["product"]![row].description])]
+            #expect(abs(got - wantPCI[row]) <= 1e-9 * abs(wantPCI[row]))
+        }
+    }
+
+    @Test("tiny_edge: RCA ties at exactly 1 are present under at-least and absent under above; the all-zero region and product are reported; density matches ecomplexity")
+    func tinyEdge() throws {
+        let project = try Self.project("tiny_edge_long.csv", """
+            rca: {uses: relatedness.rca@1, inputs: {table: trade.table}, with: {unit: region, year: year}}
+            strict: {uses: relatedness.rca@1, inputs: {table: trade.table}, with: {unit: region, year: year, rule: above}}
+            density: {uses: relatedness.density@1, inputs: {table: trade.table}, with: {unit: region, year: year}}
+            proximity: {uses: relatedness.proximity@1, inputs: {table: trade.table}, with: {unit: region, year: year}}
+            """)
+        defer { project.cleanUp() }
+        let run = try project.run("Workflows/r.yaml", registry: BuiltinStages.registry)
+        #expect(run.summary.succeeded, "\(run.record.stages.compactMap(\.message))")
+        let rca = try Self.table(project, "rca/rca.pftable"), strict = try Self.table(project, "strict/rca.pftable")
+        let values = rca["rca"]!.numericValues()!
+        let ties = values.indices.filter { values[$0] == 1 }
+        #expect(ties.count >= 2)
+        for row in ties {
+            #expect(rca["presence"]![row] == .bool(true))
+            #expect(strict["presence"]![row] == .bool(false))
+        }
+        let report = try JSONDecoder().decode(ParamValue.self, from: Data(try project.read("Artifacts/r/rca/rca.json").utf8))
+        let year = report.mapValue?["years"]?.listValue?.first?.mapValue
+        #expect(year?["units_without_value"] == .list([.string("R6")]))
+        #expect(year?["products_without_value"] == .list([.string("P7")]))
+        let reference = try ComplexityTestsReference.cells("tiny_edge_ecomplexity_out_venv1.csv")
+        let density = try Self.table(project, "density/density.pftable")
+        let got = density["density"]!.numericValues()!
+        #expect(density["density"]!.missingCount == 5, "P7 has no density for any of the 5 regions")
+        #expect(density.rowCount == 5 * 7)
+        for row in 0..<density.rowCount {
+            let key = "\(density["region"]![row].description)|\(density["product"]![row].description)"
+            if let want = reference[key] {
+                #expect(abs(got[row] - want) <= 1e-9 * max(abs(want), 1e-300) || got[row] == want, "\(key)")
+            } else {
+                #expect(got[row].isNaN, "\(key): a product no region has")
+            }
+        }
+    }
+
+    @Test("bad trade input is refused with the row and the fix", arguments: [
+        ("year,unit,product,value\n2000,A,0101,5\n2000,A,0101,7\n", "rows 1 and 2 are both unit A, product 0101, year 2000; aggregate them first or drop the duplicate"),
+        ("year,unit,product,value\n2000,A,0101,5\n2000,B,0102,-7\n", "row 2: value is -7.0; values must be zero or positive"),
+        ("year,unit,product,value\n2000,A,101,5\n2000,B,102,7\n",
+         "product column 'product' holds numbers, so codes such as 0101 have lost their leading zero; read it as text (io.csv: schema: {product: string}) or set pad_product: 4 (or 6) to zero-pad them"),
+        ("year,unit,product,value\n2000,A,0101,\n2000,B,0102,7\n", "row 1 has no value; fill it in (0 for no trade) or filter the row out"),
+    ])
+    func badInput(data: String, message: String) throws {
+        let project = try Self.project("", "rca: {uses: relatedness.rca@1, inputs: {table: trade.table}, with: {year: year}}", data: data)
+        defer { project.cleanUp() }
+        let run = try project.run("Workflows/r.yaml", registry: BuiltinStages.registry)
+        #expect(run.record.stages.first { $0.stage == "rca" }?.message == message)
+    }
+
+    @Test("pad_product zero-pads numeric codes and reports how many rows it fixed")
+    func padded() throws {
+        let project = try Self.project("", "rca: {uses: relatedness.rca@1, inputs: {table: trade.table}, with: {pad_product: 4}}",
+                                       data: "unit,product,value\nA,101,5\nB,102,7\nB,1203,1\n")
+        defer { project.cleanUp() }
+        #expect(try project.run("Workflows/r.yaml", registry: BuiltinStages.registry).summary.succeeded)
+        #expect(try Self.table(project, "rca/rca.pftable")["product"]!.values == [.string("0101"), .string("0102"), .string("1203")])
+        let report = try JSONDecoder().decode(ParamValue.self, from: Data(try project.read("Artifacts/r/rca/rca.json").utf8))
+        #expect(report.mapValue?["product_codes_padded"] == .int(2))
+    }
+}
+
+/// ecomplexity's per-cell density of a tiny fixture, keyed region|product (empty cells left out).
+enum ComplexityTestsReference {
+    static func cells(_ fixture: String) throws -> [String: Double] {
+        let (table, _) = try CSVReader.read(contentsOf: Fixtures.url("complexity/\(fixture)"), displayPath: fixture)
+        var result: [String: Double] = [:]
+        for row in 0..<table.rowCount {
+            if case let .double(value) = table["density"]![row] { result["\(table["region"]![row].description)|\(table["product"]![row].description)"] = value }
+            else if case let .int64(value) = table["density"]![row] { result["\(table["region"]![row].description)|\(table["product"]![row].description)"] = Double(value) }
+        }
+        return result
+    }
+}
