@@ -41,7 +41,7 @@ public struct RCAStage: Stage {
 
     public func run(_ context: StageContext) throws -> [String: Artifact] {
         let input = try TradeInput(context)
-        var years: [Value?] = [], units: [String] = [], products: [String] = [], values: [Double] = [], rcas: [Double] = [], present: [Bool] = []
+        var years: [Value?] = [], units: [Int32] = [], products: [Int32] = [], values: [Double] = [], rcas: [Double] = [], present: [Bool] = []
         var empty: [ParamValue] = []
         let threshold = TradeInput.threshold(context)
         for slice in input.slices {
@@ -49,8 +49,8 @@ public struct RCAStage: Stage {
             for unit in 0..<matrix.unitCount {
                 for cell in matrix.rowStarts[unit]..<matrix.rowStarts[unit + 1] {
                     years.append(slice.year)
-                    units.append(input.units[unit])
-                    products.append(input.products[Int(matrix.products[cell])])
+                    units.append(Int32(unit))
+                    products.append(matrix.products[cell])
                     values.append(matrix.values[cell])
                     rcas.append(rca[cell])
                     present.append(threshold.holds(rca[cell]))
@@ -64,7 +64,7 @@ public struct RCAStage: Stage {
             ]))
         }
         let table = try Table(input.yearColumn(years) + [
-            (input.unitColumn, Column(category: units)), (input.productColumn, Column(category: products)),
+            (input.unitColumn, TradeInput.category(units, input.units)), (input.productColumn, TradeInput.category(products, input.products)),
             ("value", Column(double: values)), ("rca", Column(double: rcas)), ("presence", Column(bool: present)),
         ])
         let report: ParamValue = .map(["years": .list(empty), "product_codes_padded": .int(Int64(input.paddedRows))])
@@ -100,8 +100,8 @@ public struct ComplexityStage: Stage {
 
     public func run(_ context: StageContext) throws -> [String: Artifact] {
         let input = try TradeInput(context)
-        var unitYears: [Value?] = [], unitNames: [String] = [], diversities: [Int64] = [], ecis: [Double?] = []
-        var productYears: [Value?] = [], productNames: [String] = [], ubiquities: [Int64] = [], pcis: [Double?] = []
+        var unitYears: [Value?] = [], unitNames: [Int32] = [], diversities: [Int64] = [], ecis: [Double?] = []
+        var productYears: [Value?] = [], productNames: [Int32] = [], ubiquities: [Int64] = [], pcis: [Double?] = []
         var fits: [ParamValue] = []
         for slice in input.slices {
             let presence = PresenceRule.presence(slice, context)
@@ -113,18 +113,18 @@ public struct ComplexityStage: Stage {
             }
             let diversity = presence.diversity, ubiquity = presence.ubiquity
             for unit in 0..<presence.unitCount {
-                unitYears.append(slice.year); unitNames.append(input.units[unit]); diversities.append(Int64(diversity[unit])); ecis.append(index.eci[unit])
+                unitYears.append(slice.year); unitNames.append(Int32(unit)); diversities.append(Int64(diversity[unit])); ecis.append(index.eci[unit])
             }
             for product in 0..<presence.productCount {
-                productYears.append(slice.year); productNames.append(input.products[product]); ubiquities.append(Int64(ubiquity[product]))
+                productYears.append(slice.year); productNames.append(Int32(product)); ubiquities.append(Int64(ubiquity[product]))
                 pcis.append(index.pci[product])
             }
             fits.append(.map(["year": slice.year.map { .string($0.description) } ?? .null, "eigenvalue": .double(index.eigenvalue),
                               "iterations": .int(Int64(index.iterations))]))
         }
-        let units = try Table(input.yearColumn(unitYears) + [(input.unitColumn, Column(category: unitNames)), ("diversity", Column(int64: diversities)),
+        let units = try Table(input.yearColumn(unitYears) + [(input.unitColumn, TradeInput.category(unitNames, input.units)), ("diversity", Column(int64: diversities)),
                                                              ("eci", Column(double: ecis))])
-        let products = try Table(input.yearColumn(productYears) + [(input.productColumn, Column(category: productNames)),
+        let products = try Table(input.yearColumn(productYears) + [(input.productColumn, TradeInput.category(productNames, input.products)),
                                                                    ("ubiquity", Column(int64: ubiquities)), ("pci", Column(double: pcis))])
         return ["units": units.artifact, "products": products.artifact, "fit": .bytes(Data(JSONText.pretty(.map(["years": .list(fits)]))))]
     }
@@ -155,16 +155,16 @@ public struct ProximityStage: Stage {
 
     public func run(_ context: StageContext) throws -> [String: Artifact] {
         let input = try TradeInput(context)
-        var years: [Value?] = [], first: [String] = [], second: [String] = [], values: [Double] = []
+        var years: [Value?] = [], first: [Int32] = [], second: [Int32] = [], values: [Double] = []
         for slice in input.slices {
             let space = ProductSpace(PresenceRule.presence(slice, context), diagonal: context.string("diagonal") == "zero" ? .zero : .one)
             for i in 0..<space.productCount {
                 for j in 0..<space.productCount where space[i, j] != 0 {
-                    years.append(slice.year); first.append(input.products[i]); second.append(input.products[j]); values.append(space[i, j])
+                    years.append(slice.year); first.append(Int32(i)); second.append(Int32(j)); values.append(space[i, j])
                 }
             }
         }
-        let table = try Table(input.yearColumn(years) + [("product_1", Column(category: first)), ("product_2", Column(category: second)),
+        let table = try Table(input.yearColumn(years) + [("product_1", TradeInput.category(first, input.products)), ("product_2", TradeInput.category(second, input.products)),
                                                          ("proximity", Column(double: values))])
         return ["table": table.artifact]
     }
@@ -197,7 +197,7 @@ public struct DensityStage: Stage {
     public func run(_ context: StageContext) throws -> [String: Artifact] {
         let input = try TradeInput(context)
         let onlyAbsent = context.string("cells") == "absent"
-        var years: [Value?] = [], units: [String] = [], products: [String] = [], present: [Bool] = [], densities: [Double?] = []
+        var years: [Value?] = [], units: [Int32] = [], products: [Int32] = [], present: [Bool] = [], densities: [Double?] = []
         for slice in input.slices {
             let presence = PresenceRule.presence(slice, context)
             let space = ProductSpace(presence, diagonal: context.string("diagonal") == "zero" ? .zero : .one)
@@ -205,12 +205,13 @@ public struct DensityStage: Stage {
                 let density = space.density(presence.row(unit))
                 let has = Set(presence.row(unit))
                 for product in 0..<presence.productCount where !onlyAbsent || !has.contains(Int32(product)) {
-                    years.append(slice.year); units.append(input.units[unit]); products.append(input.products[product])
+                    years.append(slice.year); units.append(Int32(unit)); products.append(Int32(product))
                     present.append(has.contains(Int32(product))); densities.append(density[product].isNaN ? nil : density[product])
                 }
             }
         }
-        let table = try Table(input.yearColumn(years) + [(input.unitColumn, Column(category: units)), (input.productColumn, Column(category: products)),
+        let table = try Table(input.yearColumn(years) + [(input.unitColumn, TradeInput.category(units, input.units)),
+                                                         (input.productColumn, TradeInput.category(products, input.products)),
                                                          ("presence", Column(bool: present)), ("density", Column(double: densities))])
         return ["table": table.artifact]
     }

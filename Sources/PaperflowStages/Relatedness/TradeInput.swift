@@ -108,6 +108,12 @@ struct TradeInput {
         }
     }
 
+    /// A category column of `codes` into `levels` (unit or product indices), built without
+    /// hashing a string per row.
+    static func category(_ codes: [Int32], _ levels: [String]) -> Column {
+        Column(storage: .category(codes: codes, dictionary: StringStorage(levels)))
+    }
+
     /// The presence threshold from the shared parameters.
     static let thresholdParams = [
         ParamSpec("threshold", .double, default: .double(1), summary: "RCA threshold for presence"),

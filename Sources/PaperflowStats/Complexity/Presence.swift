@@ -60,7 +60,8 @@ public struct Presence: Sendable, Equatable {
     /// pairs, so the cost is Σ k_u², never units × products.
     public func cooccurrence() -> [Double] {
         let n = productCount, units = unitCount
-        let slices = max(1, min(units, 8 * ProcessInfo.processInfo.activeProcessorCount))
+        // One partial matrix per core (each n² counts), units dealt round-robin.
+        let slices = max(1, min(units, ProcessInfo.processInfo.activeProcessorCount))
         // Slices of units count into their own matrix (integers: exact), summed at the end.
         let partial = UnsafeMutableBufferPointer<[UInt32]>.allocate(capacity: slices)
         partial.initialize(repeating: [])
