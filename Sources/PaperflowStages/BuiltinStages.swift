@@ -18,6 +18,7 @@ public enum BuiltinStages {
             ComplexityStage.descriptor,
             ProximityStage.descriptor,
             DensityStage.descriptor,
+            ProductivityStage.descriptor,
             OLSStage.descriptor,
             FixedEffectsStage.descriptor,
             LinearProbabilityStage.descriptor,

@@ -16,7 +16,8 @@ struct OutputDigestTests {
         defer { project.cleanUp() }
         try project.write("data/note.txt", "paperflow keeps every output by its hash\n")
         for fixture in ["models/m2_panel.csv", "mixtures/three_clusters.csv", "survey/zhou2010_table2.csv",
-                        "networks/branches.csv", "networks/places.csv", "complexity/tiny_edge_long.csv"] {
+                        "networks/branches.csv", "networks/places.csv", "complexity/tiny_edge_long.csv",
+                        "complexity/tiny_main_long.csv", "complexity/tiny_gdp.csv"] {
             try project.copy(fixture: fixture, to: "data/" + fixture.split(separator: "/").last!)
         }
         try project.copy(fixture: "stage-outputs/every-stage.yaml", to: "Workflows/every-stage.yaml")

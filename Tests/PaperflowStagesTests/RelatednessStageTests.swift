@@ -91,6 +91,48 @@ struct RelatednessStageTests {
         }
     }
 
+    /// economiccomplexity's `name, value` output (an unnamed first column, values space-padded).
+    static func named(_ fixture: String) throws -> [String: Double] {
+        var result: [String: Double] = [:]
+        for line in try Fixtures.text("complexity/\(fixture)").split(separator: "\n").dropFirst() {
+            let fields = line.split(separator: ",")
+            result[String(fields[0])] = Double(fields[1].trimmingCharacters(in: .whitespaces))
+        }
+        return result
+    }
+
+    @Test("complexity.prody-expy matches economiccomplexity's productivity_levels() to 1e-9 on the world data (185 countries with GDP) and tiny_main")
+    func productivity() throws {
+        for (trade, gdp, unit, prefix) in [("world_trade_avg_1998_to_2000.csv", "world_gdp_avg_1998_to_2000.csv", "country", "world"),
+                                           ("tiny_main_long.csv", "tiny_gdp.csv", "region", "tiny_main")] {
+            let project = try Self.project(trade, """
+                gdp: {uses: io.csv@2, with: {path: data/gdp.csv}}
+                levels:
+                  uses: complexity.prody-expy@1
+                  inputs: {table: trade.table, income: gdp.table}
+                  with: {unit: \(unit), income_value: \(unit == "region" ? "gdppc" : "value")}
+                """)
+            defer { project.cleanUp() }
+            try project.copy(fixture: "complexity/\(gdp)", to: "data/gdp.csv")
+            let run = try project.run("Workflows/r.yaml", registry: BuiltinStages.registry)
+            #expect(run.summary.succeeded, "\(run.record.stages.compactMap(\.message))")
+            let prody = try Self.table(project, "levels/prody.pftable"), expy = try Self.table(project, "levels/expy.pftable")
+            let wantPRODY = try Self.named("\(prefix)_prody.csv"), wantEXPY = try Self.named("\(prefix)_expy.csv")
+            let gotPRODY = prody["prody"]!.numericValues()!, gotEXPY = expy["expy"]!.numericValues()!
+            for row in 0..<prody.rowCount {
+                let want = try #require(wantPRODY[prody["product"]![row].description])
+                #expect(abs(gotPRODY[row] - want) <= 1e-9 * abs(want))
+            }
+            var compared = 0
+            for row in 0..<expy.rowCount where !gotEXPY[row].isNaN {
+                let want = try #require(wantEXPY[expy[unit]![row].description], "\(expy[unit]![row])")
+                #expect(abs(gotEXPY[row] - want) <= 1e-9 * abs(want))
+                compared += 1
+            }
+            #expect(compared == wantEXPY.count)
+        }
+    }
+
     @Test("bad trade input is refused with the row and the fix", arguments: [
         ("year,unit,product,value\n2000,A,0101,5\n2000,A,0101,7\n", "rows 1 and 2 are both unit A, product 0101, year 2000; aggregate them first or drop the duplicate"),
         ("year,unit,product,value\n2000,A,0101,5\n2000,B,0102,-7\n", "row 2: value is -7.0; values must be zero or positive"),
