@@ -1,5 +1,6 @@
 import Foundation
 import PaperflowCore
+import PaperflowStages
 
 /// The stage graph as an SVG drawing: stages in layers by their longest path from a source,
 /// edges as arrows downwards, each box coloured by how the stage ended in a run (when given).
@@ -28,9 +29,7 @@ enum DagDrawing {
             }
         }
         func number(_ value: Double) -> String { String(format: "%.1f", value) }
-        func escape(_ text: String) -> String {
-            text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: "\"", with: "&quot;")
-        }
+        let escape = Markup.escape
         var lines = ["<?xml version=\"1.0\" encoding=\"UTF-8\"?>",
                      "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(number(width))\" height=\"\(number(height))\" viewBox=\"0 0 \(number(width)) \(number(height))\" font-family=\"DejaVu Sans, sans-serif\" font-size=\"12\">",
                      "<title>\(escape(graph.workflowName)) stage graph</title>",

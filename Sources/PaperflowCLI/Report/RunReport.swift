@@ -1,5 +1,6 @@
 import Foundation
 import PaperflowCore
+import PaperflowStages
 
 /// `Artifacts/<workflow>/report.html`: one self-contained page per run — the title and citation,
 /// the stage graph, every table and figure the run produced, and each stage's provenance
@@ -24,11 +25,6 @@ struct RunReport {
         return url
     }
 
-    static func escape(_ text: String) -> String {
-        text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
-            .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
-    }
-
     static func time(_ seconds: Double) -> String {
         let formatter = DateFormatter()
         formatter.locale = Locale(identifier: "en_US_POSIX")
@@ -39,13 +35,13 @@ struct RunReport {
 
     /// "Authors (year). Title. Journal. doi" from the workflow's `paper:` map.
     var citation: String? {
-        guard let paper = graph.paper?.mapValue else { return graph.paper?.stringValue.map(Self.escape) }
+        guard let paper = graph.paper?.mapValue else { return graph.paper?.stringValue.map(Markup.escape) }
         var parts: [String] = []
         let authors = paper["authors"]?.listValue?.compactMap(\.stringValue) ?? paper["authors"]?.stringValue.map { [$0] } ?? []
-        if !authors.isEmpty { parts.append(Self.escape(authors.joined(separator: ", ")) + (paper["year"].map { " (\($0.description))" } ?? "")) }
-        for field in ["title", "journal"] { if let value = paper[field]?.stringValue { parts.append(Self.escape(value)) } }
+        if !authors.isEmpty { parts.append(Markup.escape(authors.joined(separator: ", ")) + (paper["year"].map { " (\($0.description))" } ?? "")) }
+        for field in ["title", "journal"] { if let value = paper[field]?.stringValue { parts.append(Markup.escape(value)) } }
         if let doi = paper["doi"]?.description {
-            let escaped = Self.escape(doi)
+            let escaped = Markup.escape(doi)
             parts.append("doi: <a href=\"https://doi.org/\(escaped)\">\(escaped)</a>")
         }
         return parts.isEmpty ? nil : parts.joined(separator: ". ")
@@ -59,7 +55,7 @@ struct RunReport {
             <head>
             <meta charset="utf-8">
             <meta name="viewport" content="width=device-width, initial-scale=1">
-            <title>\(Self.escape(title)) — Paperflow report</title>
+            <title>\(Markup.escape(title)) — Paperflow report</title>
             <style>
             body { font-family: "Noto Sans CJK SC", "Noto Sans", "DejaVu Sans", sans-serif; margin: 2rem auto; max-width: 1100px; color: #222; padding: 0 1rem; }
             h1 { font-size: 1.6rem; margin-bottom: 0.2rem; } h2 { border-bottom: 1px solid #ccc; padding-bottom: 0.2rem; margin-top: 2.2rem; }
@@ -73,17 +69,17 @@ struct RunReport {
             </style>
             </head>
             <body>
-            <h1>\(Self.escape(title))</h1>
+            <h1>\(Markup.escape(title))</h1>
 
             """
         if let citation { page += "<p class=\"citation\">\(citation)</p>\n" }
         let footer = record.footer
         let counts = footer?.counts.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", ") ?? "unfinished"
-        page += "<p class=\"run\">Workflow <code>\(Self.escape(graph.file))</code> · run <code>\(Self.escape(record.header.runID))</code> on \(Self.escape(record.header.host)), started \(Self.time(record.header.started)) · \(Self.escape(counts))"
-        if !record.header.overrides.isEmpty { page += " · --set " + record.header.overrides.map { "<code>\(Self.escape($0))</code>" }.joined(separator: " ") }
+        page += "<p class=\"run\">Workflow <code>\(Markup.escape(graph.file))</code> · run <code>\(Markup.escape(record.header.runID))</code> on \(Markup.escape(record.header.host)), started \(Self.time(record.header.started)) · \(Markup.escape(counts))"
+        if !record.header.overrides.isEmpty { page += " · --set " + record.header.overrides.map { "<code>\(Markup.escape($0))</code>" }.joined(separator: " ") }
         page += "</p>\n"
         let outcomes = Dictionary(record.stages.map { ($0.stage, $0.status) }, uniquingKeysWith: { $1 })
-        page += "<h2>Stages</h2>\n<figure class=\"dag\"><img alt=\"stage graph of \(Self.escape(graph.workflowName))\" src=\"\(Self.dataURI(DagDrawing.svg(graph, outcomes: outcomes)))\"><figcaption>Blue: ran in this run; grey: taken from the cache; red: failed.</figcaption></figure>\n"
+        page += "<h2>Stages</h2>\n<figure class=\"dag\"><img alt=\"stage graph of \(Markup.escape(graph.workflowName))\" src=\"\(Self.dataURI(DagDrawing.svg(graph, outcomes: outcomes)))\"><figcaption>Blue: ran in this run; grey: taken from the cache; red: failed.</figcaption></figure>\n"
         var tables = "", figures = ""
         for stage in graph.stages {
             guard let outputs = record.stages.last(where: { $0.stage == stage.name })?.outputs else { continue }
@@ -91,14 +87,14 @@ struct RunReport {
                 let output = outputs[port]!
                 guard output.fileName.hasSuffix(".html") || output.fileName.hasSuffix(".svg") else { continue }
                 guard let data = try? Data(contentsOf: store.blobURL(output.digest)) else {
-                    let note = "<p>\(Self.escape(stage.name)): \(Self.escape(output.fileName)) is no longer in the store; rerun to restore it.</p>\n"
+                    let note = "<p>\(Markup.escape(stage.name)): \(Markup.escape(output.fileName)) is no longer in the store; rerun to restore it.</p>\n"
                     if output.fileName.hasSuffix(".svg") { figures += note } else { tables += note }
                     continue
                 }
                 if output.fileName.hasSuffix(".svg") {
-                    figures += "<figure class=\"figure\" id=\"figure-\(Self.escape(stage.name))\"><img alt=\"\(Self.escape(stage.name))\" src=\"\(Self.dataURI(String(decoding: data, as: UTF8.self)))\"><figcaption>\(Self.escape(stage.name)) (\(Self.escape(stage.pluginReference)))</figcaption></figure>\n"
+                    figures += "<figure class=\"figure\" id=\"figure-\(Markup.escape(stage.name))\"><img alt=\"\(Markup.escape(stage.name))\" src=\"\(Self.dataURI(String(decoding: data, as: UTF8.self)))\"><figcaption>\(Markup.escape(stage.name)) (\(Markup.escape(stage.pluginReference)))</figcaption></figure>\n"
                 } else {
-                    tables += "<section class=\"table\" id=\"table-\(Self.escape(stage.name))\"><h3>\(Self.escape(stage.name)) <small>(\(Self.escape(stage.pluginReference)))</small></h3>\n\(String(decoding: data, as: UTF8.self))</section>\n"
+                    tables += "<section class=\"table\" id=\"table-\(Markup.escape(stage.name))\"><h3>\(Markup.escape(stage.name)) <small>(\(Markup.escape(stage.pluginReference)))</small></h3>\n\(String(decoding: data, as: UTF8.self))</section>\n"
                 }
             }
         }
@@ -109,16 +105,16 @@ struct RunReport {
             let ingredients = entry.ingredients
             let parameters = ingredients.map { String(decoding: JSONText.compact(.map($0.params)), as: UTF8.self) } ?? ""
             let inputs = ingredients?.inputs.sorted { $0.key < $1.key }.map { port, digests in
-                "\(Self.escape(port)): " + digests.map { "<code>\(Self.escape($0.description))</code>" }.joined(separator: ", ")
+                "\(Markup.escape(port)): " + digests.map { "<code>\(Markup.escape($0.description))</code>" }.joined(separator: ", ")
             }.joined(separator: "<br>") ?? ""
-            let files = ingredients?.files.sorted { $0.key < $1.key }.map { "\(Self.escape($0.key)): <code>\(Self.escape($0.value.description))</code>" } ?? []
+            let files = ingredients?.files.sorted { $0.key < $1.key }.map { "\(Markup.escape($0.key)): <code>\(Markup.escape($0.value.description))</code>" } ?? []
             let outputs = (entry.outputs ?? [:]).sorted { $0.key < $1.key }.map { port, output in
-                "\(Self.escape(output.fileName)) <code>\(Self.escape(output.digest.description))</code> (\(output.size) bytes)"
+                "\(Markup.escape(output.fileName)) <code>\(Markup.escape(output.digest.description))</code> (\(output.size) bytes)"
             }.joined(separator: "<br>")
             let time = [entry.started.map(Self.time), entry.seconds.map { String(format: "%.3f s", $0) }].compactMap { $0 }.joined(separator: "<br>")
-            page += "<tr><td>\(Self.escape(entry.stage))</td><td>\(Self.escape(ingredients.map { "\($0.plugin)@\($0.version)" } ?? ""))</td>"
-                + "<td class=\"status-\(entry.status.rawValue)\">\(entry.status.rawValue)\(entry.message.map { "<br>\(Self.escape($0))" } ?? "")</td>"
-                + "<td><code>\(Self.escape(parameters))</code></td><td>\(([inputs] + files).filter { !$0.isEmpty }.joined(separator: "<br>"))</td><td>\(outputs)</td><td>\(time)</td></tr>\n"
+            page += "<tr><td>\(Markup.escape(entry.stage))</td><td>\(Markup.escape(ingredients.map { "\($0.plugin)@\($0.version)" } ?? ""))</td>"
+                + "<td class=\"status-\(entry.status.rawValue)\">\(entry.status.rawValue)\(entry.message.map { "<br>\(Markup.escape($0))" } ?? "")</td>"
+                + "<td><code>\(Markup.escape(parameters))</code></td><td>\(([inputs] + files).filter { !$0.isEmpty }.joined(separator: "<br>"))</td><td>\(outputs)</td><td>\(time)</td></tr>\n"
         }
         page += "</tbody>\n</table>\n<p class=\"run\">Written by Paperflow from the run record and the artifact store.</p>\n</body>\n</html>\n"
         return page

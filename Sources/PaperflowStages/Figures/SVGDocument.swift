@@ -12,11 +12,6 @@ struct SVGDocument {
         self.height = height
     }
 
-    static func escape(_ text: String) -> String {
-        text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
-            .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
-    }
-
     static func number(_ value: Double) -> String {
         let text = String(format: "%.2f", value)
         return text == "-0.00" ? "0.00" : text
@@ -30,17 +25,17 @@ struct SVGDocument {
             switch value {
             case let number as Double: rendered = Self.number(number)
             case let number as Int: rendered = String(number)
-            default: rendered = Self.escape("\(value)")
+            default: rendered = Markup.escape("\(value)")
             }
             line += " \(key)=\"\(rendered)\""
         }
-        line += text.map { ">\(Self.escape($0))</\(name)>" } ?? "/>"
+        line += text.map { ">\(Markup.escape($0))</\(name)>" } ?? "/>"
         body.append(line)
     }
 
     /// Opens a group; close it with `close()`.
     mutating func open(_ attributes: KeyValuePairs<String, String>) {
-        body.append("<g" + attributes.map { " \($0.key)=\"\(Self.escape($0.value))\"" }.joined() + ">")
+        body.append("<g" + attributes.map { " \($0.key)=\"\(Markup.escape($0.value))\"" }.joined() + ">")
     }
 
     mutating func close() { body.append("</g>") }
@@ -57,7 +52,7 @@ struct SVGDocument {
         <?xml version="1.0" encoding="UTF-8"?>
         <svg xmlns="http://www.w3.org/2000/svg" width="\(Self.number(width))" height="\(Self.number(height))" \
         viewBox="0 0 \(Self.number(width)) \(Self.number(height))" font-family="\(FigureFrame.fontFamily)" font-size="12">
-        <title>\(Self.escape(title))</title>
+        <title>\(Markup.escape(title))</title>
         <rect class="background" x="0" y="0" width="\(Self.number(width))" height="\(Self.number(height))" fill="#ffffff"/>
         \(body.joined(separator: "\n"))
         </svg>

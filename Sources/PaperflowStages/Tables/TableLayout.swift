@@ -92,10 +92,7 @@ struct TableLayout: Equatable {
     }
 
     var html: String {
-        func escape(_ text: String) -> String {
-            text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
-                .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
-        }
+        let escape = Markup.escape
         var text = "<table class=\"\(htmlClass)\">\n"
         if let caption { text += "<caption>\(escape(caption))</caption>\n" }
         text += "<thead><tr><th>\(escape(corner))</th>" + titles.map { "<th>\(escape($0))</th>" }.joined() + "</tr></thead>\n<tbody>\n"
