@@ -46,25 +46,16 @@ struct FigureFrame {
 
     /// A numeric column for a plot parameter.
     static func numbers(_ table: Table, _ context: StageContext, _ parameter: String) throws -> [Double] {
-        let name = context.string(parameter)!
-        guard let values = try table.column(name, for: parameter).numericValues() else {
-            throw StageFailure("\(parameter) names '\(name)', which is text; it must hold numbers")
-        }
-        return values
+        try table.numbers(context.string(parameter)!, for: parameter)
     }
 
     /// Each row's label in column `parameter` (empty parameter: one group named ""), groups in order of first appearance.
     static func labels(_ table: Table, _ context: StageContext, _ parameter: String) throws -> (levels: [String], of: [String?]) {
         let name = context.string(parameter)!
         guard !name.isEmpty else { return ([""], [String?](repeating: "", count: table.rowCount)) }
-        let column = try table.column(name, for: parameter)
-        var levels: [String] = []
-        let labels = (0..<table.rowCount).map { row -> String? in
-            if column.isMissing(row) { return nil }
-            let label = column[row].description
-            if !levels.contains(label) { levels.append(label) }
-            return label
-        }
+        let (levels, rows) = try table.groups(name, for: parameter)
+        var labels = [String?](repeating: nil, count: table.rowCount)
+        for (level, members) in zip(levels, rows) { for row in members { labels[row] = level } }
         return (levels, labels)
     }
 

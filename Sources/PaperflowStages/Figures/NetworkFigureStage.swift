@@ -34,12 +34,7 @@ public struct NetworkFigureStage: Stage {
         let ties = network.graph.symmetrizedMatrix
         let strength = ties.map { $0.reduce(0, +) }
         let sizeName = context.string("size")!
-        let sizes = sizeName.isEmpty ? strength : try { () throws -> [Double] in
-            guard let values = try network.nodes.column(sizeName, for: "size").numericValues() else {
-                throw StageFailure("size names '\(sizeName)', which is text; it must hold numbers")
-            }
-            return values.map { $0.isNaN ? 0 : $0 }
-        }()
+        let sizes = sizeName.isEmpty ? strength : try network.nodes.numbers(sizeName, for: "size").map { $0.isNaN ? 0 : $0 }
         var (groups, groupOf) = ([""], [String?](repeating: "", count: n))
         if !context.string("group")!.isEmpty {
             let column = try network.nodes.column(context.string("group")!, for: "group")

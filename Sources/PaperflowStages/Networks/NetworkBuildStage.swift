@@ -41,12 +41,7 @@ public struct NetworkBuildStage: Stage {
         let from = try records.column(context.string("from")!, for: "from"), to = try records.column(context.string("to")!, for: "to")
         let weightName = context.string("weight")!
         var weights = [Double](repeating: 1, count: records.rowCount)
-        if !weightName.isEmpty {
-            guard let values = try records.column(weightName, for: "weight").numericValues() else {
-                throw StageFailure("weight names '\(weightName)', which is text; it must hold numbers")
-            }
-            weights = values
-        }
+        if !weightName.isEmpty { weights = try records.numbers(weightName, for: "weight") }
         // Node names: the nodes table's, in its order, or the endpoints' in ascending order.
         var names: [String] = []
         var nodeTable: Table

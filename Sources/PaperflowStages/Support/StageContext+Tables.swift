@@ -38,6 +38,15 @@ extension Table {
         return column
     }
 
+    /// The column `name` as numbers (Bool as 0/1, missing as NaN); text is refused with a failure
+    /// naming the parameter and ending with `hint`.
+    func numbers(_ name: String, for parameter: String, hint: String = "it must hold numbers") throws -> [Double] {
+        guard let values = try column(name, for: parameter).numericValues() else {
+            throw StageFailure("\(parameter) names '\(name)', which is text; \(hint)")
+        }
+        return values
+    }
+
     /// The artifact bytes of the table.
     var artifact: Artifact { .bytes(Data(BinaryTableFormat.encode(self))) }
 }

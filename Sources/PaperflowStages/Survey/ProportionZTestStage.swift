@@ -39,13 +39,7 @@ public struct ProportionZTestStage: Stage {
 
     public func run(_ context: StageContext) throws -> [String: Artifact] {
         let table = try context.table()
-        func numbers(_ parameter: String) throws -> [Double] {
-            let name = context.string(parameter)!
-            guard let values = try table.column(name, for: parameter).numericValues() else {
-                throw StageFailure("\(parameter) names '\(name)', which is text; it must hold numbers")
-            }
-            return values
-        }
+        func numbers(_ parameter: String) throws -> [Double] { try table.numbers(context.string(parameter)!, for: parameter) }
         let scale = context.bool("percent")! ? 100.0 : 1.0
         let sizes = try numbers("n"), population = try numbers("population").map { $0 / scale }
         let useCounts = !context.string("successes")!.isEmpty

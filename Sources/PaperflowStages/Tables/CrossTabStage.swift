@@ -65,7 +65,7 @@ public struct CrossTabStage: Stage {
                 throw StageFailure("cells entry '\(text)': \(function) \(needsVariable ? "needs a variable, e.g. \(function)(export_share)" : "takes no variable: \(function)()")")
             }
             return Cell(text: trimmed, function: function,
-                        values: needsVariable ? try table.numbers(variable, for: "cells") : [])
+                        values: needsVariable ? try table.numbers(variable, for: "cells", hint: "summarise a number or a yes/no column") : [])
         }
         // Row groups, reordered if asked.
         let rowName = context.string("rows")!

@@ -38,7 +38,7 @@ public struct DescriptiveTableStage: Stage {
         let labels = (context.params["labels"]?.mapValue ?? [:]).compactMapValues(\.stringValue)
         let digits = Int(context.int("digits")!)
         guard (0...10).contains(digits) else { throw StageFailure("digits must be between 0 and 10; it is \(digits)") }
-        let variables = try names.map { try table.numbers($0, for: "columns") }
+        let variables = try names.map { try table.numbers($0, for: "columns", hint: "summarise a number or a yes/no column") }
         let by = context.string("by")!
         let sections: [(title: String?, rows: [Int])] = by.isEmpty ? [(nil, Array(0..<table.rowCount))]
             : try { let groups = try table.groups(by, for: "by"); return zip(groups.levels, groups.rows).map { ($0, $1) } }()

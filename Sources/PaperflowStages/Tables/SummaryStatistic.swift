@@ -63,14 +63,6 @@ enum SummaryStatistic: String, CaseIterable {
 }
 
 extension Table {
-    /// The column `name` as numbers for a statistic (Bool as 0/1); text is refused.
-    func numbers(_ name: String, for parameter: String) throws -> [Double] {
-        guard let values = try column(name, for: parameter).numericValues() else {
-            throw StageFailure("\(parameter) names '\(name)', which is text; summarise a number or a yes/no column")
-        }
-        return values
-    }
-
     /// The distinct values of `name` in order of first appearance (the data's own order, as a
     /// survey's regions are listed), missing left out; with each row's position in that list.
     func groups(_ name: String, for parameter: String) throws -> (levels: [String], rows: [[Int]]) {
