@@ -53,7 +53,7 @@ public struct ComplexityIndex: Sendable {
         // Back to M̃_pp's eigenvector (unit norm, as numpy.linalg.eig returns it), then ECI.
         let kp = Self.normalized(zip(vector, u).map { $0 / $1.squareRoot() })
         let kc = zip(rows, d).map { row, diversity in row.reduce(0) { $0 + kp[$1] } / diversity }
-        let sign: Double = Self.correlation(d, kc) < 0 ? -1 : 1
+        let sign: Double = Correlation.pearson(d, kc) < 0 ? -1 : 1
         let rawECI = kc.map { $0 * sign }, rawPCI = kp.map { $0 * sign }
         var eciValues: [Double], pciValues: [Double]
         switch standardization {
@@ -167,10 +167,5 @@ public struct ComplexityIndex: Sendable {
         let n = Double(values.count), mean = values.reduce(0, +) / n
         let squares = values.reduce(0) { $0 + ($1 - mean) * ($1 - mean) }
         return (mean, (squares / (sample ? n - 1 : n)).squareRoot())
-    }
-
-    static func correlation(_ x: [Double], _ y: [Double]) -> Double {
-        let (mx, _) = moments(x, sample: false), (my, _) = moments(y, sample: false)
-        return zip(x, y).reduce(0) { $0 + ($1.0 - mx) * ($1.1 - my) }
     }
 }

@@ -60,7 +60,7 @@ public struct CorePeriphery: Sendable, Equatable {
                 fitted.append(coreness[i] * coreness[j])
             }
         }
-        continuousFit = Self.correlation(observed, fitted)
+        continuousFit = Correlation.pearson(observed, fitted)
         // The discrete split: the top k by coreness (ties by node order), k = 1 … n − 1.
         let ranked = (0..<n).sorted { coreness[$0] != coreness[$1] ? coreness[$0] > coreness[$1] : $0 < $1 }
         var best = (k: 1, fit: -Double.infinity)
@@ -74,25 +74,11 @@ public struct CorePeriphery: Sendable, Equatable {
                     ideal.append(inCore[i] ? 1 : 0)
                 }
             }
-            let fit = Self.correlation(ties, ideal)
+            let fit = Correlation.pearson(ties, ideal)
             if fit > best.fit { best = (k, fit) }
         }
         let chosen = Set(ranked.prefix(best.k))
         core = (0..<n).map(chosen.contains)
         discreteFit = best.fit
-    }
-
-    /// Pearson correlation; 0 when either side is constant.
-    static func correlation(_ x: [Double], _ y: [Double]) -> Double {
-        let n = Double(x.count)
-        guard n > 1 else { return 0 }
-        let mx = x.reduce(0, +) / n, my = y.reduce(0, +) / n
-        var sxy = 0.0, sxx = 0.0, syy = 0.0
-        for (a, b) in zip(x, y) {
-            sxy += (a - mx) * (b - my)
-            sxx += (a - mx) * (a - mx)
-            syy += (b - my) * (b - my)
-        }
-        return sxx > 0 && syy > 0 ? sxy / (sxx * syy).squareRoot() : 0
     }
 }
