@@ -123,7 +123,7 @@ public struct DotFigureStage: Stage {
         if let top = context.int("top"), top > 0 { rows = Array(rows.prefix(Int(top))) }
         guard !rows.isEmpty else { throw StageFailure("no row has both a \(context.string("label")!) and a \(context.string("value")!)") }
         var frame = try FigureFrame(context)
-        frame.left = 40 + (rows.map { names[$0]!.unicodeScalars.reduce(0.0) { $0 + ($1.value > 0x2E80 ? 13 : 7) } }.max() ?? 0)
+        frame.left = 40 + (rows.map { FigureFrame.textWidth(names[$0]!) }.max() ?? 0)
         let x = LinearScale(covering: rows.map { values[$0] }, range: (frame.left, frame.right), includeZero: true)
         let step = (frame.bottom - frame.top) / Double(rows.count)
         frame.horizontalAxis(x, label: FigureFrame.axisLabel(context, "x_label", default: context.string("value")!))

@@ -102,11 +102,16 @@ struct FigureFrame {
 
     static func color(_ index: Int) -> String { palette[index % palette.count] }
 
-    /// The legend's width for these names (about 7 px per character, CJK double).
+    /// The legend's width for these names: keys, gap and the widest name.
     static func legendWidth(_ names: [String]) -> Double {
         guard names.count > 1 else { return 0 }
-        let widest = names.map { $0.unicodeScalars.reduce(0.0) { $0 + ($1.value > 0x2E80 ? 13 : 7) } }.max() ?? 0
+        let widest = names.map(textWidth).max() ?? 0
         return 40 + widest
+    }
+
+    /// A label's width at 12 px: about 7 px a character, 13 for CJK.
+    static func textWidth(_ text: String) -> Double {
+        text.unicodeScalars.reduce(0.0) { $0 + ($1.value > 0x2E80 ? 13 : 7) }
     }
 
     /// The axis title: the parameter, else the column's name.
