@@ -127,7 +127,8 @@ public struct CrossTabStage: Stage {
             for (column, group) in columnMembers.enumerated() {
                 for (index, cell) in cells.enumerated() {
                     let position = column * cells.count + index
-                    let isCount = ["n", "responses", "count", "missing", "sum"].contains(cell.function)
+                    // Counts and sums add up over the rows; only averages are weighted.
+                    let isCount = cell.function == "sum" || SummaryStatistic(rawValue: cell.function)?.isCount == true
                     if totals == "weighted", !isCount, !cell.function.hasSuffix("percent") || cell.function == "percent" {
                         // Σ value × N / Σ N over the rows with a value.
                         var numerator = 0.0, denominator = 0.0
@@ -152,7 +153,7 @@ public struct CrossTabStage: Stage {
         func formatted(_ line: [Double?]) -> [String] {
             line.enumerated().map { position, value in
                 let function = cells[position % cells.count].function
-                return SummaryStatistic.format(value, isCount: ["n", "responses", "count", "missing"].contains(function), digits: digits)
+                return SummaryStatistic.format(value, isCount: SummaryStatistic(rawValue: function)?.isCount == true, digits: digits)
             }
         }
         var rows = zip(rowLevels, grid).map { TableLayout.Row(label: labels[$0] ?? $0, cells: formatted($1)) }
