@@ -34,7 +34,9 @@ let package = Package(
         // Built-in stage plugins, one folder per family (IO/ for io.* and shell, Models/ for models.*).
         .target(
             name: "PaperflowStages",
-            dependencies: ["PaperflowCore", "PaperflowData", "PaperflowStats"]
+            dependencies: ["PaperflowCore", "PaperflowData", "PaperflowStats"],
+            // Runtime data: the UNSD HS correlation tables that trade.harmonize-hs reads.
+            resources: [.copy("Trade/HS")]
         ),
         // Command-line interface: one file per subcommand, plus the reporters.
         .target(

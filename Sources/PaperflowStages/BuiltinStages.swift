@@ -14,6 +14,7 @@ public enum BuiltinStages {
             DeriveStage.descriptor,
             QuantileGroupsStage.descriptor,
             ProportionZTestStage.descriptor,
+            HarmonizeHSStage.descriptor,
             RCAStage.descriptor,
             ComplexityStage.descriptor,
             ProximityStage.descriptor,

@@ -113,7 +113,7 @@ struct CSVReaderTests {
 
     @Test("the UNSD HS tables keep their leading zeros without a schema")
     func hsTables() throws {
-        let url = Self.repository.appendingPathComponent("Workflows/data/hs/hs2002_hs2007.csv")
+        let url = Self.repository.appendingPathComponent("Sources/PaperflowStages/Trade/HS/hs2002_hs2007.csv")
         let (table, report) = try CSVReader.read(contentsOf: url, displayPath: "hs2002_hs2007.csv")
         #expect(table.rowCount == 5664)
         #expect(report.types["hs2002"] == .string)
@@ -121,7 +121,7 @@ struct CSVReaderTests {
         #expect(table["hs2002"]![0] == .string("010110"))
         let split = (0..<table.rowCount).filter { table["hs2002"]![$0] == .string("852520") }
         #expect(split.map { table["hs2007"]![$0] } == [.string("851712"), .string("851761"), .string("851762"), .string("852560")])
-        let codes = try CSVReader.read(contentsOf: Self.repository.appendingPathComponent("Workflows/data/hs/hs2007_codes.csv"),
+        let codes = try CSVReader.read(contentsOf: Self.repository.appendingPathComponent("Sources/PaperflowStages/Trade/HS/hs2007_codes.csv"),
                                        displayPath: "hs2007_codes.csv").0
         #expect(codes["code"]![0] == .string("01"))
         #expect(codes["description"]![1] == .string("Horses, asses, mules and hinnies; live"))

@@ -14,7 +14,7 @@ struct BuiltinStageTests {
     func hsConcordance() throws {
         let project = try TemporaryProject()
         defer { project.cleanUp() }
-        for folder in ["Workflows/data/hs", "Workflows/scripts"] {
+        for folder in ["Sources/PaperflowStages/Trade/HS", "Workflows/scripts"] {
             try FileManager.default.createDirectory(at: project.root.appendingPathComponent(folder).deletingLastPathComponent(),
                                                     withIntermediateDirectories: true)
             try FileManager.default.copyItem(at: Self.repository.appendingPathComponent(folder),

@@ -26,8 +26,7 @@ struct TradeInput {
         ParamSpec("product", .string, default: .string("product"), summary: "column: the product (HS or SITC code, industry)"),
         ParamSpec("value", .string, default: .string("value"), summary: "column: the value (exports, employment)"),
         ParamSpec("year", .string, default: .string(""), summary: "column: the year (each year computed on its own)"),
-        ParamSpec("pad_product", .int, default: .int(0),
-                  summary: "zero-pad numeric product codes to this many digits (0: refuse numeric codes)"),
+        ProductCodes.padParam,
     ]
 
     init(_ context: StageContext, port: String = "table") throws {
@@ -37,24 +36,9 @@ struct TradeInput {
         let year = context.string("year")!
         yearColumn = year.isEmpty ? nil : year
         let unitValues = try table.column(unitColumn, for: "unit")
-        var productValues = try table.column(productColumn, for: "product")
-        let pad = Int(context.int("pad_product")!)
-        if productValues.type == .int64 {
-            guard pad > 0 else {
-                throw StageFailure("""
-                    product column '\(productColumn)' holds numbers, so codes such as 0101 have lost their leading zero; \
-                    read it as text (io.csv: schema: {\(productColumn): string}) or set pad_product: 4 (or 6) to zero-pad them
-                    """)
-            }
-            var padded = 0
-            productValues = Column(string: (0..<table.rowCount).map { row -> String? in
-                guard case let .int64(code) = productValues[row] else { return nil }
-                let text = String(code)
-                if text.count < pad { padded += 1 }
-                return String(repeating: "0", count: max(0, pad - text.count)) + text
-            })
-            paddedRows = padded
-        }
+        let productValues: Column
+        (productValues, paddedRows) = try ProductCodes.text(try table.column(productColumn, for: "product"), named: productColumn,
+                                                            rowCount: table.rowCount, pad: Int(context.int("pad_product")!))
         guard let values = try table.column(context.string("value")!, for: "value").numericValues() else {
             throw StageFailure("value column '\(context.string("value")!)' is text; it must hold numbers")
         }
