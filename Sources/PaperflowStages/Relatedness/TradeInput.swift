@@ -76,6 +76,16 @@ struct TradeInput {
         }
     }
 
+    /// A year's report entry: the units and products without any value (they have no RCA or LQ).
+    func withoutValue(_ slice: Slice) -> ParamValue {
+        let unitTotals = slice.matrix.unitTotals, productTotals = slice.matrix.productTotals
+        return .map([
+            "year": slice.year.map { .string($0.description) } ?? .null,
+            "units_without_value": .list(unitTotals.indices.filter { unitTotals[$0] == 0 }.map { .string(units[$0]) }),
+            "products_without_value": .list(productTotals.indices.filter { productTotals[$0] == 0 }.map { .string(products[$0]) }),
+        ])
+    }
+
     /// Leading columns (year if any, then the given key columns) for output rows.
     func yearColumn(_ years: [Value?]) -> [(String, Column)] {
         guard let yearColumn else { return [] }

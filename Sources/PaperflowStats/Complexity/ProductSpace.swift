@@ -19,15 +19,9 @@ public struct ProductSpace: Sendable {
     /// φ_ij = C_ij / max(k_i, k_j) with C = MᵀM and k the ubiquity — the minimum of the two
     /// conditional probabilities. A product no unit has gets φ = 0 with everything.
     public init(_ presence: Presence, diagonal: Diagonal = .one) {
-        let n = presence.productCount, ubiquity = presence.ubiquity
-        var phi = presence.cooccurrence()
-        for i in 0..<n {
-            for j in 0..<n {
-                let denominator = Double(max(ubiquity[i], ubiquity[j]))
-                phi[i * n + j] = i == j ? (diagonal == .one && ubiquity[i] > 0 ? 1 : 0) : (denominator > 0 ? phi[i * n + j] / denominator : 0)
-            }
-        }
-        self.init(proximity: phi, productCount: n)
+        self.init(proximity: RelatednessMeasure.hidalgo.matrix(cooccurrence: presence.cooccurrence(), productCount: presence.productCount,
+                                                               diagonal: diagonal == .one ? 1 : 0),
+                  productCount: presence.productCount)
     }
 
     /// A product space from a given proximity matrix (row major, square).
