@@ -19,6 +19,7 @@ public enum BuiltinStages {
             ComplexityStage.descriptor,
             CooccurrenceStage.descriptor,
             ProximityStage.descriptor,
+            AverageRelatednessStage.descriptor,
             DensityStage.descriptor,
             ProductivityStage.descriptor,
             LocationQuotientStage.descriptor,

@@ -196,4 +196,24 @@ struct EconGeoTests {
         let got = pairs["ellison_glaeser"]!.numericValues()![row]
         #expect(abs(got - gamma) <= 1e-12 * abs(gamma), "\(got) vs \(gamma)")
     }
+
+    @Test("relatedness.average-relatedness reproduces the formulas/ AR (Kogler et al. 2013) and mean density of held products to 1e-9; a region with one product has no AR and says why; product means follow φ")
+    func averageRelatedness() throws {
+        let project = try Self.run("ar: {uses: relatedness.average-relatedness@1, inputs: {table: main.table}, with: {unit: region, year: year}}",
+                                   files: ["main": try Fixtures.text("complexity/tiny_main_long.csv")])
+        defer { project.cleanUp() }
+        let units = try Self.table(project, "ar/average-relatedness.pftable")
+        let expected = try Self.matrix("formulas/tiny_main_average_relatedness.csv")
+        for (ours, theirs) in [("products", "N_c"), ("average_relatedness", "AR_kogler2013"), ("mean_density", "mean_density_of_held_diag0")] {
+            let got = Dictionary(uniqueKeysWithValues: (0..<units.rowCount).map { row in
+                (units["region"]![row].description, [theirs: units[ours]!.isMissing(row) ? Double.nan : units[ours]!.numericValues()![row]])
+            })
+            Self.expectMatch(got, expected.mapValues { [theirs: $0[theirs]!] }, theirs)
+        }
+        let r1 = try #require((0..<units.rowCount).first { units["region"]![$0] == .string("R1") })
+        #expect(units["average_relatedness"]!.isMissing(r1) && units["reason"]![r1] == .string("holds 1 product; AR needs two"))
+        let phi = try Self.matrix("formulas/tiny_main_phi_hidalgo_diag0.csv")
+        let products = Self.pairs(try Self.table(project, "ar/product-relatedness.pftable"), "product", "year", "mean_relatedness")
+        Self.expectMatch(products, phi.mapValues { ["2000": $0.values.reduce(0, +) / 5] }, "product means")
+    }
 }
