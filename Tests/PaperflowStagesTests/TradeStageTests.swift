@@ -148,4 +148,72 @@ struct TradeStageTests {
             #expect(run.record.stages.compactMap(\.message).contains { $0.contains(message) }, "\(run.record.stages.compactMap(\.message))")
         }
     }
+
+    /// A project reading the shipped customs sample (firm ids and codes as text) and running `stages`.
+    static func customs(_ stages: String) throws -> TemporaryProject {
+        let project = try TemporaryProject()
+        try project.copy(fixture: "trade/customs_sample.csv", to: "data/customs.csv")
+        try project.write("Workflows/t.yaml", "workflow: t\nstages:\n  records: {uses: io.csv@2, with: {path: data/customs.csv, schema: {product: string, firm: string, mode: string}}}\n"
+            + stages.split(separator: "\n").map { "  " + $0 }.joined(separator: "\n") + "\n")
+        let run = try project.run("Workflows/t.yaml", registry: BuiltinStages.registry)
+        #expect(run.summary.succeeded, "\(run.record.stages.compactMap(\.message))")
+        return project
+    }
+
+    @Test("trade.filter-firms drops liu-zhu's intermediaries (进出口, 物流, an English 'Trading') and processing-trade records, and reports firms, records and value per rule")
+    func filterFirms() throws {
+        let project = try Self.customs("filtered: {uses: trade.filter-firms@1, inputs: {records: records.table}}")
+        defer { project.cleanUp() }
+        let kept = try Self.table(project, "filtered/filtered.pftable")
+        #expect(kept.rowCount == 17)
+        #expect(Set((0..<kept.rowCount).map { kept["firm"]![$0].description }) == ["1001", "1004"])
+        let report = try Self.report(project, "filtered/filter.json")
+        #expect(report["records_in"] == .int(22) && report["records_out"] == .int(17) && report["firms_in"] == .int(5) && report["firms_out"] == .int(2))
+        let rules = report["rules"]?.listValue?.compactMap(\.mapValue) ?? []
+        #expect(rules.map { $0["rule"] } == [.string("names"), .string("mode")])
+        #expect(rules[0]["firms"] == .int(3) && rules[0]["records"] == .int(3) && rules[0]["value"]?.doubleValue == 2525)
+        #expect(rules[0]["firms_by_keyword"] == .map(["进出口": .int(1), "trading": .int(1), "物流": .int(1)]))
+        #expect(rules[1]["firms"] == .int(0) && rules[1]["records"] == .int(2) && rules[1]["value"]?.doubleValue == 1400)
+        #expect(rules[1]["records_by_mode"] == .map(["14": .int(1), "15": .int(1)]))
+    }
+
+    @Test("English keywords match whole words only: 'Trademark Holdings' stays, 'ACME Import & Export' goes")
+    func wholeWords() throws {
+        let project = try Self.project("firm,name,mode,product,value\nA,Trademark Holdings Ltd.,10,010110,1\nB,ACME Import & Export,10,010110,2\n",
+                                       "f: {uses: trade.filter-firms@1, inputs: {records: records.table}}")
+        defer { project.cleanUp() }
+        let run = try project.run("Workflows/t.yaml", registry: BuiltinStages.registry)
+        #expect(run.summary.succeeded, "\(run.record.stages.compactMap(\.message))")
+        let kept = try Self.table(project, "f/filtered.pftable")
+        #expect(kept.rowCount == 1 && kept["firm"]![0] == .string("A"))
+    }
+
+    @Test("trade.aggregate sums exports to province × HS2 × year (subset, truncation, record counts); trade.new-products counts first-time exports after the 2002 base year")
+    func aggregateAndNewProducts() throws {
+        let project = try Self.customs("""
+            provinces: {uses: trade.aggregate@1, inputs: {records: records.table}, with: {unit: province, year: year, digits: 2, subset: "flow == 'export'"}}
+            firms: {uses: trade.aggregate@1, inputs: {records: records.table}, with: {unit: firm, year: year, subset: "flow == 'export'"}}
+            fresh: {uses: trade.new-products@1, inputs: {table: firms.table}, with: {base_year: 2002}}
+            """)
+        defer { project.cleanUp() }
+        let provinces = try Self.table(project, "provinces/aggregate.pftable")
+        #expect(provinces.names == ["year", "province", "product", "value", "records"])
+        var sums: [String: (Double, Int64)] = [:]
+        let values = provinces["value"]!.numericValues()!
+        for row in 0..<provinces.rowCount {
+            guard case let .int64(records) = provinces["records"]![row] else { continue }
+            sums["\(provinces["year"]![row]) \(provinces["province"]![row]) \(provinces["product"]![row])"] = (values[row], records)
+        }
+        #expect(sums["2002 Guangdong 85"]! == (960, 2) && sums["2002 Guangdong 94"]! == (75, 1) && sums["2013 Zhejiang 85"]! == (1780, 3))
+        #expect(sums["2008 Shanghai 87"] == nil, "imports are left out by subset")
+        #expect(abs(values.reduce(0, +) - 7245) < 1e-9, "the sample's exports, summed by awk")
+
+        let fresh = try Self.table(project, "fresh/new-products.pftable")
+        let rows = (0..<fresh.rowCount).map { "\(fresh["firm"]![$0]) \(fresh["year"]![$0]) \(fresh["products"]![$0]) \(fresh["new_products"]![$0])" }
+        #expect(rows == ["1001 2008 3 2", "1001 2013 4 1", "1004 2008 2 1", "1004 2013 2 1"])
+        #expect(fresh["newexport"]!.numericValues()! == [log1p(2), log1p(1), log1p(1), log1p(1)])
+        let cells = try Self.table(project, "fresh/new-cells.pftable")
+        let newCells = (0..<cells.rowCount).filter { cells["new"]![$0] == .bool(true) }.map { "\(cells["firm"]![$0]) \(cells["year"]![$0]) \(cells["product"]![$0])" }
+        #expect(newCells == ["1001 2008 850440", "1001 2008 851712", "1001 2013 854231", "1004 2008 271000", "1004 2013 852580"])
+    }
 }
