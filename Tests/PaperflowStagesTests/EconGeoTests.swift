@@ -216,4 +216,33 @@ struct EconGeoTests {
         let products = Self.pairs(try Self.table(project, "ar/product-relatedness.pftable"), "product", "year", "mean_relatedness")
         Self.expectMatch(products, phi.mapValues { ["2000": $0.values.reduce(0, +) / 5] }, "product means")
     }
+
+    @Test("relatedness.density with a presence input: liu-zhu's density of firm co-export φ (diagonal 0, formulas/) around each firm's own imports and its city's, by hand from φ to 1e-12; min_density keeps only the cells of interest")
+    func importDensity() throws {
+        let imports = "firm,city,product,value\nF1,C1,P3,5\nF1,C1,P4,1\nF2,C1,P5,2\nF3,C2,P1,7\nF9,C2,P2,1\n"
+        let project = try Self.run("""
+            own: {uses: relatedness.density@1, inputs: {table: firms.table, presence: imports.table}, with: {unit: firm, presence: positive, diagonal: zero}}
+            cities: {uses: trade.aggregate@1, inputs: {records: imports.table}, with: {unit: city}}
+            city: {uses: relatedness.density@1, inputs: {table: firms.table, presence: cities.table}, with: {unit: firm, presence_unit: city, presence: positive, diagonal: zero}}
+            kept: {uses: relatedness.density@1, inputs: {table: firms.table, presence: imports.table}, with: {unit: firm, presence: positive, diagonal: zero, min_density: 0.3}}
+            """, files: ["firms": try Self.firmCoexport, "imports": imports])
+        defer { project.cleanUp() }
+        let phi = try Self.matrix("formulas/firm_coexport_phi_hidalgo_diag0.csv"), products = phi.keys.sorted()
+        func density(_ held: [String]) -> [String: Double] {
+            Dictionary(uniqueKeysWithValues: products.map { p in
+                (p, held.map { phi[$0]![p]! }.reduce(0, +) / products.map { phi[$0]![p]! }.reduce(0, +))
+            })
+        }
+        let firmsHeld = ["F1": ["P3", "P4"], "F2": ["P5"], "F3": ["P1"], "F9": ["P2"]]
+        Self.expectMatch(Self.pairs(try Self.table(project, "own/density.pftable"), "firm", "product", "density"),
+                         firmsHeld.mapValues(density), tolerance: 1e-12, "firm import density")
+        let cityHeld = ["C1": ["P3", "P4", "P5"], "C2": ["P1", "P2"]]
+        let city = try Self.table(project, "city/density.pftable")
+        #expect(city.names == ["city", "product", "presence", "density"] && city.rowCount == 10)
+        Self.expectMatch(Self.pairs(city, "city", "product", "density"), cityHeld.mapValues(density), tolerance: 1e-12, "city import density")
+        let kept = try Self.table(project, "kept/density.pftable"), all = try Self.table(project, "own/density.pftable")
+        let allValues = all["density"]!.numericValues()!
+        #expect(kept.rowCount == allValues.filter { $0 >= 0.3 }.count && kept.rowCount > 0 && kept.rowCount < all.rowCount)
+        #expect(kept["density"]!.numericValues()!.allSatisfy { $0 >= 0.3 })
+    }
 }

@@ -166,24 +166,33 @@ public struct ProximityStage: Stage {
 }
 
 /// `relatedness.density`: the density of each product around each unit,
-/// Σ_j M_uj φ_jp / Σ_j φ_jp (Hidalgo et al. 2007; ecomplexity's `calc_density`), per year.
+/// Σ_j x_uj φ_jp / Σ_j φ_jp (Hidalgo et al. 2007; ecomplexity's `calc_density`), per year. x is
+/// the units' own presence, or another table's: liu-zhu-2021's density of a firm's exports
+/// around its own imports, or its city's.
 public struct DensityStage: Stage {
     public static let id = "relatedness.density"
     public static let version = 1
     public static let signature = StageSignature(
-        summary: "Relatedness density of every product for every unit with presence, per year (either diagonal convention).",
+        summary: "Relatedness density of every product for every unit with presence, per year (either diagonal convention; x from the same or another table).",
         documentation: """
-            The proximity is computed from the same presence (diagonal one or zero). cells: all
-            lists every unit × product; absent lists only products the unit does not have yet
-            (the candidates of a diversification model). A product no unit has has no density
-            (missing), as in ecomplexity.
+            The proximity is computed from the table's presence (diagonal one or zero). x is
+            that same presence, or, with the presence input bound, any positive value there:
+            imports by firm (density to the firm's own imports) or by city (trade.aggregate to
+            cities first), matched by product code and year. cells: all lists every unit ×
+            product; absent lists only products the unit does not have in x. min_density lists
+            only cells with density ≥ it (liu-zhu keeps density_firm > 0.05), so a firm panel's
+            output stays the size of the cells of interest. A product no unit has has no
+            density (missing), as in ecomplexity.
             """,
-        inputs: [PortSpec("table", kind: .table, summary: "unit, product, value[, year]")],
+        inputs: [PortSpec("table", kind: .table, summary: "unit, product, value[, year]: the presence that makes φ"),
+                 PortSpec("presence", kind: .table, optional: true, summary: "unit, product, value[, year]: x (e.g. imports); default: the table's presence")],
         outputs: [PortSpec("table", kind: .table, fileName: "density.pftable", summary: "[year,] unit, product, presence, density")],
         params: TradeInput.params + TradeInput.thresholdParams + [
             PresenceRule.param,
             ParamSpec("diagonal", .oneOf(["one", "zero"]), default: .string("one"), summary: "φ_ii"),
             ParamSpec("cells", .oneOf(["all", "absent"]), default: .string("all"), summary: "which unit × product cells to list"),
+            ParamSpec("min_density", .double, default: .double(-1), summary: "list only cells with density ≥ this (negative: every cell)"),
+            ParamSpec("presence_unit", .string, default: .string(""), summary: "presence input column: its unit (\"\": the unit parameter's column)"),
         ]
     )
 
@@ -191,23 +200,34 @@ public struct DensityStage: Stage {
 
     public func run(_ context: StageContext) throws -> [String: Artifact] {
         let input = try TradeInput(context)
-        let onlyAbsent = context.string("cells") == "absent"
-        var years: [Value?] = [], units: [Int32] = [], products: [Int32] = [], present: [Bool] = [], densities: [Double?] = []
+        let presenceUnit = context.string("presence_unit")!
+        let external = context.inputs["presence"]?.isEmpty == false
+            ? try TradeInput(context, port: "presence", unit: presenceUnit.isEmpty ? nil : presenceUnit) : nil
+        let target = external ?? input
+        // x's product codes as indices of φ (codes φ does not know relate to nothing).
+        let productIndex = Dictionary(uniqueKeysWithValues: input.products.enumerated().map { ($1, Int32($0)) })
+        let toSpace = target.products.map { productIndex[$0] }
+        let minimum = context.double("min_density")!
+        var years: [Value?] = [], cells = DensityCells()
         for slice in input.slices {
             let presence = PresenceRule.presence(slice, context)
             let space = ProductSpace(presence, diagonal: context.string("diagonal") == "zero" ? .zero : .one)
-            for unit in 0..<presence.unitCount where !presence.row(unit).isEmpty {
-                let density = space.density(presence.row(unit))
-                let has = Set(presence.row(unit))
-                for product in 0..<presence.productCount where !onlyAbsent || !has.contains(Int32(product)) {
-                    years.append(slice.year); units.append(Int32(unit)); products.append(Int32(product))
-                    present.append(has.contains(Int32(product))); densities.append(density[product].isNaN ? nil : density[product])
-                }
+            let x: Presence
+            if let external {
+                guard let own = external.slices.first(where: { $0.year == slice.year }) else { continue }
+                x = Presence(productCount: input.products.count, rows: (0..<own.matrix.unitCount).map { unit in
+                    (own.matrix.rowStarts[unit]..<own.matrix.rowStarts[unit + 1]).compactMap { toSpace[Int(own.matrix.products[$0])] }
+                })
+            } else {
+                x = presence
             }
+            let found = space.densities(of: x, absentOnly: context.string("cells") == "absent", minimum: minimum < 0 ? nil : minimum)
+            years += repeatElement(slice.year, count: found.units.count)
+            cells.units += found.units; cells.products += found.products; cells.present += found.present; cells.values += found.values
         }
-        let table = try Table(input.yearColumn(years) + [(input.unitColumn, TradeInput.category(units, input.units)),
-                                                         (input.productColumn, TradeInput.category(products, input.products)),
-                                                         ("presence", Column(bool: present)), ("density", Column(double: densities))])
+        let table = try Table(input.yearColumn(years) + [(target.unitColumn, TradeInput.category(cells.units, target.units)),
+                                                         (input.productColumn, TradeInput.category(cells.products, input.products)),
+                                                         ("presence", Column(bool: cells.present)), ("density", Column(double: cells.values.map { $0.isNaN ? nil : $0 }))])
         return ["table": table.artifact]
     }
 }

@@ -29,9 +29,10 @@ struct TradeInput {
         ProductCodes.padParam,
     ]
 
-    init(_ context: StageContext, port: String = "table") throws {
+    /// - Parameter unit: the unit column when not the `unit` parameter's.
+    init(_ context: StageContext, port: String = "table", unit: String? = nil) throws {
         let table = try context.table(port)
-        unitColumn = context.string("unit")!
+        unitColumn = unit ?? context.string("unit")!
         productColumn = context.string("product")!
         let year = context.string("year")!
         yearColumn = year.isEmpty ? nil : year

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Hidalgo et al.'s (2007) product space: proximity between products from their co-occurrence,
 /// and the density around each product for each unit.
 public struct ProductSpace: Sendable {
@@ -50,5 +52,61 @@ public struct ProductSpace: Sendable {
             for p in 0..<n { numerator[p] += proximity[base + p] }
         }
         return (0..<n).map { columnSums[$0] > 0 ? numerator[$0] / columnSums[$0] : .nan }
+    }
+}
+
+/// Density cells of many units, unit by unit and by product within a unit.
+public struct DensityCells: Sendable {
+    public var units: [Int32] = [], products: [Int32] = [], present: [Bool] = [], values: [Double] = []
+
+    public init() {}
+}
+
+extension ProductSpace {
+    /// The density of every product for every unit of `presence` (product indices into this
+    /// space; x_uj = 1 for the unit's products), computed on every core in blocks of units: a
+    /// unit with k products costs k·n additions, so a firm panel costs Σ k_u · n, never
+    /// units × products memory beyond the cells kept.
+    /// - Parameters:
+    ///   - absentOnly: keep only products the unit does not have.
+    ///   - minimum: keep only cells with density ≥ minimum (nil keeps every cell, NaN included:
+    ///     a product nobody has has no density).
+    public func densities(of presence: Presence, absentOnly: Bool = false, minimum: Double? = nil) -> DensityCells {
+        let n = productCount, units = presence.unitCount
+        let sums = columnSums
+        let blockCount = max(1, min(units, 8 * ProcessInfo.processInfo.activeProcessorCount))
+        let blocks = UnsafeMutableBufferPointer<DensityCells>.allocate(capacity: blockCount)
+        blocks.initialize(repeating: DensityCells())
+        defer { blocks.deinitialize().deallocate() }
+        let shared = UncheckedSendable(blocks), space = UncheckedSendable(self), rows = UncheckedSendable(presence)
+        DispatchQueue.concurrentPerform(iterations: blockCount) { block in
+            let phi = space.value.proximity, presence = rows.value
+            var cells = DensityCells(), numerator = [Double](repeating: 0, count: n), has = [Bool](repeating: false, count: n)
+            let first = units * block / blockCount, last = units * (block + 1) / blockCount
+            phi.withUnsafeBufferPointer { phi in
+                for unit in first..<last {
+                    let row = presence.row(unit)
+                    guard !row.isEmpty else { continue }
+                    for index in 0..<n { numerator[index] = 0 }
+                    for j in row {
+                        has[Int(j)] = true
+                        let base = Int(j) * n
+                        for p in 0..<n { numerator[p] += phi[base + p] }
+                    }
+                    for p in 0..<n where !(absentOnly && has[p]) {
+                        let density = sums[p] > 0 ? numerator[p] / sums[p] : .nan
+                        if let minimum, !(density >= minimum) { continue }
+                        cells.units.append(Int32(unit)); cells.products.append(Int32(p)); cells.present.append(has[p]); cells.values.append(density)
+                    }
+                    for j in row { has[Int(j)] = false }
+                }
+            }
+            shared.value[block] = cells
+        }
+        var result = DensityCells()
+        for block in blocks {
+            result.units += block.units; result.products += block.products; result.present += block.present; result.values += block.values
+        }
+        return result
     }
 }
