@@ -53,6 +53,34 @@ struct RelatednessStageTests {
         }
     }
 
+    /// Reflections converge towards a constant, so z-scoring order 18 divides by a spread some
+    /// 10⁶ times smaller than the values: summation-order round-off (1e-14) becomes ~1e-8 on the
+    /// world data. A numpy transliteration differs from economiccomplexity by the same 2.4e-8
+    /// (absolute), so the world check is to 1e-7 absolute; tiny_main agrees to 1e-9 relative.
+    @Test("complexity.eci-pci with method: reflections reproduces economiccomplexity 2.0's method of reflections (ECI and PCI, 20 iterations, ÷(N − 1)): tiny_main to 1e-9 relative, world to 1e-7 absolute")
+    func reflections() throws {
+        for (fixture, unit, name) in [("tiny_main_long.csv", "region", "tiny_main"), ("world_trade_avg_1998_to_2000.csv", "country", "world")] {
+            let project = try Self.project(fixture, "r: {uses: complexity.eci-pci@1, inputs: {table: trade.table}, with: {unit: \(unit), method: reflections, standardization: sample}}")
+            defer { project.cleanUp() }
+            let run = try project.run("Workflows/r.yaml", registry: BuiltinStages.registry)
+            #expect(run.summary.succeeded, "\(run.record.stages.compactMap(\.message))")
+            for (path, key, value, side) in [("r/eci.pftable", unit, "eci", "country"), ("r/pci.pftable", "product", "pci", "product")] {
+                let table = try Self.table(project, path), values = table[value]!.numericValues()!
+                var ours: [String: Double] = [:]
+                for row in 0..<table.rowCount where !values[row].isNaN { ours[table[key]![row].description] = values[row] }
+                let lines = try Fixtures.text("complexity/economiccomplexity/\(name)_reflections_\(side).csv").split(whereSeparator: \.isNewline).dropFirst()
+                #expect(lines.count == ours.count, "\(name) \(side): every present one, no more")
+                var worst = 0.0
+                for line in lines {
+                    let fields = line.split(separator: ","), want = Double(fields[1].trimmingCharacters(in: .whitespaces))!
+                    let got = try #require(ours[String(fields[0])], "\(name) \(fields[0])")
+                    worst = max(worst, name == "world" ? abs(got - want) : abs(got - want) / max(abs(want), 1e-12))
+                }
+                #expect(worst <= (name == "world" ? 1e-7 : 1e-9), "\(name) \(side): worst difference \(worst)")
+            }
+        }
+    }
+
     @Test("tiny_edge: RCA ties at exactly 1 are present under at-least and absent under above; the all-zero region and product are reported; density matches ecomplexity")
     func tinyEdge() throws {
         let project = try Self.project("tiny_edge_long.csv", """

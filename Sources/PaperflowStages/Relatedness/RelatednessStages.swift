@@ -80,6 +80,10 @@ public struct ComplexityStage: Stage {
             standardization: ecomplexity (default; ECI z-score with ÷N, PCI scaled by ECI's mean
             and sd) or sample (each z-scored with ÷(N − 1), as economiccomplexity;
             Python ECI = R ECI × √(N/(N−1))). Units and products with no presence get no index.
+            method: eigenvector (default) or reflections (economiccomplexity's method of
+            reflections, ECI at order iterations − 2 and PCI at iterations − 1, each z-scored;
+            with 20 iterations it has not converged on small matrices). The fit output's
+            eigenvalue is null for reflections.
             """,
         inputs: [PortSpec("table", kind: .table, summary: "unit, product, value[, year]")],
         outputs: [PortSpec("units", kind: .table, fileName: "eci.pftable", summary: "[year,] unit, diversity, eci"),
@@ -88,6 +92,8 @@ public struct ComplexityStage: Stage {
         params: TradeInput.params + TradeInput.thresholdParams + [
             PresenceRule.param,
             ParamSpec("standardization", .oneOf(["ecomplexity", "sample"]), default: .string("ecomplexity"), summary: "how ECI and PCI are scaled"),
+            ParamSpec("method", .oneOf(["eigenvector", "reflections"]), default: .string("eigenvector"), summary: "how the indices are found"),
+            ParamSpec("iterations", .int, default: .int(20), summary: "reflections: the number of iterations (economiccomplexity's default)"),
         ]
     )
 
@@ -102,7 +108,10 @@ public struct ComplexityStage: Stage {
             let presence = PresenceRule.presence(slice, context)
             let index: ComplexityIndex
             do {
-                index = try ComplexityIndex(presence, standardization: context.string("standardization") == "sample" ? .sample : .ecomplexity)
+                let standardization: ComplexityIndex.Standardization = context.string("standardization") == "sample" ? .sample : .ecomplexity
+                index = context.string("method") == "reflections"
+                    ? try ComplexityIndex(reflections: presence, iterations: Int(context.int("iterations")!), standardization: standardization)
+                    : try ComplexityIndex(presence, standardization: standardization)
             } catch let failure as EstimationFailure {
                 throw StageFailure("\(slice.year.map { "year \($0): " } ?? "")\(failure.message)")
             }
@@ -114,7 +123,7 @@ public struct ComplexityStage: Stage {
                 productYears.append(slice.year); productNames.append(Int32(product)); ubiquities.append(Int64(ubiquity[product]))
                 pcis.append(index.pci[product])
             }
-            fits.append(.map(["year": slice.year.map { .string($0.description) } ?? .null, "eigenvalue": .double(index.eigenvalue),
+            fits.append(.map(["year": slice.year.map { .string($0.description) } ?? .null, "eigenvalue": index.eigenvalue.isNaN ? .null : .double(index.eigenvalue),
                               "iterations": .int(Int64(index.iterations))]))
         }
         let units = try Table(input.yearColumn(unitYears) + [(input.unitColumn, TradeInput.category(unitNames, input.units)), ("diversity", Column(int64: diversities)),

@@ -76,6 +76,51 @@ public struct ComplexityIndex: Sendable {
         self.iterations = iterations
     }
 
+    /// The method of reflections (Hidalgo & Hausmann 2009) as economiccomplexity 2.0 computes it:
+    /// k_u,0 = diversity, k_p,0 = ubiquity, k_u,N = Σ_p M_up k_p,N−1 / k_u,0 and
+    /// k_p,N = Σ_u M_up k_u,N−1 / k_p,0; ECI is k_u at the odd order `iterations` − 2 and PCI k_p
+    /// at the even order `iterations` − 1, each z-scored (÷(N − 1) under `.sample`, as
+    /// economiccomplexity; ÷N under `.ecomplexity`). No sign is imposed. With 20 iterations it
+    /// has not converged on small matrices (the shared fixtures' README): prefer the eigenvector.
+    /// - Throws: `EstimationFailure` when fewer than two units or products are present.
+    public init(reflections presence: Presence, iterations: Int = 20, standardization: Standardization = .sample) throws {
+        let diversity = presence.diversity, ubiquity = presence.ubiquity
+        let units = (0..<presence.unitCount).filter { diversity[$0] > 0 }
+        let products = (0..<presence.productCount).filter { ubiquity[$0] > 0 }
+        guard units.count >= 2, products.count >= 2, iterations >= 2 else {
+            throw EstimationFailure(message: "reflections need at least two units and two products present and iterations ≥ 2; there are \(units.count), \(products.count) and \(iterations)")
+        }
+        var kc = units.map { Double(diversity[$0]) }, kp = [Double](repeating: 0, count: presence.productCount)
+        for product in products { kp[product] = Double(ubiquity[product]) }
+        let kc0 = kc, kp0 = kp
+        var eciOrder = kc
+        for order in 1..<iterations {
+            var nextKc = [Double](repeating: 0, count: units.count), nextKp = [Double](repeating: 0, count: presence.productCount)
+            for (index, unit) in units.enumerated() {
+                var sum = 0.0
+                for p in presence.row(unit) {
+                    sum += kp[Int(p)]
+                    nextKp[Int(p)] += kc[index]
+                }
+                nextKc[index] = sum / kc0[index]
+            }
+            for product in products { nextKp[product] /= kp0[product] }
+            kc = nextKc
+            kp = nextKp
+            if order == iterations - 2 { eciOrder = kc }
+        }
+        let sample = standardization == .sample
+        let (eciMean, eciSD) = Self.moments(eciOrder, sample: sample)
+        let pciRaw = products.map { kp[$0] }, (pciMean, pciSD) = Self.moments(pciRaw, sample: sample)
+        var eci = [Double?](repeating: nil, count: presence.unitCount), pci = [Double?](repeating: nil, count: presence.productCount)
+        for (index, unit) in units.enumerated() { eci[unit] = (eciOrder[index] - eciMean) / eciSD }
+        for (index, product) in products.enumerated() { pci[product] = (pciRaw[index] - pciMean) / pciSD }
+        self.eci = eci
+        self.pci = pci
+        eigenvalue = .nan
+        self.iterations = iterations
+    }
+
     /// The eigenpair of the symmetric operator `apply` with the largest eigenvalue orthogonal to
     /// `top` (its known leading eigenvector), by block (subspace) iteration with Rayleigh–Ritz:
     /// eight vectors, so convergence goes as (λ₁₀/λ₂)ᵏ rather than (λ₃/λ₂)ᵏ.
