@@ -217,24 +217,31 @@ public struct DensityStage: Stage {
         let productIndex = Dictionary(uniqueKeysWithValues: input.products.enumerated().map { ($1, Int32($0)) })
         let toSpace = target.products.map { productIndex[$0] }
         let minimum = context.double("min_density")!
-        var years: [Value?] = [], cells = DensityCells()
+        var years: [(year: Value?, count: Int)] = [], cells = DensityCells()
         for slice in input.slices {
             let presence = PresenceRule.presence(slice, context)
             let space = ProductSpace(presence, diagonal: context.string("diagonal") == "zero" ? .zero : .one)
             let x: Presence
             if let external {
                 guard let own = external.slices.first(where: { $0.year == slice.year }) else { continue }
-                x = Presence(productCount: input.products.count, rows: (0..<own.matrix.unitCount).map { unit in
-                    (own.matrix.rowStarts[unit]..<own.matrix.rowStarts[unit + 1]).compactMap { toSpace[Int(own.matrix.products[$0])] }
-                })
+                var starts = [0], mapped = [Int32]()
+                starts.reserveCapacity(own.matrix.unitCount + 1)
+                mapped.reserveCapacity(own.matrix.products.count)
+                for unit in 0..<own.matrix.unitCount {
+                    for cell in own.matrix.rowStarts[unit]..<own.matrix.rowStarts[unit + 1] {
+                        if let product = toSpace[Int(own.matrix.products[cell])] { mapped.append(product) }
+                    }
+                    starts.append(mapped.count)
+                }
+                x = Presence(productCount: input.products.count, rowStarts: starts, products: mapped)
             } else {
                 x = presence
             }
             let found = space.densities(of: x, absentOnly: context.string("cells") == "absent", minimum: minimum < 0 ? nil : minimum)
-            years += repeatElement(slice.year, count: found.units.count)
+            years.append((slice.year, found.units.count))
             cells.units += found.units; cells.products += found.products; cells.present += found.present; cells.values += found.values
         }
-        let table = try Table(input.yearColumn(years) + [(target.unitColumn, TradeInput.category(cells.units, target.units)),
+        let table = try Table(input.yearColumn(runs: years) + [(target.unitColumn, TradeInput.category(cells.units, target.units)),
                                                          (input.productColumn, TradeInput.category(cells.products, input.products)),
                                                          ("presence", Column(bool: cells.present)), ("density", Column(double: cells.values.map { $0.isNaN ? nil : $0 }))])
         return ["table": table.artifact]

@@ -94,6 +94,17 @@ struct TradeInput {
                  ?? Column(string: years.map { $0?.description }))]
     }
 
+    /// The year column for output laid out in runs — `count` rows of each year in turn — gathered
+    /// from the few distinct years rather than a boxed value per row (a firm panel has tens of
+    /// millions of rows).
+    func yearColumn(runs: [(year: Value?, count: Int)]) -> [(String, Column)] {
+        guard let name = yearColumn(runs.map(\.year)).first else { return [] }
+        var rows: [Int] = []
+        rows.reserveCapacity(runs.reduce(0) { $0 + $1.count })
+        for (index, run) in runs.enumerated() { rows.append(contentsOf: repeatElement(index, count: run.count)) }
+        return [(name.0, name.1.take(rows))]
+    }
+
     static func type(_ value: Value) -> DataType {
         switch value {
         case .int64: return .int64

@@ -37,9 +37,26 @@ public struct Presence: Sendable, Equatable {
 
     /// The cells of `matrix` whose `cellValues` (e.g. its RCA, in cell order) pass `threshold`.
     public init(_ matrix: TradeMatrix, cellValues: [Double], threshold: Threshold) {
-        self.init(productCount: matrix.productCount, rows: (0..<matrix.unitCount).map { unit in
-            (matrix.rowStarts[unit]..<matrix.rowStarts[unit + 1]).filter { threshold.holds(cellValues[$0]) }.map { matrix.products[$0] }
-        })
+        unitCount = matrix.unitCount
+        productCount = matrix.productCount
+        var starts = [Int](), kept = [Int32]()
+        starts.reserveCapacity(matrix.unitCount + 1)
+        kept.reserveCapacity(matrix.products.count)
+        starts.append(0)
+        for unit in 0..<matrix.unitCount {
+            for cell in matrix.rowStarts[unit]..<matrix.rowStarts[unit + 1] where threshold.holds(cellValues[cell]) { kept.append(matrix.products[cell]) }
+            starts.append(kept.count)
+        }
+        rowStarts = starts
+        products = kept
+    }
+
+    /// From sorted rows already laid out flat (`rowStarts`, `products`).
+    public init(productCount: Int, rowStarts: [Int], products: [Int32]) {
+        unitCount = rowStarts.count - 1
+        self.productCount = productCount
+        self.rowStarts = rowStarts
+        self.products = products
     }
 
     /// The present products of `unit`.

@@ -80,25 +80,31 @@ extension ProductSpace {
         defer { blocks.deinitialize().deallocate() }
         let shared = UncheckedSendable(blocks), space = UncheckedSendable(self), rows = UncheckedSendable(presence)
         DispatchQueue.concurrentPerform(iterations: blockCount) { block in
-            let phi = space.value.proximity, presence = rows.value
-            var cells = DensityCells(), numerator = [Double](repeating: 0, count: n), has = [Bool](repeating: false, count: n)
+            let presence = rows.value
+            var cells = DensityCells()
+            let numerator = UnsafeMutableBufferPointer<Double>.allocate(capacity: n), has = UnsafeMutableBufferPointer<Bool>.allocate(capacity: n)
+            has.initialize(repeating: false)
+            defer { numerator.deallocate(); has.deallocate() }
             let first = units * block / blockCount, last = units * (block + 1) / blockCount
-            phi.withUnsafeBufferPointer { phi in
-                for unit in first..<last {
-                    let row = presence.row(unit)
-                    guard !row.isEmpty else { continue }
-                    for index in 0..<n { numerator[index] = 0 }
-                    for j in row {
-                        has[Int(j)] = true
-                        let base = Int(j) * n
-                        for p in 0..<n { numerator[p] += phi[base + p] }
+            space.value.proximity.withUnsafeBufferPointer { phi in
+                sums.withUnsafeBufferPointer { sums in
+                    for unit in first..<last {
+                        let row = presence.row(unit)
+                        guard !row.isEmpty else { continue }
+                        numerator.update(repeating: 0)
+                        for j in row {
+                            has[Int(j)] = true
+                            let source = phi.baseAddress! + Int(j) * n
+                            // Contiguous and alias-free: the compiler vectorises this loop.
+                            for p in 0..<n { numerator[p] += source[p] }
+                        }
+                        for p in 0..<n where !(absentOnly && has[p]) {
+                            let density = sums[p] > 0 ? numerator[p] / sums[p] : .nan
+                            if let minimum, !(density >= minimum) { continue }
+                            cells.units.append(Int32(unit)); cells.products.append(Int32(p)); cells.present.append(has[p]); cells.values.append(density)
+                        }
+                        for j in row { has[Int(j)] = false }
                     }
-                    for p in 0..<n where !(absentOnly && has[p]) {
-                        let density = sums[p] > 0 ? numerator[p] / sums[p] : .nan
-                        if let minimum, !(density >= minimum) { continue }
-                        cells.units.append(Int32(unit)); cells.products.append(Int32(p)); cells.present.append(has[p]); cells.values.append(density)
-                    }
-                    for j in row { has[Int(j)] = false }
                 }
             }
             shared.value[block] = cells

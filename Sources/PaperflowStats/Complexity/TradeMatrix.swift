@@ -24,33 +24,41 @@ public struct TradeMatrix: Sendable {
         precondition(units.count == products.count && units.count == values.count)
         self.unitCount = unitCount
         self.productCount = productCount
-        var counts = [Int](repeating: 0, count: unitCount + 1)
+        // Two stable counting sorts (by product, then by unit) put each row's cells in product
+        // order in O(cells), with no per-unit arrays: a firm panel has millions of units.
+        var rowStarts = [Int](repeating: 0, count: unitCount + 1), productStarts = [Int](repeating: 0, count: productCount + 1)
         for (row, value) in values.enumerated() {
             guard value.isFinite, value >= 0 else { throw .invalidValue(row: row, value: value) }
-            if value > 0 { counts[Int(units[row]) + 1] += 1 }
+            if value > 0 {
+                rowStarts[Int(units[row]) + 1] += 1
+                productStarts[Int(products[row]) + 1] += 1
+            }
         }
-        for unit in 0..<unitCount { counts[unit + 1] += counts[unit] }
-        var next = counts, cellProducts = [Int32](repeating: 0, count: counts[unitCount]), cellValues = [Double](repeating: 0, count: counts[unitCount])
-        var sourceRow = [Int](repeating: 0, count: counts[unitCount])
+        for unit in 0..<unitCount { rowStarts[unit + 1] += rowStarts[unit] }
+        for product in 0..<productCount { productStarts[product + 1] += productStarts[product] }
+        let cellCount = rowStarts[unitCount]
+        var byProduct = [Int](repeating: 0, count: cellCount)
         for row in values.indices where values[row] > 0 {
+            byProduct[productStarts[Int(products[row])]] = row
+            productStarts[Int(products[row])] += 1
+        }
+        var next = rowStarts, cellProducts = [Int32](repeating: 0, count: cellCount), cellValues = [Double](repeating: 0, count: cellCount)
+        var sourceRow = [Int](repeating: 0, count: cellCount)
+        for row in byProduct {
             let unit = Int(units[row])
             cellProducts[next[unit]] = products[row]
             cellValues[next[unit]] = values[row]
             sourceRow[next[unit]] = row
             next[unit] += 1
         }
-        // Sort each row by product and refuse repeated cells.
-        for unit in 0..<unitCount {
-            let range = counts[unit]..<counts[unit + 1]
-            let order = range.sorted { cellProducts[$0] != cellProducts[$1] ? cellProducts[$0] < cellProducts[$1] : sourceRow[$0] < sourceRow[$1] }
-            let sortedProducts = order.map { cellProducts[$0] }, sortedValues = order.map { cellValues[$0] }, sortedRows = order.map { sourceRow[$0] }
-            for offset in 1..<max(sortedProducts.count, 1) where sortedProducts[offset] == sortedProducts[offset - 1] {
-                throw .duplicate(unit: unit, product: Int(sortedProducts[offset]), firstRow: sortedRows[offset - 1], secondRow: sortedRows[offset])
+        // Repeated cells sit side by side within a row.
+        for unit in 0..<unitCount where rowStarts[unit + 1] - rowStarts[unit] > 1 {
+            for cell in (rowStarts[unit] + 1)..<rowStarts[unit + 1] where cellProducts[cell] == cellProducts[cell - 1] {
+                let (first, second) = (min(sourceRow[cell - 1], sourceRow[cell]), max(sourceRow[cell - 1], sourceRow[cell]))
+                throw .duplicate(unit: unit, product: Int(cellProducts[cell]), firstRow: first, secondRow: second)
             }
-            cellProducts.replaceSubrange(range, with: sortedProducts)
-            cellValues.replaceSubrange(range, with: sortedValues)
         }
-        rowStarts = counts
+        self.rowStarts = rowStarts
         self.products = cellProducts
         self.values = cellValues
     }
