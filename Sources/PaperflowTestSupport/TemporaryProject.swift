@@ -22,6 +22,14 @@ public final class TemporaryProject: Sendable {
         return url
     }
 
+    /// Writes `Workflows/NAME.yaml`: `workflow: NAME` and the lines of `stages` (one
+    /// `stage: {...}` per line, or a stage's indented continuation lines) under `stages:`.
+    @discardableResult
+    public func writeWorkflow(_ name: String, stages: String) throws -> URL {
+        try write("Workflows/\(name).yaml", "workflow: \(name)\nstages:\n"
+            + stages.split(separator: "\n").map { "  " + $0 }.joined(separator: "\n") + "\n")
+    }
+
     /// Copies the test fixture `fixture` (a path under Tests/Fixtures) to the project-relative `path`.
     public func copy(fixture: String, to path: String) throws {
         let url = root.appendingPathComponent(path)

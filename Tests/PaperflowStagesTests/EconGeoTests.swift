@@ -35,12 +35,12 @@ struct EconGeoTests {
 
     static func project(_ stages: String, files: [String: String]) throws -> TemporaryProject {
         let project = try TemporaryProject()
-        var workflow = "workflow: e\nstages:\n"
+        var readers = ""
         for (name, text) in files.sorted(by: { $0.key < $1.key }) {
             try project.write("data/\(name).csv", text)
-            workflow += "  \(name): {uses: io.csv@2, with: {path: data/\(name).csv}}\n"
+            readers += "\(name): {uses: io.csv@2, with: {path: data/\(name).csv}}\n"
         }
-        try project.write("Workflows/e.yaml", workflow + stages.split(separator: "\n").map { "  " + $0 }.joined(separator: "\n") + "\n")
+        try project.writeWorkflow("e", stages: readers + stages)
         return project
     }
 

@@ -11,8 +11,7 @@ struct RelatednessStageTests {
     static func project(_ fixture: String, _ stages: String, data: String? = nil) throws -> TemporaryProject {
         let project = try TemporaryProject()
         if let data { try project.write("data/trade.csv", data) } else { try project.copy(fixture: "complexity/\(fixture)", to: "data/trade.csv") }
-        try project.write("Workflows/r.yaml", "workflow: r\nstages:\n  trade: {uses: io.csv@2, with: {path: data/trade.csv}}\n"
-            + stages.split(separator: "\n").map { "  " + $0 }.joined(separator: "\n") + "\n")
+        try project.writeWorkflow("r", stages: "trade: {uses: io.csv@2, with: {path: data/trade.csv}}\n" + stages)
         return project
     }
 

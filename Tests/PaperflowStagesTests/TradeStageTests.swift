@@ -15,8 +15,7 @@ struct TradeStageTests {
         let project = try TemporaryProject()
         try project.write("data/records.csv", csv)
         for (path, text) in files { try project.write(path, text) }
-        try project.write("Workflows/t.yaml", "workflow: t\nstages:\n  records: {uses: io.csv@2, with: {path: data/records.csv, schema: \(schema)}}\n"
-            + stages.split(separator: "\n").map { "  " + $0 }.joined(separator: "\n") + "\n")
+        try project.writeWorkflow("t", stages: "records: {uses: io.csv@2, with: {path: data/records.csv, schema: \(schema)}}\n" + stages)
         return project
     }
 
@@ -153,8 +152,7 @@ struct TradeStageTests {
     static func customs(_ stages: String) throws -> TemporaryProject {
         let project = try TemporaryProject()
         try project.copy(fixture: "trade/customs_sample.csv", to: "data/customs.csv")
-        try project.write("Workflows/t.yaml", "workflow: t\nstages:\n  records: {uses: io.csv@2, with: {path: data/customs.csv, schema: {product: string, firm: string, mode: string}}}\n"
-            + stages.split(separator: "\n").map { "  " + $0 }.joined(separator: "\n") + "\n")
+        try project.writeWorkflow("t", stages: "records: {uses: io.csv@2, with: {path: data/customs.csv, schema: {product: string, firm: string, mode: string}}}\n" + stages)
         let run = try project.run("Workflows/t.yaml", registry: BuiltinStages.registry)
         #expect(run.summary.succeeded, "\(run.record.stages.compactMap(\.message))")
         return project

@@ -16,6 +16,13 @@ enum PresenceRule {
     }
 }
 
+/// The `method` parameter: which `RelatednessMeasure` turns co-occurrence into relatedness.
+enum RelatednessMethod {
+    static let param = ParamSpec("method", .oneOf(RelatednessMeasure.allCases.map(\.rawValue)), default: .string("hidalgo"), summary: "the relatedness measure")
+
+    static func measure(_ context: StageContext) -> RelatednessMeasure { RelatednessMeasure(rawValue: context.string("method")!)! }
+}
+
 /// `relatedness.rca`: Balassa's revealed comparative advantage of every unit–product cell with a
 /// value, and presence by the threshold — ecomplexity's and economiccomplexity's `rca` / `mcp`
 /// (matched to 1e-9 on the shared fixtures, ties at exactly 1 included).
@@ -333,7 +340,7 @@ public struct CooccurrenceStage: Stage {
                            summary: "[year,] product_1, product_2, cooccurrence, relatedness")],
         params: TradeInput.params + TradeInput.thresholdParams + [
             PresenceRule.param,
-            ParamSpec("method", .oneOf(RelatednessMeasure.allCases.map(\.rawValue)), default: .string("hidalgo"), summary: "the relatedness measure"),
+            RelatednessMethod.param,
             ParamSpec("diagonal", .oneOf(["zero", "one"]), default: .string("zero"), summary: "relatedness of a product with itself"),
         ]
     )
@@ -342,7 +349,7 @@ public struct CooccurrenceStage: Stage {
 
     public func run(_ context: StageContext) throws -> [String: Artifact] {
         let input = try TradeInput(context)
-        let measure = RelatednessMeasure(rawValue: context.string("method")!)!, diagonal: Double = context.string("diagonal") == "one" ? 1 : 0
+        let measure = RelatednessMethod.measure(context), diagonal: Double = context.string("diagonal") == "one" ? 1 : 0
         var years: [Value?] = [], first: [Int32] = [], second: [Int32] = [], counts: [Int64] = [], values: [Double] = []
         for slice in input.slices {
             let presence = PresenceRule.presence(slice, context), n = presence.productCount
@@ -383,7 +390,7 @@ public struct AverageRelatednessStage: Stage {
                   PortSpec("products", kind: .table, fileName: "product-relatedness.pftable", summary: "[year,] product, mean_relatedness")],
         params: TradeInput.params + TradeInput.thresholdParams + [
             PresenceRule.param,
-            ParamSpec("method", .oneOf(RelatednessMeasure.allCases.map(\.rawValue)), default: .string("hidalgo"), summary: "the relatedness measure"),
+            RelatednessMethod.param,
         ]
     )
 
@@ -391,23 +398,28 @@ public struct AverageRelatednessStage: Stage {
 
     public func run(_ context: StageContext) throws -> [String: Artifact] {
         let input = try TradeInput(context)
-        let measure = RelatednessMeasure(rawValue: context.string("method")!)!
+        let measure = RelatednessMethod.measure(context)
         var unitYears: [Value?] = [], units: [Int32] = [], sizes: [Int64] = [], ars: [Double?] = [], densities: [Double?] = [], reasons: [String?] = []
         var productYears: [Value?] = [], products: [Int32] = [], means: [Double] = []
         for slice in input.slices {
             let presence = PresenceRule.presence(slice, context), n = presence.productCount
             let phi = measure.matrix(cooccurrence: presence.cooccurrence(), productCount: n, diagonal: 0)
             let space = ProductSpace(proximity: phi, productCount: n)
+            // Σ and count of the held products' densities per unit, from one pass over all units.
+            var heldSum = [Double](repeating: 0, count: presence.unitCount), heldCount = [Int](repeating: 0, count: presence.unitCount)
+            let cells = space.densities(of: presence)
+            for cell in cells.values.indices where cells.present[cell] && !cells.values[cell].isNaN {
+                heldSum[Int(cells.units[cell])] += cells.values[cell]
+                heldCount[Int(cells.units[cell])] += 1
+            }
             for unit in 0..<presence.unitCount where slice.matrix.rowStarts[unit] < slice.matrix.rowStarts[unit + 1] {
                 let held = presence.row(unit), size = held.count
                 var sum = 0.0
                 for i in held { for j in held where j != i { sum += space[Int(i), Int(j)] } }
-                let density = space.density(held)
-                let heldDensities = held.map { density[Int($0)] }.filter { !$0.isNaN }
                 unitYears.append(slice.year); units.append(Int32(unit)); sizes.append(Int64(size))
                 ars.append(size > 1 ? sum / Double(size * (size - 1)) : nil)
                 reasons.append(size > 1 ? nil : "holds \(size) product\(size == 1 ? "" : "s"); AR needs two")
-                densities.append(heldDensities.isEmpty ? nil : heldDensities.reduce(0, +) / Double(heldDensities.count))
+                densities.append(heldCount[unit] == 0 ? nil : heldSum[unit] / Double(heldCount[unit]))
             }
             let ubiquity = presence.ubiquity, held = ubiquity.filter { $0 > 0 }.count
             for i in 0..<n where ubiquity[i] > 0 && held > 1 {

@@ -56,6 +56,8 @@ public struct HarmonizeHSStage: Stage {
             throw StageFailure("row \(row + 1): \(valueName) is \(values[row].isNaN ? "missing" : String(values[row])); trade values must be zero or positive")
         }
         let vintages = try Self.vintages(table, context: context)
+        // Each vintage's table once, not a lookup per row.
+        let tables = try Dictionary(uniqueKeysWithValues: Set(vintages).map { ($0, try HSConcordance.table($0)) })
         let allocator = Allocator(weights: context.string("allocation") == "weights" ? try Self.weights(context, productName: productName, valueName: valueName) : nil)
         let policy = context.string("unknown")!
 
@@ -74,7 +76,7 @@ public struct HarmonizeHSStage: Stage {
         for row in 0..<table.rowCount {
             guard !codeColumn.isMissing(row) else { throw StageFailure("row \(row + 1) has no \(productName)") }
             let code = codeColumn[row].description, vintage = vintages[row], value = values[row]
-            guard let mapping = try HSConcordance.table(vintage).mappings[code] else {
+            guard let mapping = tables[vintage]!.mappings[code] else {
                 ledger.unknown(code, vintage: vintage, value: value)
                 switch policy {
                 case "keep": emit(row, code, value)

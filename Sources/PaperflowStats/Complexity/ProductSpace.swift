@@ -44,14 +44,11 @@ public struct ProductSpace: Sendable {
     /// Density of product p for a unit with presence row `present`: Σ_j M_uj φ_jp / Σ_j φ_jp
     /// (ecomplexity's `calc_density`, economiccomplexity's `density`). A product with no
     /// proximity to anything (no unit has it) has no density: NaN, as ecomplexity leaves it.
+    /// One unit's row of `densities(of:)` (a unit with nothing present has density 0 wherever
+    /// there is one).
     public func density(_ present: some Collection<Int32>) -> [Double] {
-        let n = productCount
-        var numerator = [Double](repeating: 0, count: n)
-        for j in present {
-            let base = Int(j) * n
-            for p in 0..<n { numerator[p] += proximity[base + p] }
-        }
-        return (0..<n).map { columnSums[$0] > 0 ? numerator[$0] / columnSums[$0] : .nan }
+        guard !present.isEmpty else { return columnSums.map { $0 > 0 ? 0 : .nan } }
+        return densities(of: Presence(productCount: productCount, rows: [Array(present)])).values
     }
 }
 
