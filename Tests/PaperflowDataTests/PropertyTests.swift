@@ -75,3 +75,29 @@ struct PropertyTests {
         }
     }
 }
+
+/// Level codes of text columns: the ASCII fast path (bytes hashed in place) against a sort of
+/// the distinct strings, and the fallback for other text.
+@Suite("Text levels")
+struct TextLevelTests {
+    @Test("ASCII codes: levels sorted by bytes, each row coded to its level, missing rows −1, past the table's first growth")
+    func asciiLevels() async {
+        let word = Gen<Character?>.element(of: ["0", "1", "7", "a", "B", "-", " "]).map { $0! }.string(of: 0...4)
+        await propertyCheck(count: 100, input: word.array(of: 0...1500)) { words in
+            let values = words.enumerated().map { $0.offset % 17 == 4 ? nil : $0.element }
+            let column = Column(string: values)
+            let (codes, levels) = column.levelCodes()
+            let expected = Array(Set(values.compactMap { $0 })).sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }
+            #expect(levels == expected.map(Value.string))
+            let index = Dictionary(uniqueKeysWithValues: expected.enumerated().map { ($1, Int32($0)) })
+            #expect(codes == values.map { value in value.map { index[$0]! } ?? -1 })
+        }
+    }
+
+    @Test("non-ASCII text takes the String path: é after z, a CJK city after both")
+    func otherText() {
+        let (codes, levels) = Column(string: ["é", "z", "南京", "e", "z"]).levelCodes()
+        #expect(levels == [.string("e"), .string("z"), .string("é"), .string("南京")])
+        #expect(codes == [2, 1, 3, 0, 1])
+    }
+}

@@ -31,59 +31,110 @@ public enum BinaryTableFormat {
 
     /// The bytes of `table`.
     public static func encode(_ table: Table) -> [UInt8] {
-        var buffers: [[UInt8]] = []
-        var columns: [(name: String, type: DataType, hasValidity: Bool, buffers: [Int])] = []
-        for (name, column) in zip(table.names, table.columns) {
-            var indices: [Int] = []
-            func add(_ bytes: [UInt8]) {
-                indices.append(buffers.count)
-                buffers.append(bytes)
-            }
-            switch column.storage {
-            case let .int64(values): add(rawBytes(values))
-            case let .double(values):
-                // Missing rows hold +0.0, whatever the builder left there, for stable bytes.
-                add(rawBytes(values.enumerated().map { column.isMissing($0.offset) ? 0 : $0.element.bitPattern }))
-            case let .bool(values): add(values.map { $0 ? 1 : 0 })
-            case let .string(storage): add(rawBytes(storage.offsets)); add(storage.bytes)
-            case let .category(codes, dictionary): add(rawBytes(codes)); add(rawBytes(dictionary.offsets)); add(dictionary.bytes)
-            }
-            if let validity = column.validity { add(rawBytes(validity.words)) }
-            columns.append((name, column.type, column.validity != nil, indices))
+        let layout = Layout(table)
+        return [UInt8](unsafeUninitializedCapacity: layout.size) { buffer, count in
+            layout.write(into: UnsafeMutableRawBufferPointer(buffer))
+            count = layout.size
         }
-        func header(_ positions: [(offset: Int, length: Int)]) -> [UInt8] {
-            let described = columns.map { column in
-                let spans = column.buffers.map { "[\(positions[$0].offset),\(positions[$0].length)]" }.joined(separator: ",")
-                return "{\"buffers\":[\(spans)],\"hasValidity\":\(column.hasValidity),\"name\":\(jsonString(column.name)),\"type\":\"\(column.type.rawValue)\"}"
-            }
-            return Array("{\"columns\":[\(described.joined(separator: ","))],\"rows\":\(table.rowCount)}".utf8)
+    }
+
+    /// The bytes of `table` as `Data`, written once into their final place: a firm panel's
+    /// output is hundreds of megabytes, so no column is copied into an intermediate buffer.
+    public static func data(_ table: Table) -> Data {
+        let layout = Layout(table)
+        let memory = UnsafeMutableRawBufferPointer.allocate(byteCount: max(layout.size, 1), alignment: alignment)
+        layout.write(into: memory)
+        return Data(bytesNoCopy: memory.baseAddress!, count: layout.size, deallocator: .custom { pointer, _ in pointer.deallocate() })
+    }
+
+    /// Where every buffer of a table goes, and how to copy it there.
+    private struct Layout {
+        /// One buffer: its length in bytes and how to write it at a given address.
+        struct Buffer {
+            var count: Int
+            var write: (UnsafeMutableRawPointer) -> Void
         }
-        // The header's size fixes where the buffers start, and the offsets fix the header's size:
-        // iterate until the two agree (offsets only grow, so this settles in a few rounds).
-        var positions = buffers.map { (offset: 0, length: $0.count) }
-        var headerBytes = header(positions)
-        while true {
-            var offset = align(16 + headerBytes.count)
-            for (index, buffer) in buffers.enumerated() {
-                positions[index] = (offset, buffer.count)
-                offset = align(offset + buffer.count)
+
+        var buffers: [Buffer] = []
+        var header: [UInt8] = []
+        var offsets: [Int] = []
+        var size = 0
+
+        init(_ table: Table) {
+            var columns: [(name: String, type: DataType, hasValidity: Bool, buffers: [Int])] = []
+            for (name, column) in zip(table.names, table.columns) {
+                var indices: [Int] = []
+                func add(_ count: Int, _ write: @escaping (UnsafeMutableRawPointer) -> Void) {
+                    indices.append(buffers.count)
+                    buffers.append(Buffer(count: count, write: write))
+                }
+                func add<T>(_ values: ColumnBuffer<T>) {
+                    add(values.count * MemoryLayout<T>.stride) { target in values.withUnsafeBufferPointer { target.copyMemory(from: $0.baseAddress!, byteCount: $0.count * MemoryLayout<T>.stride) } }
+                }
+                func add<T>(_ values: [T]) {
+                    add(values.count * MemoryLayout<T>.stride) { target in values.withUnsafeBytes { target.copyMemory(from: $0.baseAddress!, byteCount: $0.count) } }
+                }
+                switch column.storage {
+                case let .int64(values): add(values)
+                case let .double(values):
+                    add(values.count * 8) { target in
+                        // Missing rows hold +0.0, whatever the builder left there, for stable bytes.
+                        let out = target.bindMemory(to: UInt64.self, capacity: values.count)
+                        for row in 0..<values.count { out[row] = column.isMissing(row) ? 0 : values[row].bitPattern }
+                    }
+                case let .bool(values):
+                    add(values.count) { target in
+                        for row in 0..<values.count { target.storeBytes(of: values[row] ? 1 : 0, toByteOffset: row, as: UInt8.self) }
+                    }
+                case let .string(storage): add(storage.offsets); add(storage.bytes)
+                case let .category(codes, dictionary): add(codes); add(dictionary.offsets); add(dictionary.bytes)
+                }
+                if let validity = column.validity { add(validity.words) }
+                columns.append((name, column.type, column.validity != nil, indices))
             }
-            let next = header(positions)
-            if next.count == headerBytes.count {
-                headerBytes = next
-                break
+            func describe(_ offsets: [Int]) -> [UInt8] {
+                let described = columns.map { column in
+                    let spans = column.buffers.map { "[\(offsets[$0]),\(buffers[$0].count)]" }.joined(separator: ",")
+                    return "{\"buffers\":[\(spans)],\"hasValidity\":\(column.hasValidity),\"name\":\(jsonString(column.name)),\"type\":\"\(column.type.rawValue)\"}"
+                }
+                return Array("{\"columns\":[\(described.joined(separator: ","))],\"rows\":\(table.rowCount)}".utf8)
             }
-            headerBytes = next
+            // The header's size fixes where the buffers start, and the offsets fix the header's
+            // size: iterate until the two agree (offsets only grow, so this settles in a few rounds).
+            offsets = [Int](repeating: 0, count: buffers.count)
+            header = describe(offsets)
+            while true {
+                var offset = align(16 + header.count)
+                for index in buffers.indices {
+                    offsets[index] = offset
+                    offset = align(offset + buffers[index].count)
+                }
+                size = offset
+                let next = describe(offsets)
+                defer { header = next }
+                if next.count == header.count { break }
+            }
         }
-        var out = magic
-        out += rawBytes([UInt64(headerBytes.count).littleEndian])
-        out += headerBytes
-        for (index, buffer) in buffers.enumerated() {
-            out += repeatElement(0, count: positions[index].offset - out.count)
-            out += buffer
+
+        /// Writes the file's bytes into `memory` (`size` bytes), padding zeroed.
+        func write(into memory: UnsafeMutableRawBufferPointer) {
+            let base = memory.baseAddress!
+            var end = 0
+            func fill(to offset: Int) {
+                (base + end).initializeMemory(as: UInt8.self, repeating: 0, count: offset - end)
+                end = offset
+            }
+            base.copyMemory(from: magic, byteCount: magic.count)
+            base.storeBytes(of: UInt64(header.count).littleEndian, toByteOffset: 8, as: UInt64.self)
+            (base + 16).copyMemory(from: header, byteCount: header.count)
+            end = 16 + header.count
+            for (buffer, offset) in zip(buffers, offsets) {
+                fill(to: offset)
+                if buffer.count > 0 { buffer.write(base + offset) }
+                end = offset + buffer.count
+            }
+            fill(to: size)
         }
-        out += repeatElement(0, count: align(out.count) - out.count)
-        return out
     }
 
     /// Reads the table file at `url`, mapped into memory rather than read into a buffer: its
@@ -239,14 +290,6 @@ public enum BinaryTableFormat {
     }
 
     static func align(_ offset: Int) -> Int { (offset + alignment - 1) / alignment * alignment }
-
-    static func rawBytes<T>(_ values: [T]) -> [UInt8] {
-        values.withUnsafeBytes { Array($0) }
-    }
-
-    static func rawBytes<T>(_ values: ColumnBuffer<T>) -> [UInt8] {
-        values.withUnsafeBufferPointer { Array(UnsafeRawBufferPointer($0)) }
-    }
 
     static func jsonString(_ s: String) -> String {
         var out = "\""

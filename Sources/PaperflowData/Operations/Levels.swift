@@ -39,7 +39,7 @@ extension Column {
         case let .bool(buffer):
             return sortedCodes(buffer.map { $0 ? 1 : 0 }) { .bool($0 == 1) }
         case let .string(storage):
-            return sortedCodes((0..<rows).map { storage[$0] }) { .string($0) }
+            return asciiCodes(storage) ?? sortedCodes((0..<rows).map { storage[$0] }) { .string($0) }
         case let .category(codes, dictionary):
             // Sort the dictionary once, then renumber the codes.
             var used = [Bool](repeating: false, count: dictionary.count)
@@ -48,6 +48,49 @@ extension Column {
             var recode = [Int32](repeating: -1, count: dictionary.count)
             for (rank, code) in order.enumerated() { recode[code] = Int32(rank) }
             return ((0..<rows).map { isMissing($0) ? -1 : recode[Int(codes[$0])] }, order.map { .string(dictionary[$0]) })
+        }
+    }
+
+    /// `levelCodes` of ASCII text (codes, ids, names in Latin letters) by hashing each row's
+    /// bytes where they lie, with no String per row: a customs file has tens of millions of rows.
+    /// nil when any byte is not ASCII, where Swift's String equality (canonical equivalence) and
+    /// byte equality could differ.
+    private func asciiCodes(_ storage: StringStorage) -> (codes: [Int32], levels: [Value])? {
+        guard !storage.bytes.contains(where: { $0 >= 0x80 }) else { return nil }
+        return storage.bytes.withUnsafeBufferPointer { bytes in
+            storage.offsets.withUnsafeBufferPointer { offsets in
+                func text(_ row: Int) -> UnsafeBufferPointer<UInt8> { UnsafeBufferPointer(rebasing: bytes[Int(offsets[row])..<Int(offsets[row + 1])]) }
+                func hash(_ text: UnsafeBufferPointer<UInt8>) -> Int {
+                    var value: UInt64 = 0xcbf2_9ce4_8422_2325  // FNV-1a
+                    for byte in text { value = (value ^ UInt64(byte)) &* 0x100_0000_01b3 }
+                    return Int(truncatingIfNeeded: value ^ (value >> 29))
+                }
+                // Open addressing, linear probing; a slot holds a level's code, −1 when empty.
+                var slots = [Int32](repeating: -1, count: 1024), firstRow: [Int] = []
+                var codes = [Int32](repeating: -1, count: count)
+                for row in 0..<count where !isMissing(row) {
+                    let key = text(row)
+                    var slot = hash(key) & (slots.count - 1)
+                    while slots[slot] >= 0, !text(firstRow[Int(slots[slot])]).elementsEqual(key) { slot = (slot + 1) & (slots.count - 1) }
+                    if slots[slot] >= 0 { codes[row] = slots[slot]; continue }
+                    codes[row] = Int32(firstRow.count)
+                    slots[slot] = Int32(firstRow.count)
+                    firstRow.append(row)
+                    if 2 * firstRow.count > slots.count {
+                        slots = [Int32](repeating: -1, count: 2 * slots.count)
+                        for (code, first) in firstRow.enumerated() {
+                            var slot = hash(text(first)) & (slots.count - 1)
+                            while slots[slot] >= 0 { slot = (slot + 1) & (slots.count - 1) }
+                            slots[slot] = Int32(code)
+                        }
+                    }
+                }
+                let order = firstRow.indices.sorted { text(firstRow[$0]).lexicographicallyPrecedes(text(firstRow[$1])) }
+                var rank = [Int32](repeating: 0, count: order.count)
+                for (position, code) in order.enumerated() { rank[code] = Int32(position) }
+                for row in codes.indices where codes[row] >= 0 { codes[row] = rank[Int(codes[row])] }
+                return (codes, order.map { .string(storage[firstRow[$0]]) })
+            }
         }
     }
 

@@ -82,6 +82,19 @@ public struct Column: Sendable, Hashable {
         self.init(storage: .double(values.map { $0 ?? 0 }), validity: Self.validity(values))
     }
 
+    /// A Double column of computed values where NaN means "no value" (a density of a product no
+    /// unit has): NaN rows are missing, as `Column(double:)` of the optionals would make them,
+    /// without a 16-byte optional per row.
+    public init(double values: [Double], nanAsMissing: Bool) {
+        guard nanAsMissing, values.contains(where: \.isNaN) else {
+            self.init(storage: .double(values))
+            return
+        }
+        var bitmap = Bitmap(count: 0, value: true)
+        for value in values { bitmap.append(!value.isNaN) }
+        self.init(storage: .double(values.map { $0.isNaN ? 0 : $0 }), validity: bitmap)
+    }
+
     /// A Bool column; `nil` is missing.
     public init(bool values: [Bool?]) {
         self.init(storage: .bool(values.map { $0 ?? false }), validity: Self.validity(values))

@@ -70,7 +70,7 @@ public struct CSVStage: Stage {
             "declared": .list(options.schema.keys.sorted().map(ParamValue.string)),
             "rereads": .int(Int64(report.rereads)),
         ])
-        return ["table": .bytes(Data(BinaryTableFormat.encode(table))), "report": .bytes(Data(JSONText.pretty(reportJSON)))]
+        return ["table": .bytes(BinaryTableFormat.data(table)), "report": .bytes(Data(JSONText.pretty(reportJSON)))]
     }
 }
 

@@ -223,6 +223,9 @@ public struct DensityStage: Stage {
         // x's product codes as indices of φ (codes φ does not know relate to nothing).
         let productIndex = Dictionary(uniqueKeysWithValues: input.products.enumerated().map { ($1, Int32($0)) })
         let toSpace = target.products.map { productIndex[$0] }
+        // Rows must stay ascending in φ's order; they do unless the two tables order codes differently.
+        let known = toSpace.compactMap { $0 }
+        let keepsOrder = zip(known, known.dropFirst()).allSatisfy { $0 < $1 }
         let minimum = context.double("min_density")!
         var years: [(year: Value?, count: Int)] = [], cells = DensityCells()
         for slice in input.slices {
@@ -238,19 +241,21 @@ public struct DensityStage: Stage {
                     for cell in own.matrix.rowStarts[unit]..<own.matrix.rowStarts[unit + 1] {
                         if let product = toSpace[Int(own.matrix.products[cell])] { mapped.append(product) }
                     }
+                    if !keepsOrder { mapped[starts.last!...].sort() }
                     starts.append(mapped.count)
                 }
                 x = Presence(productCount: input.products.count, rowStarts: starts, products: mapped)
             } else {
                 x = presence
             }
-            let found = space.densities(of: x, absentOnly: context.string("cells") == "absent", minimum: minimum < 0 ? nil : minimum)
-            years.append((slice.year, found.units.count))
-            cells.units += found.units; cells.products += found.products; cells.present += found.present; cells.values += found.values
+            let before = cells.units.count
+            space.densities(of: x, absentOnly: context.string("cells") == "absent", minimum: minimum < 0 ? nil : minimum, appendingTo: &cells)
+            years.append((slice.year, cells.units.count - before))
         }
+
         let table = try Table(input.yearColumn(runs: years) + [(target.unitColumn, TradeInput.category(cells.units, target.units)),
                                                          (input.productColumn, TradeInput.category(cells.products, input.products)),
-                                                         ("presence", Column(bool: cells.present)), ("density", Column(double: cells.values.map { $0.isNaN ? nil : $0 }))])
+                                                         ("presence", Column(storage: .bool(cells.present))), ("density", Column(double: cells.values, nanAsMissing: true))])
         return ["table": table.artifact]
     }
 }

@@ -48,5 +48,5 @@ extension Table {
     }
 
     /// The artifact bytes of the table.
-    var artifact: Artifact { .bytes(Data(BinaryTableFormat.encode(self))) }
+    var artifact: Artifact { .bytes(BinaryTableFormat.data(self)) }
 }

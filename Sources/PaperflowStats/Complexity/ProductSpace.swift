@@ -60,56 +60,124 @@ public struct DensityCells: Sendable {
 }
 
 extension ProductSpace {
+    /// Columns of φ in one panel of the density kernel: a panel (n × 32 doubles, 312 KB for
+    /// 1,222 HS4 headings) stays in a core's L2 while every unit of a block adds its rows.
+    static let panelWidth = 32
+
     /// The density of every product for every unit of `presence` (product indices into this
-    /// space; x_uj = 1 for the unit's products), computed on every core in blocks of units: a
-    /// unit with k products costs k·n additions, so a firm panel costs Σ k_u · n, never
+    /// space; x_uj = 1 for the unit's products, rows ascending), on every core in blocks of
+    /// units: a unit with k products costs k·n additions, so a firm panel costs Σ k_u · n, never
     /// units × products memory beyond the cells kept.
+    ///
+    /// φ is cut into column panels of `panelWidth`; a block of units runs panel by panel, so a
+    /// φ row segment is read from memory once per block rather than once per unit that has it
+    /// (φ, 12 MB for HS4, does not fit in cache; a panel does). Each numerator sums its rows in
+    /// the unit's row order, as one pass over whole rows would: the values are the same bits.
     /// - Parameters:
     ///   - absentOnly: keep only products the unit does not have.
     ///   - minimum: keep only cells with density ≥ minimum (nil keeps every cell, NaN included:
     ///     a product nobody has has no density).
     public func densities(of presence: Presence, absentOnly: Bool = false, minimum: Double? = nil) -> DensityCells {
-        let n = productCount, units = presence.unitCount
-        let sums = columnSums
+        var cells = DensityCells()
+        densities(of: presence, absentOnly: absentOnly, minimum: minimum, appendingTo: &cells)
+        return cells
+    }
+
+    /// `densities(of:absentOnly:minimum:)` appended to `result` (a panel's years, one after
+    /// another, without copying each year's cells again).
+    public func densities(of presence: Presence, absentOnly: Bool = false, minimum: Double? = nil, appendingTo result: inout DensityCells) {
+        let n = productCount, units = presence.unitCount, width = Self.panelWidth
+        let panelCount = (n + width - 1) / width
+        // Panel t holds φ[j, t·width ..< t·width + width] for every j, contiguous, zero-padded.
+        var panels = [Double](repeating: 0, count: panelCount * n * width)
+        for t in 0..<panelCount {
+            for j in 0..<n {
+                for c in 0..<min(width, n - t * width) { panels[(t * n + j) * width + c] = proximity[j * n + t * width + c] }
+            }
+        }
         let blockCount = max(1, min(units, 8 * ProcessInfo.processInfo.activeProcessorCount))
         let blocks = UnsafeMutableBufferPointer<DensityCells>.allocate(capacity: blockCount)
         blocks.initialize(repeating: DensityCells())
         defer { blocks.deinitialize().deallocate() }
-        let shared = UncheckedSendable(blocks), space = UncheckedSendable(self), rows = UncheckedSendable(presence)
+        // Below cut[p] a numerator cannot reach `minimum` (a margin far above round-off), so
+        // most cells of a firm panel are passed over without a division.
+        // NaN compares false, so a product with no proximity (NaN density) gets cut −∞.
+        let cut = UnsafeMutableBufferPointer<Double>.allocate(capacity: n)
+        defer { cut.deallocate() }
+        for p in 0..<n {
+            let sum = columnSums[p]
+            cut[p] = minimum.map { minimum in sum > 0 ? minimum * sum - abs(minimum * sum) * 1e-12 : -.infinity } ?? -.infinity
+        }
+        let shared = UncheckedSendable(blocks), rows = UncheckedSendable(presence)
+        let tiled = UncheckedSendable(panels), sums = UncheckedSendable(columnSums), cuts = UncheckedSendable(cut)
         DispatchQueue.concurrentPerform(iterations: blockCount) { block in
             let presence = rows.value
-            var cells = DensityCells()
-            let numerator = UnsafeMutableBufferPointer<Double>.allocate(capacity: n), has = UnsafeMutableBufferPointer<Bool>.allocate(capacity: n)
-            has.initialize(repeating: false)
-            defer { numerator.deallocate(); has.deallocate() }
             let first = units * block / blockCount, last = units * (block + 1) / blockCount
-            space.value.proximity.withUnsafeBufferPointer { phi in
-                sums.withUnsafeBufferPointer { sums in
-                    for unit in first..<last {
-                        let row = presence.row(unit)
-                        guard !row.isEmpty else { continue }
-                        numerator.update(repeating: 0)
-                        for j in row {
-                            has[Int(j)] = true
-                            let source = phi.baseAddress! + Int(j) * n
-                            // Contiguous and alias-free: the compiler vectorises this loop.
-                            for p in 0..<n { numerator[p] += source[p] }
+            // Each panel's cells, unit by unit; starts[t][k] is where unit first + k begins.
+            var byPanel = [DensityCells](repeating: DensityCells(), count: panelCount)
+            var starts = [Int](repeating: 0, count: panelCount * (last - first + 1))
+            var cursor = Array(presence.rowStarts[first..<last])
+            let numerator = UnsafeMutableBufferPointer<Double>.allocate(capacity: width)
+            defer { numerator.deallocate() }
+            tiled.value.withUnsafeBufferPointer { panels in
+                presence.products.withUnsafeBufferPointer { products in
+                    for t in 0..<panelCount {
+                        let panel = panels.baseAddress! + t * n * width, columns = min(width, n - t * width)
+                        var cells = byPanel[t]
+                        byPanel[t] = DensityCells()
+                        for unit in first..<last {
+                            let k = unit - first, end = presence.rowStarts[unit + 1]
+                            starts[t * (last - first + 1) + k] = cells.units.count
+                            let rowStart = presence.rowStarts[unit]
+                            guard rowStart < end else { continue }
+                            numerator.update(fromContentsOf: UnsafeBufferPointer(start: panel + Int(products[rowStart]) * width, count: width))
+                            for index in (rowStart + 1)..<end {
+                                let source = panel + Int(products[index]) * width
+                                // Contiguous and alias-free: the compiler vectorises this loop.
+                                for c in 0..<width { numerator[c] += source[c] }
+                            }
+                            // The unit's own products in this panel, as bits.
+                            var own: UInt64 = 0, next = cursor[k]
+                            while next < end, Int(products[next]) < t * width + columns {
+                                own |= 1 << UInt64(Int(products[next]) - t * width)
+                                next += 1
+                            }
+                            cursor[k] = next
+                            let cut = cuts.value.baseAddress! + t * width
+                            for c in 0..<columns where numerator[c] >= cut[c] {
+                                let p = t * width + c, has = own & (1 << UInt64(c)) != 0
+                                if absentOnly && has { continue }
+                                let sum = sums.value[p]
+                                let density = sum > 0 ? numerator[c] / sum : .nan
+                                if let minimum, !(density >= minimum) { continue }
+                                cells.units.append(Int32(unit)); cells.products.append(Int32(p)); cells.present.append(has); cells.values.append(density)
+                            }
                         }
-                        for p in 0..<n where !(absentOnly && has[p]) {
-                            let density = sums[p] > 0 ? numerator[p] / sums[p] : .nan
-                            if let minimum, !(density >= minimum) { continue }
-                            cells.units.append(Int32(unit)); cells.products.append(Int32(p)); cells.present.append(has[p]); cells.values.append(density)
-                        }
-                        for j in row { has[Int(j)] = false }
+                        starts[t * (last - first + 1) + last - first] = cells.units.count
+                        byPanel[t] = cells
                     }
+                }
+            }
+            // Unit-major order again: each unit's cells from every panel, products ascending.
+            var cells = DensityCells()
+            let total = byPanel.reduce(0) { $0 + $1.units.count }
+            cells.units.reserveCapacity(total); cells.products.reserveCapacity(total)
+            cells.present.reserveCapacity(total); cells.values.reserveCapacity(total)
+            for k in 0..<(last - first) {
+                for t in 0..<panelCount {
+                    let range = starts[t * (last - first + 1) + k]..<starts[t * (last - first + 1) + k + 1]
+                    guard !range.isEmpty else { continue }
+                    cells.units += byPanel[t].units[range]; cells.products += byPanel[t].products[range]
+                    cells.present += byPanel[t].present[range]; cells.values += byPanel[t].values[range]
                 }
             }
             shared.value[block] = cells
         }
-        var result = DensityCells()
+        let total = result.units.count + blocks.reduce(0) { $0 + $1.units.count }
+        result.units.reserveCapacity(total); result.products.reserveCapacity(total)
+        result.present.reserveCapacity(total); result.values.reserveCapacity(total)
         for block in blocks {
             result.units += block.units; result.products += block.products; result.present += block.present; result.values += block.values
         }
-        return result
     }
 }

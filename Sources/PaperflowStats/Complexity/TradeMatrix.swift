@@ -24,6 +24,10 @@ public struct TradeMatrix: Sendable {
         precondition(units.count == products.count && units.count == values.count)
         self.unitCount = unitCount
         self.productCount = productCount
+        if let sorted = try Self.unitOrdered(unitCount: unitCount, units: units, products: products, values: values) {
+            (rowStarts, self.products, self.values) = sorted
+            return
+        }
         // Two stable counting sorts (by product, then by unit) put each row's cells in product
         // order in O(cells), with no per-unit arrays: a firm panel has millions of units.
         var rowStarts = [Int](repeating: 0, count: unitCount + 1), productStarts = [Int](repeating: 0, count: productCount + 1)
@@ -61,6 +65,54 @@ public struct TradeMatrix: Sendable {
         self.rowStarts = rowStarts
         self.products = cellProducts
         self.values = cellValues
+    }
+
+    /// The layout of rows already grouped by unit in ascending order (as a customs file sorted by
+    /// firm, or any table this package wrote, arrives): cells stay where they are and only each
+    /// short row is put in product order — sequential, where the counting sorts scatter across
+    /// the whole panel. nil when the units are not in order.
+    private static func unitOrdered(unitCount: Int, units: [Int32], products: [Int32], values: [Double]) throws(InputError)
+        -> (rowStarts: [Int], products: [Int32], values: [Double])? {
+        var previous: Int32 = -1
+        for unit in units {
+            guard unit >= previous else { return nil }
+            previous = unit
+        }
+        var rowStarts = [Int](repeating: 0, count: unitCount + 1)
+        var cellProducts = [Int32](), cellValues = [Double](), sourceRow = [Int]()
+        cellProducts.reserveCapacity(units.count); cellValues.reserveCapacity(units.count); sourceRow.reserveCapacity(units.count)
+        for (row, value) in values.enumerated() {
+            guard value.isFinite, value >= 0 else { throw .invalidValue(row: row, value: value) }
+            guard value > 0 else { continue }
+            rowStarts[Int(units[row]) + 1] += 1
+            cellProducts.append(products[row]); cellValues.append(value); sourceRow.append(row)
+        }
+        for unit in 0..<unitCount { rowStarts[unit + 1] += rowStarts[unit] }
+        for unit in 0..<unitCount where rowStarts[unit + 1] - rowStarts[unit] > 1 {
+            let row = rowStarts[unit]..<rowStarts[unit + 1]
+            if row.count > 32 {
+                // A long row (a city, a country): sort a permutation, ties in input order.
+                let order = row.sorted { (cellProducts[$0], sourceRow[$0]) < (cellProducts[$1], sourceRow[$1]) }
+                let (rowProducts, rowValues, rowSources) = (order.map { cellProducts[$0] }, order.map { cellValues[$0] }, order.map { sourceRow[$0] })
+                cellProducts.replaceSubrange(row, with: rowProducts); cellValues.replaceSubrange(row, with: rowValues)
+                sourceRow.replaceSubrange(row, with: rowSources)
+            }
+            // Insertion sort by product, stable: a firm's row is a handful of products (and a long row is sorted already).
+            for cell in row.dropFirst() {
+                var position = cell
+                let (product, value, source) = (cellProducts[cell], cellValues[cell], sourceRow[cell])
+                while position > row.lowerBound, cellProducts[position - 1] > product {
+                    cellProducts[position] = cellProducts[position - 1]; cellValues[position] = cellValues[position - 1]
+                    sourceRow[position] = sourceRow[position - 1]
+                    position -= 1
+                }
+                cellProducts[position] = product; cellValues[position] = value; sourceRow[position] = source
+            }
+            for cell in row.dropFirst() where cellProducts[cell] == cellProducts[cell - 1] {
+                throw .duplicate(unit: unit, product: Int(cellProducts[cell]), firstRow: sourceRow[cell - 1], secondRow: sourceRow[cell])
+            }
+        }
+        return (rowStarts, cellProducts, cellValues)
     }
 
     /// Σ over products of each unit's values.
