@@ -25,6 +25,21 @@ struct RoundTripTests {
         #expect(Array(bytes.prefix(8)) == Array("PFTABLE1".utf8))
     }
 
+    @Test("the three writers give the same bytes: encode, data, and write (a buffer at a time), for the sample and an empty table")
+    func writers() throws {
+        for table in [try Self.sample(), try Table([("x", Column(double: [Double?]()))])] {
+            let url = FileManager.default.temporaryDirectory.appendingPathComponent("paperflow-write-\(UUID().uuidString).pftable")
+            defer { try? FileManager.default.removeItem(at: url) }
+            try BinaryTableFormat.write(table, to: url)
+            let bytes = BinaryTableFormat.encode(table)
+            #expect(Array(try Data(contentsOf: url)) == bytes)
+            #expect(Array(BinaryTableFormat.data(table)) == bytes)
+            #expect(bytes.count % 64 == 0)
+            // An existing file is not overwritten (outputs are fresh files in a scratch folder).
+            #expect(throws: BinaryTableFormat.FormatError.self) { try BinaryTableFormat.write(table, to: url) }
+        }
+    }
+
     @Test("a table file read by mapping equals the table, and outlives the file's removal")
     func mappedRead() throws {
         let table = try Self.sample()

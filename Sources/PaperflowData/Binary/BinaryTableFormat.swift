@@ -47,6 +47,33 @@ public enum BinaryTableFormat {
         return Data(bytesNoCopy: memory.baseAddress!, count: layout.size, deallocator: .custom { pointer, _ in pointer.deallocate() })
     }
 
+    /// Writes the bytes of `table` to a new file at `url`, one buffer at a time: a table of
+    /// hundreds of megabytes is never held twice in memory.
+    /// - Throws: `FormatError` when the file cannot be created or written.
+    public static func write(_ table: Table, to url: URL) throws {
+        let layout = Layout(table)
+        guard let file = fopen(url.path, "wbx") else { throw FormatError(message: "cannot create \(url.path): \(String(cString: strerror(errno)))") }
+        var failed = false
+        func put(_ bytes: UnsafeRawBufferPointer) {
+            if !failed, bytes.count > 0, fwrite(bytes.baseAddress!, 1, bytes.count, file) != bytes.count { failed = true }
+        }
+        let preamble = layout.offsets.first ?? layout.size
+        let head = UnsafeMutableRawBufferPointer.allocate(byteCount: preamble, alignment: alignment)
+        layout.writePreamble(into: head)
+        put(UnsafeRawBufferPointer(head))
+        head.deallocate()
+        for (index, buffer) in layout.buffers.enumerated() {
+            let end = index + 1 < layout.offsets.count ? layout.offsets[index + 1] : layout.size
+            let memory = UnsafeMutableRawBufferPointer.allocate(byteCount: end - layout.offsets[index], alignment: alignment)
+            if buffer.count > 0 { buffer.write(memory.baseAddress!) }
+            memory[buffer.count...].initializeMemory(as: UInt8.self, repeating: 0)
+            put(UnsafeRawBufferPointer(memory))
+            memory.deallocate()
+        }
+        if fclose(file) != 0 { failed = true }
+        if failed { throw FormatError(message: "cannot write \(url.path): \(String(cString: strerror(errno)))") }
+    }
+
     /// Where every buffer of a table goes, and how to copy it there.
     private struct Layout {
         /// One buffer: its length in bytes and how to write it at a given address.
@@ -116,6 +143,16 @@ public enum BinaryTableFormat {
             }
         }
 
+        /// Writes magic, header size, header and padding: the bytes before the first buffer
+        /// (`memory` holds at least that many).
+        func writePreamble(into memory: UnsafeMutableRawBufferPointer) {
+            let base = memory.baseAddress!
+            base.copyMemory(from: magic, byteCount: magic.count)
+            base.storeBytes(of: UInt64(header.count).littleEndian, toByteOffset: 8, as: UInt64.self)
+            (base + 16).copyMemory(from: header, byteCount: header.count)
+            (base + 16 + header.count).initializeMemory(as: UInt8.self, repeating: 0, count: (offsets.first ?? size) - 16 - header.count)
+        }
+
         /// Writes the file's bytes into `memory` (`size` bytes), padding zeroed.
         func write(into memory: UnsafeMutableRawBufferPointer) {
             let base = memory.baseAddress!
@@ -124,10 +161,8 @@ public enum BinaryTableFormat {
                 (base + end).initializeMemory(as: UInt8.self, repeating: 0, count: offset - end)
                 end = offset
             }
-            base.copyMemory(from: magic, byteCount: magic.count)
-            base.storeBytes(of: UInt64(header.count).littleEndian, toByteOffset: 8, as: UInt64.self)
-            (base + 16).copyMemory(from: header, byteCount: header.count)
-            end = 16 + header.count
+            writePreamble(into: memory)
+            end = offsets.first ?? size
             for (buffer, offset) in zip(buffers, offsets) {
                 fill(to: offset)
                 if buffer.count > 0 { buffer.write(base + offset) }

@@ -253,10 +253,18 @@ public struct DensityStage: Stage {
             years.append((slice.year, cells.units.count - before))
         }
 
-        let table = try Table(input.yearColumn(runs: years) + [(target.unitColumn, TradeInput.category(cells.units, target.units)),
-                                                         (input.productColumn, TradeInput.category(cells.products, input.products)),
-                                                         ("presence", Column(storage: .bool(cells.present))), ("density", Column(double: cells.values, nanAsMissing: true))])
-        return ["table": table.artifact]
+        // Each column is built and its cells let go before the next: a firm panel's cells are
+        // the largest thing this stage holds.
+        var columns = input.yearColumn(runs: years)
+        columns.append((target.unitColumn, TradeInput.category(cells.units, target.units)))
+        cells.units = []
+        columns.append((input.productColumn, TradeInput.category(cells.products, input.products)))
+        cells.products = []
+        columns.append(("presence", Column(storage: .bool(cells.present))))
+        cells.present = []
+        columns.append(("density", Column(double: cells.values, nanAsMissing: true)))
+        cells.values = []
+        return ["table": try context.artifact(try Table(columns), fileName: "density.pftable")]
     }
 }
 

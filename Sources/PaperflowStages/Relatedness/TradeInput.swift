@@ -99,6 +99,12 @@ struct TradeInput {
     /// millions of rows).
     func yearColumn(runs: [(year: Value?, count: Int)]) -> [(String, Column)] {
         guard let name = yearColumn(runs.map(\.year)).first else { return [] }
+        if case let .int64(years) = name.1.storage, name.1.validity == nil {
+            var values: [Int64] = []
+            values.reserveCapacity(runs.reduce(0) { $0 + $1.count })
+            for (index, run) in runs.enumerated() { values.append(contentsOf: repeatElement(years[index], count: run.count)) }
+            return [(name.0, Column(storage: .int64(values)))]
+        }
         var rows: [Int] = []
         rows.reserveCapacity(runs.reduce(0) { $0 + $1.count })
         for (index, run) in runs.enumerated() { rows.append(contentsOf: repeatElement(index, count: run.count)) }

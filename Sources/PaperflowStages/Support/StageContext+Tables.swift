@@ -3,6 +3,15 @@ import PaperflowCore
 import PaperflowData
 
 extension StageContext {
+    /// A table output written straight to its file in the scratch directory, one buffer at a
+    /// time: a firm panel's output is never held twice in memory, as `Table.artifact`'s bytes
+    /// would be. Same bytes as `artifact`.
+    func artifact(_ table: Table, fileName: String) throws -> Artifact {
+        let url = outputURL(fileName)
+        do { try BinaryTableFormat.write(table, to: url) } catch { throw StageFailure("\(error)") }
+        return .file(url)
+    }
+
     /// The table bound to `port`.
     /// - Throws: `StageFailure` when the port is unbound or the artifact is not a table.
     func table(_ port: String = "table") throws -> Table {
