@@ -105,6 +105,59 @@ struct CommandTests {
         #expect(rerun.stdout.contains("\"cached\":[\"raw\",\"words\",\"export\"]"))
     }
 
+    @Test("cache export → import into an empty store → the run computes nothing; a tampered blob and a cut archive are refused")
+    func exportImport() throws {
+        let project = try Self.project(), other = try Self.project()
+        defer { project.cleanUp(); other.cleanUp() }
+        #expect(try PaperflowProcess.run(["run", "Workflows/w.yaml"], in: project.root).status == 0)
+        let archive = project.root.appendingPathComponent("store.tar")
+        let exported = try PaperflowProcess.run(["cache", "export", archive.path], in: project.root)
+        #expect(exported.stdout.hasPrefix("exported 3 blobs ("))
+        #expect(exported.stdout.hasSuffix(") and 3 action records of 1 lock file to \(archive.path)\n"))
+        // GNU tar reads it: three blobs, then three records.
+        let tar = try ExternalTool.run(try ExternalTool.require("tar"), ["tf", archive.path])
+        #expect(tar.status == 0)
+        let listing = tar.output
+        #expect(listing.split(separator: "\n").map { $0.prefix(4) } == ["cas/", "cas/", "cas/", "acti", "acti", "acti"])
+
+        // The other clone has the lock file (committed) and an empty store.
+        try FileManager.default.copyItem(at: project.root.appendingPathComponent("Workflows/w.lock"), to: other.root.appendingPathComponent("Workflows/w.lock"))
+        let imported = try PaperflowProcess.run(["cache", "import", archive.path], in: other.root)
+        #expect(imported.status == 0)
+        #expect(imported.stdout.hasPrefix("imported 3 blobs ("))
+        #expect(imported.stdout.hasSuffix(") and 3 action records; 0 blobs were already here; 0 rejected\n"))
+        let rerun = try PaperflowProcess.run(["run", "Workflows/w.yaml", "--json"], in: other.root)
+        #expect(rerun.stdout.contains("\"ran\":[]"))
+        #expect(rerun.stdout.contains("\"cached\":[\"raw\",\"words\",\"export\"]"))
+        #expect(try other.read("results/upper.txt") == "ONE TWO THREE\n")
+
+        // One byte of the first blob changed: that blob and the record naming it are refused, the rest enters.
+        var bytes = try Data(contentsOf: archive)
+        bytes[512] ^= 0x20
+        let tampered = project.root.appendingPathComponent("tampered.tar")
+        try bytes.write(to: tampered)
+        let fresh = try Self.project()
+        defer { fresh.cleanUp() }
+        let refused = try PaperflowProcess.run(["cache", "import", tampered.path], in: fresh.root)
+        #expect(refused.status == 1)
+        let name = listing.split(separator: "\n")[0]
+        #expect(refused.stderr.hasPrefix("rejected \(name): its bytes hash to sha256:"))
+        #expect(refused.stderr.contains("; not stored\n"))
+        // Two records name that blob (words' output, passed through by export).
+        #expect(refused.stdout == "imported 2 blobs (16 bytes) and 1 action records; 0 blobs were already here; 3 rejected\n")
+        #expect(try PaperflowProcess.run(["cache", "verify"], in: fresh.root).stdout.hasSuffix("store is consistent\n"))
+
+        // Cut inside the third blob, then inside a header: what arrived whole stays, and the error says where.
+        try Data(try Data(contentsOf: archive).prefix(512 * 5 + 1)).write(to: tampered)
+        let cut = try PaperflowProcess.run(["cache", "import", tampered.path], in: fresh.root)
+        #expect(cut.status == 1)
+        #expect(cut.stderr == "error: tampered.tar: ends inside \(listing.split(separator: "\n")[2]) (cut short?)\n")
+        try Data(try Data(contentsOf: archive).prefix(512 * 4 + 100)).write(to: tampered)
+        let torn = try PaperflowProcess.run(["cache", "import", tampered.path], in: fresh.root)
+        #expect(torn.stderr == "error: tampered.tar: ends at byte 2048 without the end-of-archive blocks (cut short?)\n")
+        #expect(try PaperflowProcess.run(["cache", "verify"], in: fresh.root).stdout.hasSuffix("store is consistent\n"))
+    }
+
     @Test("a directory runs every workflow in it; a failed stage makes the exit status 1")
     func directoryAndExitStatus() throws {
         let project = try Self.project()
