@@ -66,17 +66,7 @@ public enum ContentHasher {
             if count == 0 { break }
             let chunk = UnsafeRawBufferPointer(rebasing: buffer[0..<count])
             hasher.update(bufferPointer: chunk)
-            if let destination {
-                var offset = 0
-                while offset < count {
-                    let written = write(destination, chunk.baseAddress! + offset, count - offset)
-                    if written < 0 {
-                        if errno == EINTR { continue }
-                        throw StoreError.io("cannot write a copy of '\(path)'", errno)
-                    }
-                    offset += written
-                }
-            }
+            if let destination { try FileSystem.writeAll(destination, chunk, what: "cannot write a copy of '\(path)'") }
             total += Int64(count)
         }
         return (Digest(bytes: hasher.finalize()), total)

@@ -51,25 +51,29 @@ public enum FileSystem {
         let temporary = directory.appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
         let fd = open(temporary.path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, permissions)
         guard fd >= 0 else { throw StoreError.io("cannot create \(temporary.path)", errno) }
-        var failed = false
-        data.withUnsafeBytes { buffer in
-            var offset = 0
-            while offset < buffer.count {
-                let written = write(fd, buffer.baseAddress! + offset, buffer.count - offset)
-                if written < 0 { if errno == EINTR { continue }; failed = true; return }
-                offset += written
-            }
-        }
-        let writeErrno = errno
-        close(fd)
-        if failed {
+        do {
+            defer { close(fd) }
+            try data.withUnsafeBytes { try writeAll(fd, $0, what: "cannot write \(url.path)") }
+        } catch {
             unlink(temporary.path)
-            throw StoreError.io("cannot write \(url.path)", writeErrno)
+            throw error
         }
         guard rename(temporary.path, url.path) == 0 else {
             let renameErrno = errno
             unlink(temporary.path)
             throw StoreError.io("cannot rename into \(url.path)", renameErrno)
+        }
+    }
+
+    /// Writes all of `bytes` to `fd`, retrying short and interrupted writes.
+    /// - Throws: `StoreError.io` with `what` and the system's reason.
+    static func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer, what: @autoclosure () -> String) throws {
+        var offset = 0
+        while offset < bytes.count {
+            let written = write(fd, bytes.baseAddress! + offset, bytes.count - offset)
+            if written < 0, errno == EINTR { continue }
+            guard written > 0 else { throw StoreError.io(what(), written < 0 ? errno : EIO) }
+            offset += written
         }
     }
 

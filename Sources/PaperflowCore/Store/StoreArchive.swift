@@ -69,7 +69,7 @@ public enum StoreArchive {
         do {
             defer { close(fd) }
             for digest in blobs.keys.sorted(by: { $0.hex < $1.hex }) {
-                report.bytes += try append(file: store.blobPath(digest), as: "cas/\(digest.hex.prefix(2))/\(digest.hex.dropFirst(2))", to: fd)
+                report.bytes += try append(file: store.blobPath(digest), as: "cas/\(digest.hex.prefix(2))/\(digest.hex.dropFirst(2))", expected: digest, to: fd)
                 report.blobs += 1
             }
             for key in actions.sorted(by: { $0.hex < $1.hex }) {
@@ -88,24 +88,14 @@ public enum StoreArchive {
         return report
     }
 
-    /// Appends one file as a tar entry; returns its size.
-    private static func append(file path: String, as name: String, to fd: Int32) throws -> Int64 {
-        let source = open(path, O_RDONLY | O_CLOEXEC)
-        guard source >= 0 else { throw StoreError.io("cannot open '\(path)'", errno) }
-        defer { close(source) }
-        var info = stat()
-        guard fstat(source, &info) == 0 else { throw StoreError.io("cannot stat '\(path)'", errno) }
-        let size = Int64(info.st_size)
+    /// Appends one file as a tar entry (copied with `ContentHasher.stream`); returns its size.
+    /// - Parameter expected: a blob's name, which its bytes must still hash to.
+    private static func append(file path: String, as name: String, expected: Digest? = nil, to fd: Int32) throws -> Int64 {
+        guard let size = FileSystem.identity(ofFileAt: path)?.size else { throw StoreError.io("cannot stat '\(path)'", errno) }
         try writeAll(fd, header(name: name, size: size))
-        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: ContentHasher.blockSize, alignment: 4096)
-        defer { buffer.deallocate() }
-        var copied: Int64 = 0
-        while copied < size {
-            let count = read(source, buffer.baseAddress!, min(buffer.count, Int(size - copied)))
-            if count < 0, errno == EINTR { continue }
-            guard count > 0 else { throw StoreError.io("cannot read '\(path)'", count < 0 ? errno : EIO) }
-            try writeAll(fd, UnsafeRawBufferPointer(rebasing: buffer[0..<count]))
-            copied += Int64(count)
+        let copied = try ContentHasher.stream(path, copyingTo: fd)
+        guard copied.size == size, expected.map({ $0 == copied.digest }) ?? true else {
+            throw StoreError.io("'\(path)' changed while it was being archived; run 'paperflow cache verify' and export again", EIO)
         }
         try writeAll(fd, [UInt8](repeating: 0, count: padding(size)))
         return size
@@ -147,17 +137,7 @@ public enum StoreArchive {
     }
 
     private static func writeAll(_ fd: Int32, _ bytes: [UInt8]) throws {
-        try bytes.withUnsafeBytes { try writeAll(fd, $0) }
-    }
-
-    private static func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer) throws {
-        var offset = 0
-        while offset < bytes.count {
-            let written = write(fd, bytes.baseAddress! + offset, bytes.count - offset)
-            if written < 0, errno == EINTR { continue }
-            guard written > 0 else { throw StoreError.io("cannot write the archive", errno) }
-            offset += written
-        }
+        try bytes.withUnsafeBytes { try FileSystem.writeAll(fd, $0, what: "cannot write the archive") }
     }
 
     // MARK: Import
@@ -231,7 +211,7 @@ public enum StoreArchive {
                 guard count > 0 else { throw ArchiveError(description: "\(file): ends inside \(entry) (cut short?)") }
                 let chunk = UnsafeRawBufferPointer(rebasing: buffer[0..<count])
                 hasher.update(bufferPointer: chunk)
-                try writeAll(out, chunk)
+                try FileSystem.writeAll(out, chunk, what: "cannot write \(temporary)")
                 left -= Int64(count)
             }
         } catch {

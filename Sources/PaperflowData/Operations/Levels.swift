@@ -86,9 +86,7 @@ extension Column {
                     }
                 }
                 let order = firstRow.indices.sorted { text(firstRow[$0]).lexicographicallyPrecedes(text(firstRow[$1])) }
-                var rank = [Int32](repeating: 0, count: order.count)
-                for (position, code) in order.enumerated() { rank[code] = Int32(position) }
-                for row in codes.indices where codes[row] >= 0 { codes[row] = rank[Int(codes[row])] }
+                Self.renumber(&codes, inOrder: order)
                 return (codes, order.map { .string(storage[firstRow[$0]]) })
             }
         }
@@ -107,9 +105,15 @@ extension Column {
             }
         }
         let sorted = firstSeen.indices.sorted { firstSeen[$0] < firstSeen[$1] }
-        var rank = [Int32](repeating: 0, count: sorted.count)
-        for (position, code) in sorted.enumerated() { rank[code] = Int32(position) }
-        for row in codes.indices where codes[row] >= 0 { codes[row] = rank[Int(codes[row])] }
+        Self.renumber(&codes, inOrder: sorted)
         return (codes, sorted.map { value(firstSeen[$0]) })
+    }
+
+    /// Recodes first-seen codes to their rank in `order` (the codes sorted by their levels);
+    /// missing rows (−1) stay missing.
+    private static func renumber(_ codes: inout [Int32], inOrder order: [Int]) {
+        var rank = [Int32](repeating: 0, count: order.count)
+        for (position, code) in order.enumerated() { rank[code] = Int32(position) }
+        for row in codes.indices where codes[row] >= 0 { codes[row] = rank[Int(codes[row])] }
     }
 }

@@ -100,8 +100,8 @@ extension ProductSpace {
         blocks.initialize(repeating: DensityCells())
         defer { blocks.deinitialize().deallocate() }
         // Below cut[p] a numerator cannot reach `minimum` (a margin far above round-off), so
-        // most cells of a firm panel are passed over without a division.
-        // NaN compares false, so a product with no proximity (NaN density) gets cut −∞.
+        // most cells of a firm panel are passed over without a division. A product with no
+        // proximity gets −∞: its NaN density is formed and then fails the minimum test.
         let cut = UnsafeMutableBufferPointer<Double>.allocate(capacity: n)
         defer { cut.deallocate() }
         for p in 0..<n {
