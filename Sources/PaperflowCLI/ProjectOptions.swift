@@ -35,6 +35,17 @@ struct ProjectOptions: ParsableArguments {
         }
     }
 
+    /// The built-in stages and the project's external plugins (`Plugins/*/plugin.yaml`); prints
+    /// a malformed manifest's diagnostics and exits 1.
+    func registry(console: Console) throws -> StageRegistry {
+        do {
+            return try ProjectPlugins.registry(projectRoot: projectRoot)
+        } catch let error as DiagnosticsError {
+            console.printDiagnostics(error.diagnostics)
+            throw ExitCode(1)
+        }
+    }
+
     /// The parsed overrides.
     func parsedOverrides() throws -> [Override] {
         try overrides.enumerated().map { try Override(parsing: $1, index: $0 + 1) }
@@ -57,7 +68,7 @@ struct WorkflowSession {
         let root = options.projectRoot
         let url = URL(fileURLWithPath: path, relativeTo: URL(fileURLWithPath: FileManager.default.currentDirectoryPath, isDirectory: true))
             .standardizedFileURL
-        let registry = BuiltinStages.registry
+        let registry = try options.registry(console: console)
         do {
             let graph = try WorkflowValidator(registry: registry, projectRoot: root)
                 .open(url, displayPath: path, overrides: try options.parsedOverrides())

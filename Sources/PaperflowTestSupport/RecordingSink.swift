@@ -16,6 +16,7 @@ public struct RecordedEvent: Sendable {
              let .stageFinished(stage, _), let .stageFailed(stage, _), let .stageSkipped(stage, _):
             return stage
         case let .warning(stage, _): return stage
+        case let .note(stage, _): return stage
         default: return nil
         }
     }

@@ -12,9 +12,11 @@ struct StagesCommand: ParsableCommand {
     @Argument(help: ArgumentHelp("A plugin id to document in full.", valueName: "id"))
     var id: String?
 
+    @OptionGroup var options: ProjectOptions
+
     func run() throws {
         let console = Console.shared
-        let registry = BuiltinStages.registry
+        let registry = try options.registry(console: console)
         guard let id else {
             let width = registry.ids.map(\.count).max() ?? 0
             for descriptor in registry.all {

@@ -30,6 +30,8 @@ final class JSONLinesReporter: ExecutionEventSink {
         case let .warning(stage, message):
             name = "warning"; fields = ["message": .string(message)]
             if let stage { fields["stage"] = .string(stage) }
+        case let .note(stage, message):
+            name = "note"; fields = ["stage": .string(stage), "message": .string(message)]
         case let .runFinished(summary):
             name = "runFinished"
             fields = ["workflow": .string(summary.workflow), "succeeded": .bool(summary.succeeded),

@@ -25,6 +25,8 @@ final class PlainReporter: ExecutionEventSink {
             console.out("skipped  \(stage): \(reason)")
         case let .warning(stage, message):
             console.err("warning: \(stage.map { "\($0): " } ?? "")\(message)")
+        case let .note(stage, message):
+            console.out("note:    \(stage): \(message)")
         case let .runFinished(summary):
             console.out(Self.summaryLine(summary))
         }

@@ -57,6 +57,8 @@ final class TerminalReporter: ExecutionEventSink {
                 line = "\u{1B}[33mskipped\u{1B}[0m  \(stage): \(reason)"
             case let .warning(stage, message):
                 line = "\u{1B}[35mwarning:\u{1B}[0m \(stage.map { "\($0): " } ?? "")\(message)"
+            case let .note(stage, message):
+                line = "\u{1B}[36mnote:\u{1B}[0m    \(stage): \(message)"
             case let .runFinished(summary):
                 // total = 0 stops the timer's redraws from drawing a status line after the summary.
                 s = State()

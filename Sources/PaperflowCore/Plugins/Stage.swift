@@ -88,12 +88,15 @@ public struct StageContext: Sendable {
     public var logger: Logger
     /// Reports progress in 0...1 to the live display.
     public var progress: @Sendable (Double) -> Void
+    /// Shows the user a warning or note about this stage (an external plugin's diagnostics).
+    public var report: @Sendable (Diagnostic.Severity, String) -> Void
 
     /// Creates a context (the executor does; tests may too).
     public init(stageName: String, params: [String: ParamValue], inputs: [String: [StoredArtifact]],
                 projectRoot: URL, scratchDirectory: URL, fileDigests: [String: Digest] = [:],
                 cancellation: CancellationFlag = CancellationFlag(), logger: Logger = Logger(label: "paperflow.stage"),
-                progress: @escaping @Sendable (Double) -> Void = { _ in }) {
+                progress: @escaping @Sendable (Double) -> Void = { _ in },
+                report: @escaping @Sendable (Diagnostic.Severity, String) -> Void = { _, _ in }) {
         self.stageName = stageName
         self.params = params
         self.inputs = inputs
@@ -103,6 +106,7 @@ public struct StageContext: Sendable {
         self.cancellation = cancellation
         self.logger = logger
         self.progress = progress
+        self.report = report
     }
 
     /// The single artifact bound to `port`.

@@ -18,6 +18,8 @@ public enum ExecutionEvent: Sendable {
     case stageSkipped(stage: String, reason: String)
     /// Something the user should know that did not fail the run (e.g. a corrupt blob recomputed).
     case warning(stage: String?, message: String)
+    /// Information a stage passed on (an external plugin's messages).
+    case note(stage: String, message: String)
     /// The run ended.
     case runFinished(RunSummary)
 }

@@ -304,7 +304,10 @@ public final class Executor: Sendable {
         let context = StageContext(stageName: stage.name, params: stage.params, inputs: inputs, projectRoot: projectRoot,
                                    scratchDirectory: scratch, fileDigests: files, cancellation: cancellation,
                                    logger: Logger(label: "paperflow.stage.\(stage.name)"),
-                                   progress: { sink.handle(.stageProgress(stage: name, fraction: $0)) })
+                                   progress: { sink.handle(.stageProgress(stage: name, fraction: $0)) },
+                                   report: { severity, message in
+                                       sink.handle(severity == .note ? .note(stage: name, message: message) : .warning(stage: name, message: message))
+                                   })
         let produced: [String: Artifact]
         do {
             produced = try descriptor.makeRunner().run(context)
