@@ -14,8 +14,9 @@ public final class PaperflowProcess: Sendable {
     /// Where its stderr goes.
     public let stderrURL: URL
 
-    /// Starts `paperflow ARGUMENTS` in `directory`, with stdout and stderr going to files.
-    public init(_ arguments: [String], in directory: URL) throws {
+    /// Starts `paperflow ARGUMENTS` in `directory`, with stdout and stderr going to files and
+    /// `extra` added to the environment.
+    public init(_ arguments: [String], in directory: URL, environment extra: [String: String] = [:]) throws {
         let id = UUID().uuidString
         stdoutURL = FileManager.default.temporaryDirectory.appendingPathComponent("pf-\(id).out")
         stderrURL = FileManager.default.temporaryDirectory.appendingPathComponent("pf-\(id).err")
@@ -26,6 +27,7 @@ public final class PaperflowProcess: Sendable {
         var environment = ProcessInfo.processInfo.environment
         environment["OUT"] = stdoutURL.path
         environment["ERR"] = stderrURL.path
+        environment.merge(extra) { _, new in new }
         let envp = environment.map { "\($0.key)=\($0.value)" }
         var child: pid_t = 0
         let status = Self.withCStrings(argv) { cargv in
@@ -39,8 +41,9 @@ public final class PaperflowProcess: Sendable {
 
     /// Runs to completion and returns (exit status, stdout, stderr); a run that takes longer
     /// than `timeout` seconds is killed and reported as status -1, so a hang fails the test.
-    public static func run(_ arguments: [String], in directory: URL, timeout: Double = 120) throws -> (status: Int32, stdout: String, stderr: String) {
-        let child = try PaperflowProcess(arguments, in: directory)
+    public static func run(_ arguments: [String], in directory: URL, environment: [String: String] = [:],
+                           timeout: Double = 120) throws -> (status: Int32, stdout: String, stderr: String) {
+        let child = try PaperflowProcess(arguments, in: directory, environment: environment)
         let status = child.wait(timeout: timeout)
         return (status, child.stdout, child.stderr)
     }

@@ -7,8 +7,91 @@ struct CacheCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "cache",
         abstract: "Operations on the artifact store.",
-        subcommands: [VerifyCommand.self, ExportCommand.self, ImportCommand.self]
+        subcommands: [VerifyCommand.self, ExportCommand.self, ImportCommand.self, PushCommand.self, PullCommand.self]
     )
+
+    /// The lock files of `workflows` (default: Workflows/); a workflow without one is reported and left out.
+    static func locks(_ workflows: [String], options: ProjectOptions, console: Console, verb: String) throws -> [WorkflowLock] {
+        let paths = workflows.isEmpty ? [options.projectRoot.appendingPathComponent("Workflows").path] : workflows
+        var locks: [WorkflowLock] = []
+        for path in try WorkflowSession.workflowPaths(paths) {
+            guard let lock = try WorkflowLock.read(from: WorkflowLock.url(forWorkflowAt: URL(fileURLWithPath: path))) else {
+                console.err("warning: \(path) has no lock file (run it first); nothing of it is \(verb)")
+                continue
+            }
+            locks.append(lock)
+        }
+        return locks
+    }
+
+    /// Opens `--remote`, printing a malformed URL's problem.
+    static func remote(_ text: String, console: Console) throws -> any RemoteCache {
+        do { return try RemoteCaches.open(text) } catch {
+            console.err("error: \(error)")
+            throw ExitCode(1)
+        }
+    }
+
+    /// A push or pull of the locks of `workflows` under the store lock; an unreachable remote exits 1.
+    static func transfer(_ remote: String, _ workflows: [String], options: ProjectOptions, verb: String,
+                         _ body: (ArtifactStore, [WorkflowLock], any RemoteCache) throws -> RemoteTransfer.Report) throws
+        -> (RemoteTransfer.Report, String) {
+        let console = Console.shared
+        let locks = try locks(workflows, options: options, console: console, verb: verb)
+        let cache = try self.remote(remote, console: console)
+        let lock = try options.lockStore(command: "paperflow cache \(verb)", wait: true, console: console)
+        defer { withExtendedLifetime(lock) {} }
+        do {
+            return (try body(try ArtifactStore(root: options.storeRoot), locks, cache), cache.location)
+        } catch {
+            console.err("error: \(error)")
+            throw ExitCode(1)
+        }
+    }
+
+    static func bytes(_ count: Int64) -> String { ByteCountFormatter.string(fromByteCount: count, countStyle: .file) }
+
+    /// `paperflow cache push --remote URL`: send what the lock files name to a remote cache.
+    struct PushCommand: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "push",
+            abstract: "Upload the blobs and action records that lock files reference to a remote cache (HTTP or file://).",
+            discussion: "The remote uses the Bazel remote-cache layout: cas/<sha256> and ac/<key>, GET/HEAD/PUT over plain HTTP (nginx with WebDAV, bazel-remote), or a directory."
+        )
+
+        @Option(help: ArgumentHelp("The remote cache: http://HOST:PORT/PATH or file:///PATH.", valueName: "url")) var remote: String
+        @Argument(help: "Workflow files or folders whose locks to push (default: Workflows/).") var workflows: [String] = []
+        @OptionGroup var options: ProjectOptions
+
+        func run() throws {
+            let (report, location) = try CacheCommand.transfer(remote, workflows, options: options, verb: "pushed", { try RemoteTransfer.push($0, locks: $1, to: $2) })
+            for stage in report.missing { Console.shared.err("warning: \(stage): its outputs are not in this store (run it first); not pushed") }
+            Console.shared.out("pushed \(report.actions) action records and \(CacheCommand.bytes(report.bytes)) of blobs to \(location); "
+                               + "\(report.alreadyThere) were already there")
+        }
+    }
+
+    /// `paperflow cache pull --remote URL`: fetch what the lock files name, verifying every blob.
+    struct PullCommand: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "pull",
+            abstract: "Download the outputs lock files reference from a remote cache, verifying every blob against its digest."
+        )
+
+        @Option(help: ArgumentHelp("The remote cache: http://HOST:PORT/PATH or file:///PATH.", valueName: "url")) var remote: String
+        @Argument(help: "Workflow files or folders whose locks to pull (default: Workflows/).") var workflows: [String] = []
+        @OptionGroup var options: ProjectOptions
+
+        func run() throws {
+            let console = Console.shared
+            let (report, location) = try CacheCommand.transfer(remote, workflows, options: options, verb: "pulled", { try RemoteTransfer.pull($0, locks: $1, from: $2) })
+            for stage in report.missing { console.err("warning: \(stage): the remote does not hold its outputs") }
+            for reason in report.rejected { console.err("rejected \(reason)") }
+            console.out("pulled \(report.actions) action records and \(CacheCommand.bytes(report.bytes)) of blobs from \(location); "
+                        + "\(report.alreadyThere) were already here; \(report.rejected.count) rejected")
+            if !report.rejected.isEmpty { throw ExitCode(1) }
+        }
+    }
 
     /// `paperflow cache export FILE`: the blobs and action records the lock files reference, as a tar.
     struct ExportCommand: ParsableCommand {
@@ -25,16 +108,7 @@ struct CacheCommand: ParsableCommand {
 
         func run() throws {
             let console = Console.shared
-            let paths = workflows.isEmpty ? [options.projectRoot.appendingPathComponent("Workflows").path] : workflows
-            var locks: [WorkflowLock] = []
-            for path in try WorkflowSession.workflowPaths(paths) {
-                let url = WorkflowLock.url(forWorkflowAt: URL(fileURLWithPath: path))
-                guard let lock = try WorkflowLock.read(from: url) else {
-                    console.err("warning: \(path) has no lock file (run it first); nothing of it is exported")
-                    continue
-                }
-                locks.append(lock)
-            }
+            let locks = try CacheCommand.locks(workflows, options: options, console: console, verb: "exported")
             let lock = try options.lockStore(command: "paperflow cache export", wait: true, console: console)
             let report = try StoreArchive.export(try ArtifactStore(root: options.storeRoot), locks: locks, to: URL(fileURLWithPath: file))
             withExtendedLifetime(lock) {}

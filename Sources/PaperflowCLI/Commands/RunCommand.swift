@@ -34,6 +34,11 @@ struct RunCommand: ParsableCommand {
     @Flag(help: "Fail at once if another run holds the store, instead of waiting for it.")
     var noWait = false
 
+    @Option(help: ArgumentHelp(
+        "A remote cache to read before computing a stage and to upload to after (http://HOST:PORT/PATH or file:///PATH; default: $PAPERFLOW_REMOTE). If it cannot be reached the run computes locally.",
+        valueName: "url"))
+    var remote: String?
+
     func validate() throws {
         if let jobs, jobs < 1 { throw ValidationError("-j must be at least 1") }
     }
@@ -43,6 +48,8 @@ struct RunCommand: ParsableCommand {
         let sessions = try WorkflowSession.workflowPaths(workflows).map {
             try WorkflowSession.open($0, options: options, console: console)
         }
+        let remoteURL = remote ?? ProcessInfo.processInfo.environment["PAPERFLOW_REMOTE"].flatMap { $0.isEmpty ? nil : $0 }
+        let remoteSession = try remoteURL.map { RemoteSession(remote: try CacheCommand.remote($0, console: console)) }
         let lock = try options.lockStore(command: CommandLine.arguments.joined(separator: " "), wait: !noWait, console: console)
         let store = try ArtifactStore(root: options.storeRoot)
         // Scratch left by a run that was killed: safe to remove now that we hold the lock.
@@ -65,7 +72,7 @@ struct RunCommand: ParsableCommand {
             let executor = Executor(graph: session.graph, registry: session.registry, store: store,
                                     projectRoot: session.projectRoot, lockURL: session.lockURL,
                                     options: ExecutionOptions(jobs: jobs ?? ProcessInfo.processInfo.activeProcessorCount,
-                                                              keepGoing: keepGoing, overrides: options.overrides),
+                                                              keepGoing: keepGoing, overrides: options.overrides, remote: remoteSession),
                                     sink: sink, cancellation: cancellation)
             let summary: RunSummary
             do {

@@ -14,9 +14,16 @@ struct StatusCommand: ParsableCommand {
 
     @OptionGroup var options: ProjectOptions
 
+    @Flag(help: "For CI logs: each workflow's last run as cache hits (local, remote) and misses, one line each, and the stages that missed.")
+    var ci = false
+
     func run() throws {
         let console = Console.shared
         let arguments = workflows.isEmpty ? [options.projectRoot.appendingPathComponent("Workflows").path] : workflows
+        if ci {
+            try cacheReport(arguments, console: console)
+            return
+        }
         var stale = false
         for path in try WorkflowSession.workflowPaths(arguments) {
             let session = try WorkflowSession.open(path, options: options, console: console)
@@ -47,6 +54,29 @@ struct StatusCommand: ParsableCommand {
             }
             stale = stale || !notCached.isEmpty
         }
+    }
+
+    /// `status --ci`: `WORKFLOW: N hits (L local, R remote), M misses` from each last run, then
+    /// `  miss  STAGE` lines; a workflow never run is all misses to come.
+    func cacheReport(_ arguments: [String], console: Console) throws {
+        var totals = (hits: 0, remote: 0, misses: 0)
+        for path in try WorkflowSession.workflowPaths(arguments) {
+            let session = try WorkflowSession.open(path, options: options, console: console)
+            guard let last = Self.lastRun(of: session.graph.workflowName, in: try session.openStore()) else {
+                console.out("\(session.graph.workflowName): never run")
+                continue
+            }
+            let cached = last.stages.filter { $0.status == .cached }
+            let remote = cached.filter { $0.message?.hasPrefix("fetched from ") == true }
+            let misses = last.stages.filter { $0.status == .ran || $0.status == .failed }
+            totals.hits += cached.count
+            totals.remote += remote.count
+            totals.misses += misses.count
+            console.out("\(session.graph.workflowName): \(cached.count) hits (\(cached.count - remote.count) local, \(remote.count) remote), "
+                        + "\(misses.count) misses (run \(last.header.runID))")
+            for stage in misses { console.out("  miss  \(stage.stage)") }
+        }
+        console.out("cache: \(totals.hits) hits (\(totals.remote) remote), \(totals.misses) misses")
     }
 
     /// The newest run record of `workflow`.

@@ -10,12 +10,16 @@ public struct ExecutionOptions: Sendable {
     public var keepGoing: Bool
     /// The `--set` arguments, for the run record.
     public var overrides: [String]
+    /// A remote cache read before computing a stage and written after (`--remote`).
+    public var remote: RemoteSession?
 
     /// Creates options; `jobs` defaults to the number of cores.
-    public init(jobs: Int = ProcessInfo.processInfo.activeProcessorCount, keepGoing: Bool = false, overrides: [String] = []) {
+    public init(jobs: Int = ProcessInfo.processInfo.activeProcessorCount, keepGoing: Bool = false, overrides: [String] = [],
+                remote: RemoteSession? = nil) {
         self.jobs = max(1, jobs)
         self.keepGoing = keepGoing
         self.overrides = overrides
+        self.remote = remote
     }
 }
 
@@ -58,7 +62,8 @@ public final class Executor: Sendable {
     /// What happened to one stage.
     enum Outcome: Sendable {
         case ran(outputs: [String: OutputRecord], key: Digest, ingredients: KeyIngredients, started: Double, finished: Double)
-        case cached(outputs: [String: OutputRecord], key: Digest, ingredients: KeyIngredients)
+        /// `source` names the remote cache the outputs came from (`nil`: the local store).
+        case cached(outputs: [String: OutputRecord], key: Digest, ingredients: KeyIngredients, source: String?)
         case failed(message: String, key: Digest?, ingredients: KeyIngredients?, started: Double?, finished: Double?)
         case cancelled
     }
@@ -200,9 +205,10 @@ public final class Executor: Sendable {
         case let .ran(outputs, key, ingredients, started, finished):
             record = StageRecord(stage: stage.name, status: .ran, key: key, ingredients: ingredients, outputs: outputs,
                                  started: started, finished: finished, host: host)
-        case let .cached(outputs, key, _):
+        case let .cached(outputs, key, _, source):
             // The ingredients of a cached key are in the record of the run that executed it.
-            record = StageRecord(stage: stage.name, status: .cached, key: key, outputs: outputs, host: host)
+            record = StageRecord(stage: stage.name, status: .cached, key: key, outputs: outputs, host: host,
+                                 message: source.map { "fetched from \($0)" })
         case let .failed(message, key, ingredients, started, finished):
             record = StageRecord(stage: stage.name, status: .failed, key: key, ingredients: ingredients,
                                  started: started, finished: finished, host: host, message: message)
@@ -217,7 +223,7 @@ public final class Executor: Sendable {
             if stage.cost == .memoryHeavy { s.heavyRunning = false }
             s.finished[i] = true
             switch outcome {
-            case let .ran(outputs, key, ingredients, _, _), let .cached(outputs, key, ingredients):
+            case let .ran(outputs, key, ingredients, _, _), let .cached(outputs, key, ingredients, _):
                 s.outputs[i] = outputs
                 s.lockEntries[stage.name] = WorkflowLock.Entry(key: key, ingredients: ingredients, outputs: outputs)
                 if case .ran = outcome { s.summary.ran.append(stage.name) } else { s.summary.cached.append(stage.name) }
@@ -283,9 +289,20 @@ public final class Executor: Sendable {
                     return .failed(message: "cannot update outputs: \(error)", key: key, ingredients: ingredients, started: nil, finished: nil)
                 }
                 sink.handle(.stageCached(stage: stage.name, key: key))
-                return .cached(outputs: action.outputs, key: key, ingredients: ingredients)
+                return .cached(outputs: action.outputs, key: key, ingredients: ingredients, source: nil)
             }
             store.forgetAction(key)
+        }
+        let warn: (String) -> Void = { [sink] in sink.handle(.warning(stage: stage.name, message: $0)) }
+        if let remote = options.remote, let action = remote.fetch(key, into: store, warn: warn),
+           Set(action.outputs.keys) == Set(stage.outputs.map(\.port)) {
+            do {
+                try publish(stage, outputs: action.outputs)
+            } catch {
+                return .failed(message: "cannot update outputs: \(error)", key: key, ingredients: ingredients, started: nil, finished: nil)
+            }
+            sink.handle(.stageCached(stage: stage.name, key: key))
+            return .cached(outputs: action.outputs, key: key, ingredients: ingredients, source: remote.remote.location)
         }
 
         guard let descriptor = registry.descriptor(for: stage.pluginID) else {
@@ -353,9 +370,11 @@ public final class Executor: Sendable {
                 outputs[output.port] = OutputRecord(digest: stored.digest, size: stored.size, fileName: output.fileName)
             }
             let finished = Date().timeIntervalSince1970
-            try store.record(ActionRecord(key: key, stage: stage.name, workflow: graph.workflowName, outputs: outputs,
-                                          runID: runID, seconds: finished - started))
+            let action = ActionRecord(key: key, stage: stage.name, workflow: graph.workflowName, outputs: outputs,
+                                      runID: runID, seconds: finished - started)
+            try store.record(action)
             try publish(stage, outputs: outputs)
+            options.remote?.upload(action, from: store, warn: warn)
             try? FileManager.default.removeItem(at: scratch)
             sink.handle(.stageFinished(stage: stage.name, seconds: finished - started))
             return .ran(outputs: outputs, key: key, ingredients: ingredients, started: started, finished: finished)

@@ -196,48 +196,26 @@ public enum StoreArchive {
     /// place only when the bytes hash to its name.
     private static func receiveBlob(_ fd: Int32, size: Int64, expected: Digest, store: ArtifactStore,
                                     report: inout ImportReport, entry: String, file: String) throws {
-        let temporary = store.temporaryDirectory.appendingPathComponent("import-\(getpid())-\(UInt64.random(in: 0...UInt64.max))").path
-        let out = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o444)
-        guard out >= 0 else { throw StoreError.io("cannot create \(temporary)", errno) }
-        var hasher = SHA256()
+        let receiver = try BlobReceiver(store: store, expected: expected)
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: ContentHasher.blockSize, alignment: 4096)
         defer { buffer.deallocate() }
         var left = size
-        do {
-            defer { close(out) }
-            while left > 0 {
-                let count = read(fd, buffer.baseAddress!, min(buffer.count, Int(left)))
-                if count < 0, errno == EINTR { continue }
-                guard count > 0 else { throw ArchiveError(description: "\(file): ends inside \(entry) (cut short?)") }
-                let chunk = UnsafeRawBufferPointer(rebasing: buffer[0..<count])
-                hasher.update(bufferPointer: chunk)
-                try FileSystem.writeAll(out, chunk, what: "cannot write \(temporary)")
-                left -= Int64(count)
-            }
-        } catch {
-            unlink(temporary)
-            throw error
+        while left > 0 {
+            let count = read(fd, buffer.baseAddress!, min(buffer.count, Int(left)))
+            if count < 0, errno == EINTR { continue }
+            guard count > 0 else { throw ArchiveError(description: "\(file): ends inside \(entry) (cut short?)") }
+            try receiver.write(UnsafeRawBufferPointer(rebasing: buffer[0..<count]))
+            left -= Int64(count)
         }
-        let found = Digest(bytes: hasher.finalize())
-        guard found == expected else {
-            unlink(temporary)
+        switch try receiver.finish() {
+        case let .mismatch(found):
             report.rejected.append("\(entry): its bytes hash to \(found), not to its name; not stored")
-            return
-        }
-        if case .present = store.check(expected) {
-            unlink(temporary)
+        case .present:
             report.blobsPresent += 1
-            return
+        case .added:
+            report.blobsAdded += 1
+            report.bytes += size
         }
-        let blob = store.blobPath(expected)
-        try FileSystem.makeDirectory(URL(fileURLWithPath: blob).deletingLastPathComponent())
-        guard rename(temporary, blob) == 0 else {
-            unlink(temporary)
-            throw StoreError.io("cannot move \(entry) into the store", errno)
-        }
-        if let identity = FileSystem.identity(ofFileAt: blob) { store.memo.remember(blob, identity, expected) }
-        report.blobsAdded += 1
-        report.bytes += size
     }
 
     /// Name and size of a header, its checksum checked.

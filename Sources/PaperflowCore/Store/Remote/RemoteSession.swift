@@ -1,0 +1,170 @@
+import Synchronization
+
+/// A remote cache as one run (or one push or pull) uses it: fetch an action and its blobs before
+/// computing, upload after. The first time the remote cannot be reached it is reported once and
+/// left alone for the rest of the session, so a server that goes away makes the run compute
+/// locally instead of failing or waiting on every stage.
+public final class RemoteSession: Sendable {
+    /// The remote.
+    public let remote: any RemoteCache
+    private let failure = Mutex<String?>(nil)
+
+    /// Creates a session.
+    public init(remote: any RemoteCache) { self.remote = remote }
+
+    /// Why the remote was given up, once it was.
+    public var unavailable: String? { failure.withLock { $0 } }
+
+    /// Runs `body` unless the remote was given up; reports the first failure to reach it through
+    /// `warn` and gives it up. Rejected data is reported every time and is not a reason to stop.
+    private func attempt<T>(_ warn: (String) -> Void, _ body: () throws -> T?) -> T? {
+        guard unavailable == nil else { return nil }
+        do {
+            return try body()
+        } catch let error as RemoteError {
+            if case let .unavailable(message) = error {
+                let first = failure.withLock { current -> Bool in
+                    defer { if current == nil { current = message } }
+                    return current == nil
+                }
+                if first { warn("\(message); computing locally and not using the remote cache for the rest of this run") }
+            } else {
+                warn(error.description)
+            }
+            return nil
+        } catch {
+            warn("remote cache \(remote.location): \(error)")
+            return nil
+        }
+    }
+
+    /// The action for `key` with every output blob fetched and verified into `store`, and the
+    /// record entered there; `nil` when the remote lacks any part or cannot be reached.
+    public func fetch(_ key: Digest, into store: ArtifactStore, warn: (String) -> Void) -> ActionRecord? {
+        attempt(warn) {
+            guard let action = try remote.fetchAction(key) else { return nil }
+            for output in action.outputs.values.sorted(by: { $0.digest < $1.digest }) {
+                if case .present = store.check(output.digest) { continue }
+                guard try remote.fetchBlob(output.digest, into: store) != nil else { return nil }
+            }
+            try store.record(action)
+            return action
+        }
+    }
+
+    /// Uploads the blobs the remote lacks, then the record. Returns the bytes sent, or `nil`
+    /// when the upload did not complete.
+    @discardableResult
+    public func upload(_ action: ActionRecord, from store: ArtifactStore, warn: (String) -> Void) -> Int64? {
+        attempt(warn) {
+            var sent: Int64 = 0
+            for output in action.outputs.values.sorted(by: { $0.digest < $1.digest }) {
+                guard case let .present(artifact) = store.check(output.digest) else {
+                    throw RemoteError.rejected("\(output.digest.short) of \(action.stage) is not in the local store; not uploaded")
+                }
+                if try remote.contains(artifact.digest) { continue }
+                try remote.putBlob(artifact)
+                sent += artifact.size
+            }
+            try remote.putAction(action)
+            return sent
+        }
+    }
+}
+
+/// `paperflow cache push` and `pull`: the actions lock files name, and their blobs.
+public enum RemoteTransfer {
+    /// What a push or pull did.
+    public struct Report: Sendable, Equatable {
+        /// Action records sent or received (with all their blobs).
+        public var actions = 0
+        /// Actions the other side already had whole.
+        public var alreadyThere = 0
+        /// Bytes of blobs sent or received.
+        public var bytes: Int64 = 0
+        /// Stages whose outputs the source does not hold.
+        public var missing: [String] = []
+        /// What arrived and was refused (digest mismatch, malformed record).
+        public var rejected: [String] = []
+    }
+
+    /// Sends every action the locks name that the local store holds whole.
+    /// - Throws: `RemoteError.unavailable` when the remote cannot be reached.
+    public static func push(_ store: ArtifactStore, locks: [WorkflowLock], to remote: any RemoteCache) throws -> Report {
+        var report = Report()
+        for (stage, key) in entries(locks) {
+            guard let action = store.action(for: key),
+                  action.outputs.values.allSatisfy({ if case .present = store.check($0.digest) { return true } else { return false } }) else {
+                report.missing.append(stage)
+                continue
+            }
+            if try remote.fetchAction(key) != nil, try action.outputs.values.allSatisfy({ try remote.contains($0.digest) }) {
+                report.alreadyThere += 1
+                continue
+            }
+            for output in action.outputs.values.sorted(by: { $0.digest < $1.digest }) {
+                guard case let .present(artifact) = store.check(output.digest) else { continue }
+                if try remote.contains(artifact.digest) { continue }
+                try remote.putBlob(artifact)
+                report.bytes += artifact.size
+            }
+            try remote.putAction(action)
+            report.actions += 1
+        }
+        return report
+    }
+
+    /// Fetches every action the locks name that the local store lacks, verifying each blob.
+    /// - Throws: `RemoteError.unavailable` when the remote cannot be reached.
+    public static func pull(_ store: ArtifactStore, locks: [WorkflowLock], from remote: any RemoteCache) throws -> Report {
+        var report = Report()
+        for (stage, key) in entries(locks) {
+            if let local = store.action(for: key),
+               local.outputs.values.allSatisfy({ if case .present = store.check($0.digest) { return true } else { return false } }) {
+                report.alreadyThere += 1
+                continue
+            }
+            let action: ActionRecord
+            do {
+                guard let fetched = try remote.fetchAction(key) else {
+                    report.missing.append(stage)
+                    continue
+                }
+                action = fetched
+                var complete = true
+                for output in action.outputs.values.sorted(by: { $0.digest < $1.digest }) {
+                    if case .present = store.check(output.digest) { continue }
+                    guard let artifact = try remote.fetchBlob(output.digest, into: store) else {
+                        complete = false
+                        break
+                    }
+                    report.bytes += artifact.size
+                }
+                guard complete else {
+                    report.missing.append(stage)
+                    continue
+                }
+            } catch let RemoteError.rejected(message) {
+                report.rejected.append("\(stage): \(message)")
+                continue
+            }
+            try store.record(action)
+            report.actions += 1
+        }
+        try? store.memo.save()
+        return report
+    }
+
+    /// (workflow/stage, key) of every lock entry, each key once.
+    static func entries(_ locks: [WorkflowLock]) -> [(String, Digest)] {
+        var seen = Set<Digest>()
+        var result: [(String, Digest)] = []
+        for lock in locks {
+            for name in lock.stages.keys.sorted() {
+                let key = lock.stages[name]!.key
+                if seen.insert(key).inserted { result.append(("\(lock.workflow)/\(name)", key)) }
+            }
+        }
+        return result
+    }
+}
