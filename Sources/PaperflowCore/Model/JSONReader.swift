@@ -9,6 +9,11 @@ public struct JSONReader {
         /// 1-based line and column (in Unicode scalars) of the offending character.
         public var line: Int, column: Int
         public var message: String
+        public init(line: Int, column: Int, message: String) {
+            self.line = line
+            self.column = column
+            self.message = message
+        }
         public var description: String { "\(line):\(column): \(message)" }
     }
 
