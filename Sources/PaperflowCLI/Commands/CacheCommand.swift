@@ -113,7 +113,7 @@ struct CacheCommand: ParsableCommand {
             let report = try StoreArchive.export(try ArtifactStore(root: options.storeRoot), locks: locks, to: URL(fileURLWithPath: file))
             withExtendedLifetime(lock) {}
             for stage in report.missing { console.err("warning: \(stage): its outputs are not in this store (run it first); left out") }
-            console.out("exported \(report.blobs) blobs (\(ByteCountFormatter.string(fromByteCount: report.bytes, countStyle: .file))) and "
+            console.out("exported \(report.blobs) blobs (\(CacheCommand.bytes(report.bytes))) and "
                         + "\(report.actions) action records of \(locks.count) lock file\(locks.count == 1 ? "" : "s") to \(file)")
         }
     }
@@ -141,7 +141,7 @@ struct CacheCommand: ParsableCommand {
             }
             withExtendedLifetime(lock) {}
             for reason in report.rejected { console.err("rejected \(reason)") }
-            console.out("imported \(report.blobsAdded) blobs (\(ByteCountFormatter.string(fromByteCount: report.bytes, countStyle: .file))) "
+            console.out("imported \(report.blobsAdded) blobs (\(CacheCommand.bytes(report.bytes))) "
                         + "and \(report.actions) action records; \(report.blobsPresent) blobs were already here; \(report.rejected.count) rejected")
             if !report.rejected.isEmpty { throw ExitCode(1) }
         }

@@ -148,13 +148,13 @@ private struct ManifestReader {
         return nil
     }
 
-    mutating func entries(_ node: YAMLNode?, what: String) -> [(name: String, key: YAMLNode, fields: [String: YAMLNode])] {
+    mutating func entries(_ node: YAMLNode?, what: String) -> [(name: String, fields: [String: YAMLNode])] {
         guard let node else { return [] }
         guard let pairs = node.pairs else {
             error(node.location, "'\(what)' must be a map of names to declarations, found \(node.shapeDescription)")
             return []
         }
-        var result: [(String, YAMLNode, [String: YAMLNode])] = []
+        var result: [(String, [String: YAMLNode])] = []
         for (key, value) in pairs {
             guard let name = key.scalarText, Self.isValidName(name) else {
                 error(key.location, "'\(key.scalarText ?? "?")' is not a valid \(what) name (letters, digits, '-' and '_')")
@@ -169,7 +169,7 @@ private struct ManifestReader {
                 error(value.location, "'\(name)' must be a map like {type: table}, found \(value.shapeDescription)")
                 continue
             }
-            result.append((name, key, fields))
+            result.append((name, fields))
         }
         return result
     }
@@ -177,7 +177,7 @@ private struct ManifestReader {
     mutating func ports(_ node: YAMLNode?, output: Bool) -> [PluginManifest.Port] {
         let what = output ? "outputs" : "inputs"
         let allowed = output ? ["type", "format", "file", "summary"] : ["type", "format", "optional", "multiple", "summary"]
-        return entries(node, what: what).compactMap { name, _, fields in
+        return entries(node, what: what).compactMap { name, fields in
             for (field, value) in fields where !allowed.contains(field) {
                 error(value.location, "unknown field '\(field)' in \(what).\(name)" + NameSuggestion.didYouMean(field, in: allowed),
                       hint: "the fields are \(allowed.joined(separator: ", "))")
@@ -225,7 +225,7 @@ private struct ManifestReader {
 
     mutating func params(_ node: YAMLNode?) -> [ParamSpec] {
         let allowed = ["type", "choices", "default", "required", "summary", "of"]
-        return entries(node, what: "params").compactMap { name, _, fields in
+        return entries(node, what: "params").compactMap { name, fields in
             for (field, value) in fields where !allowed.contains(field) {
                 error(value.location, "unknown field '\(field)' in params.\(name)" + NameSuggestion.didYouMean(field, in: allowed),
                       hint: "the fields are \(allowed.joined(separator: ", "))")

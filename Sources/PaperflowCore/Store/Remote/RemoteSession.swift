@@ -42,13 +42,8 @@ public final class RemoteSession: Sendable {
     /// record entered there; `nil` when the remote lacks any part or cannot be reached.
     public func fetch(_ key: Digest, into store: ArtifactStore, warn: (String) -> Void) -> ActionRecord? {
         attempt(warn) {
-            guard let action = try remote.fetchAction(key) else { return nil }
-            for output in action.outputs.values.sorted(by: { $0.digest < $1.digest }) {
-                if case .present = store.check(output.digest) { continue }
-                guard try remote.fetchBlob(output.digest, into: store) != nil else { return nil }
-            }
-            try store.record(action)
-            return action
+            var bytes: Int64 = 0
+            return try RemoteTransfer.receive(key, into: store, from: remote, bytes: &bytes)
         }
     }
 
@@ -56,19 +51,7 @@ public final class RemoteSession: Sendable {
     /// when the upload did not complete.
     @discardableResult
     public func upload(_ action: ActionRecord, from store: ArtifactStore, warn: (String) -> Void) -> Int64? {
-        attempt(warn) {
-            var sent: Int64 = 0
-            for output in action.outputs.values.sorted(by: { $0.digest < $1.digest }) {
-                guard case let .present(artifact) = store.check(output.digest) else {
-                    throw RemoteError.rejected("\(output.digest.short) of \(action.stage) is not in the local store; not uploaded")
-                }
-                if try remote.contains(artifact.digest) { continue }
-                try remote.putBlob(artifact)
-                sent += artifact.size
-            }
-            try remote.putAction(action)
-            return sent
-        }
+        attempt(warn) { try RemoteTransfer.send(action, from: store, to: remote) }
     }
 }
 
@@ -93,8 +76,7 @@ public enum RemoteTransfer {
     public static func push(_ store: ArtifactStore, locks: [WorkflowLock], to remote: any RemoteCache) throws -> Report {
         var report = Report()
         for (stage, key) in entries(locks) {
-            guard let action = store.action(for: key),
-                  action.outputs.values.allSatisfy({ if case .present = store.check($0.digest) { return true } else { return false } }) else {
+            guard let action = store.action(for: key), whole(action, in: store) else {
                 report.missing.append(stage)
                 continue
             }
@@ -102,13 +84,7 @@ public enum RemoteTransfer {
                 report.alreadyThere += 1
                 continue
             }
-            for output in action.outputs.values.sorted(by: { $0.digest < $1.digest }) {
-                guard case let .present(artifact) = store.check(output.digest) else { continue }
-                if try remote.contains(artifact.digest) { continue }
-                try remote.putBlob(artifact)
-                report.bytes += artifact.size
-            }
-            try remote.putAction(action)
+            report.bytes += try send(action, from: store, to: remote)
             report.actions += 1
         }
         return report
@@ -119,40 +95,58 @@ public enum RemoteTransfer {
     public static func pull(_ store: ArtifactStore, locks: [WorkflowLock], from remote: any RemoteCache) throws -> Report {
         var report = Report()
         for (stage, key) in entries(locks) {
-            if let local = store.action(for: key),
-               local.outputs.values.allSatisfy({ if case .present = store.check($0.digest) { return true } else { return false } }) {
+            if let local = store.action(for: key), whole(local, in: store) {
                 report.alreadyThere += 1
                 continue
             }
-            let action: ActionRecord
             do {
-                guard let fetched = try remote.fetchAction(key) else {
+                guard try receive(key, into: store, from: remote, bytes: &report.bytes) != nil else {
                     report.missing.append(stage)
                     continue
                 }
-                action = fetched
-                var complete = true
-                for output in action.outputs.values.sorted(by: { $0.digest < $1.digest }) {
-                    if case .present = store.check(output.digest) { continue }
-                    guard let artifact = try remote.fetchBlob(output.digest, into: store) else {
-                        complete = false
-                        break
-                    }
-                    report.bytes += artifact.size
-                }
-                guard complete else {
-                    report.missing.append(stage)
-                    continue
-                }
+                report.actions += 1
             } catch let RemoteError.rejected(message) {
                 report.rejected.append("\(stage): \(message)")
-                continue
             }
-            try store.record(action)
-            report.actions += 1
         }
         try? store.memo.save()
         return report
+    }
+
+    /// The action for `key` with every output blob fetched (verified) into `store`, and the
+    /// record entered there; `nil` when the remote lacks the record or any blob.
+    /// - Parameter bytes: increased by the size of each blob received (those of an incomplete
+    ///   action too: they are in the store).
+    static func receive(_ key: Digest, into store: ArtifactStore, from remote: any RemoteCache, bytes: inout Int64) throws -> ActionRecord? {
+        guard let action = try remote.fetchAction(key) else { return nil }
+        for output in action.outputs.values.sorted(by: { $0.digest < $1.digest }) {
+            if case .present = store.check(output.digest) { continue }
+            guard let artifact = try remote.fetchBlob(output.digest, into: store) else { return nil }
+            bytes += artifact.size
+        }
+        try store.record(action)
+        return action
+    }
+
+    /// Uploads the blobs of `action` the remote lacks, then the record.
+    /// - Returns: the bytes of blobs sent.
+    static func send(_ action: ActionRecord, from store: ArtifactStore, to remote: any RemoteCache) throws -> Int64 {
+        var sent: Int64 = 0
+        for output in action.outputs.values.sorted(by: { $0.digest < $1.digest }) {
+            guard case let .present(artifact) = store.check(output.digest) else {
+                throw RemoteError.rejected("\(output.digest.short) of \(action.stage) is not in the local store; not uploaded")
+            }
+            if try remote.contains(artifact.digest) { continue }
+            try remote.putBlob(artifact)
+            sent += artifact.size
+        }
+        try remote.putAction(action)
+        return sent
+    }
+
+    /// Whether every output of `action` is in `store`, intact.
+    static func whole(_ action: ActionRecord, in store: ArtifactStore) -> Bool {
+        action.outputs.values.allSatisfy { if case .present = store.check($0.digest) { true } else { false } }
     }
 
     /// (workflow/stage, key) of every lock entry, each key once.
