@@ -12,6 +12,8 @@ public enum BuiltinStages {
             CSVStage.descriptor,
             TableCSVStage.descriptor,
             DeriveStage.descriptor,
+            JoinStage.descriptor,
+            SummariseStage.descriptor,
             QuantileGroupsStage.descriptor,
             ProportionZTestStage.descriptor,
             HarmonizeHSStage.descriptor,
@@ -46,6 +48,8 @@ public enum BuiltinStages {
             LineFigureStage.descriptor,
             DotFigureStage.descriptor,
             NetworkFigureStage.descriptor,
+            CustomsGenerator.descriptor,
+            ProvincePanelGenerator.descriptor,
         ]
     }
 

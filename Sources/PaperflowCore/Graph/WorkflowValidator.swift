@@ -98,7 +98,7 @@ public struct WorkflowValidator: Sendable {
                 }
             }
             for param in signature.fileParams {
-                stage.fileDependencies += Self.strings(in: stage.params[param])
+                stage.fileDependencies += Self.strings(in: stage.params[param]).filter { !$0.isEmpty }
             }
             stage.fileDependencies = Array(Set(stage.fileDependencies)).sorted()
             for (param, output) in signature.materializedOutputs {
@@ -251,6 +251,9 @@ public struct WorkflowValidator: Sendable {
     /// Normalises every path inside a value of a type that contains `.path`.
     func normalizePaths(_ value: ParamValue, type: ParamType) -> Result<ParamValue, ProjectPath.PathProblem> {
         switch (type, value) {
+        case (.path, .string("")):
+            // An empty path is "no file" (a generator's `source` left unset), not an error.
+            return .success(value)
         case let (.path, .string(path)):
             return ProjectPath.normalize(path, root: projectRoot).map(ParamValue.string)
         case let (.list(element), .list(items)):

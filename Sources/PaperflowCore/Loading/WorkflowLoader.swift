@@ -449,6 +449,15 @@ private struct Builder {
                 if axisName == "uses" {
                     guard let reference = pluginReference(value) else { continue }
                     spec.uses = reference
+                } else if axisName == "with", let pairs = value.pairs {
+                    // A `with` axis: each value is a map of parameters that vary together (a
+                    // fixed-effects set with its covariance), as GitHub Actions' matrix `include`.
+                    for pair in pairs {
+                        let name = pair.key.scalarText ?? ""
+                        spec.parameters.removeAll { $0.name == name }
+                        spec.parameters.append(ParameterEntry(name: name, value: substitute(pair.value),
+                                                              keyLocation: pair.key.location, valueLocation: pair.value.location))
+                    }
                 } else {
                     spec.parameters.removeAll { $0.name == axisName }
                     spec.parameters.append(ParameterEntry(name: axisName, value: substitute(value),

@@ -64,6 +64,7 @@ public struct Expression: Sendable, Hashable, CustomStringConvertible {
         "one_of": (2...64, "one_of(x, v1, v2, …): TRUE where x equals one of the values"),
         "min": (2...2, "the smaller of two values, row by row"),
         "max": (2...2, "the larger of two values, row by row"),
+        "substr": (3...3, "substr(text, start, length): characters start … start + length − 1 (1-based, as R's substr); e.g. the HS chapter substr(product, 1, 2)"),
     ]
 }
 

@@ -168,6 +168,14 @@ extension Expression {
                 let sd = (present.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(present.count - 1)).squareRoot()
                 guard sd > 0 else { throw ExpressionError("scale of a constant (sd 0) is undefined", position: offset + 1) }
                 return .numbers(values.map { ($0 - mean) / sd })
+            case "substr":
+                let text = try texts(arguments[0], at: offset, in: name), starts = try argument(1), lengths = try argument(2)
+                return .texts(text.indices.map { row in
+                    guard let value = text[row], !starts[row].isNaN, !lengths[row].isNaN else { return nil }
+                    let characters = Array(value)
+                    let first = max(Int(starts[row]) - 1, 0), last = min(first + max(Int(lengths[row]), 0), characters.count)
+                    return first < last ? String(characters[first..<last]) : ""
+                })
             case "is_missing":
                 switch arguments[0] {
                 case let .numbers(values): return .booleans(values.map { $0.isNaN })
@@ -204,11 +212,13 @@ extension Expression {
             }
         }
 
-        func texts(_ value: Vector, at offset: Int) throws(ExpressionError) -> [String?] {
+        func texts(_ value: Vector, at offset: Int, in function: String = "ifelse") throws(ExpressionError) -> [String?] {
             switch value {
             case let .texts(values): return values
             case .missing: return [String?](repeating: nil, count: count)
-            default: throw ExpressionError("ifelse mixes text with \(value.typeName); give both branches the same type", position: offset + 1)
+            default:
+                throw ExpressionError(function == "substr" ? "substr takes text, not \(value.typeName); e.g. substr(product, 1, 2)"
+                                      : "ifelse mixes text with \(value.typeName); give both branches the same type", position: offset + 1)
             }
         }
     }

@@ -24,6 +24,8 @@ struct RegressionTable: Equatable {
         var digits = 3
         var fixedEffectRows = true
         var titles: [String] = []
+        /// Columns (1-based) that show the fit's marginal effects instead of its coefficients.
+        var marginColumns: [Int] = []
         var notes: String?
         var caption: String?
     }
@@ -36,7 +38,7 @@ struct RegressionTable: Equatable {
     init(fits: [ParamValue], options: Options) throws {
         // A split fit (one model per group) becomes one column per group, titled by the group.
         var groupTitles: [String] = []
-        let fits = try fits.enumerated().flatMap { index, fit -> [[String: ParamValue]] in
+        let flattened = try fits.enumerated().flatMap { index, fit -> [[String: ParamValue]] in
             let groups = fit.mapValue?["groups"]?.listValue?.compactMap(\.mapValue)
             return try (groups ?? [fit.mapValue ?? [:]]).map { map in
                 guard map["coefficients"]?.listValue != nil else {
@@ -45,6 +47,16 @@ struct RegressionTable: Equatable {
                 groupTitles.append(map["group"]?.stringValue ?? "(\(groupTitles.count + 1))")
                 return map
             }
+        }
+        var fits = flattened
+        for column in options.marginColumns {
+            guard (1...fits.count).contains(column) else {
+                throw StageFailure("margins lists column \(column); the table has columns 1 to \(fits.count)")
+            }
+            guard let effects = fits[column - 1]["margins"]?.mapValue?["effects"] else {
+                throw StageFailure("margins lists column \(column), whose fit has no marginal effects; fit it with margins: average")
+            }
+            fits[column - 1]["coefficients"] = effects
         }
         func rows(_ fit: [String: ParamValue]) -> [[String: ParamValue]] { fit["coefficients"]!.listValue!.compactMap(\.mapValue) }
         var terms: [String] = []

@@ -24,6 +24,8 @@ public struct RegressionTableStage: Stage {
             ParamSpec("digits", .int, default: .int(3), summary: "decimal places"),
             ParamSpec("fixed_effects", .bool, default: .bool(true), summary: "YES/NO rows for the fixed effects"),
             ParamSpec("titles", .list(.string), default: .list([]), summary: "column titles (default (1), (2), …)"),
+            ParamSpec("margins", .list(.int), default: .list([]),
+                      summary: "columns (1-based) that show the fit's average marginal effects instead of its coefficients (a fit made with margins:)"),
             ParamSpec("notes", .string, default: .string(""), summary: "a note under the table"),
             ParamSpec("caption", .string, default: .string(""), summary: "the caption"),
         ]
@@ -47,6 +49,7 @@ public struct RegressionTableStage: Stage {
         options.digits = digits
         options.fixedEffectRows = context.bool("fixed_effects")!
         options.titles = context.params["titles"]?.listValue?.compactMap(\.stringValue) ?? []
+        options.marginColumns = context.params["margins"]?.listValue?.compactMap(\.intValue).map(Int.init) ?? []
         options.notes = context.string("notes").flatMap { $0.isEmpty ? nil : $0 }
         options.caption = context.string("caption").flatMap { $0.isEmpty ? nil : $0 }
         let table = try RegressionTable(fits: fits, options: options)
