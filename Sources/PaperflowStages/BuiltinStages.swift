@@ -50,6 +50,7 @@ public enum BuiltinStages {
             NetworkFigureStage.descriptor,
             CustomsGenerator.descriptor,
             ProvincePanelGenerator.descriptor,
+            JiangsuGenerator.descriptor,
         ]
     }
 

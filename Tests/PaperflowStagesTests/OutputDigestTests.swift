@@ -17,7 +17,8 @@ struct OutputDigestTests {
         try project.write("data/note.txt", "paperflow keeps every output by its hash\n")
         for fixture in ["models/m2_panel.csv", "mixtures/three_clusters.csv", "survey/zhou2010_table2.csv",
                         "networks/branches.csv", "networks/places.csv", "complexity/tiny_edge_long.csv",
-                        "complexity/tiny_main_long.csv", "complexity/tiny_gdp.csv", "trade/customs_sample.csv"] {
+                        "complexity/tiny_main_long.csv", "complexity/tiny_gdp.csv", "trade/customs_sample.csv",
+                        "geography/provinces.csv", "geography/cities.csv", "geography/jiangsu.csv", "geography/jiangsu_districts.csv"] {
             try project.copy(fixture: fixture, to: "data/" + fixture.split(separator: "/").last!)
         }
         try project.copy(fixture: "stage-outputs/every-stage.yaml", to: "Workflows/every-stage.yaml")

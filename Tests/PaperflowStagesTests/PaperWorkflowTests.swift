@@ -1,0 +1,149 @@
+import Foundation
+import PaperflowCore
+import PaperflowData
+import PaperflowStages
+import PaperflowTestSupport
+import Testing
+
+/// The shipped paper workflows, run in a scratch copy of the project at the small scale: each
+/// must recover the structure its generator planted, and its final tables must equal the
+/// committed goldens (Tests/Fixtures/papers/; regenerate with PAPERFLOW_UPDATE_GOLDENS=1).
+@Suite("Paper workflows", .serialized)
+struct PaperWorkflowTests {
+    static var repository: URL { Fixtures.directory.deletingLastPathComponent().deletingLastPathComponent() }
+
+    /// A scratch project with the workflow and the shipped data it reads, run at `overrides`.
+    func run(_ workflow: String, _ overrides: [String]) throws -> TemporaryProject {
+        let project = try TemporaryProject()
+        let manager = FileManager.default
+        try manager.createDirectory(at: project.root.appendingPathComponent("Workflows/data"), withIntermediateDirectories: true)
+        for folder in ["geography", "china"] {
+            try manager.copyItem(at: Self.repository.appendingPathComponent("Workflows/data/\(folder)"),
+                                 to: project.root.appendingPathComponent("Workflows/data/\(folder)"))
+        }
+        try manager.copyItem(at: Self.repository.appendingPathComponent("Workflows/\(workflow).yaml"),
+                             to: project.root.appendingPathComponent("Workflows/\(workflow).yaml"))
+        let (summary, _, _) = try project.run("Workflows/\(workflow).yaml", registry: BuiltinStages.registry, overrides: overrides)
+        #expect(summary.failed.isEmpty, "failed stages: \(summary.failed)")
+        return project
+    }
+
+    func json(_ project: TemporaryProject, _ path: String) throws -> ParamValue {
+        try JSONDecoder().decode(ParamValue.self, from: Data(contentsOf: project.root.appendingPathComponent("Artifacts/\(path)")))
+    }
+
+    func table(_ project: TemporaryProject, _ path: String) throws -> Table {
+        try BinaryTableFormat.read(contentsOf: project.root.appendingPathComponent("Artifacts/\(path)"))
+    }
+
+    /// Compares a final table with its golden file, byte for byte.
+    func expectGolden(_ project: TemporaryProject, _ path: String, _ golden: String) throws {
+        let produced = try project.read("Artifacts/\(path)")
+        let url = Fixtures.url("papers/\(golden)")
+        if ProcessInfo.processInfo.environment["PAPERFLOW_UPDATE_GOLDENS"] == "1" {
+            try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try Data(produced.utf8).write(to: url)
+        }
+        #expect(produced == (try String(contentsOf: url, encoding: .utf8)), "\(path) differs from Tests/Fixtures/papers/\(golden)")
+    }
+
+    /// Each planted coefficient of `fit` (a model (4) fit) within two standard errors.
+    func expectRecovered(_ fit: ParamValue, _ planted: [String: Double], _ label: String) {
+        let names = ["density_firm": "density_firm", "density_city": "density_city", "interaction": "density_firm:density_city",
+                     "tradevalue": "tradevalue", "newexport": "newexport"]
+        let rows = fit.mapValue?["coefficients"]?.listValue?.compactMap(\.mapValue) ?? []
+        for (plantedName, term) in names {
+            guard let row = rows.first(where: { $0["name"]?.stringValue == term }),
+                  let estimate = row["estimate"]?.doubleValue, let se = row["se"]?.doubleValue, let truth = planted[plantedName] else {
+                Issue.record("\(label): no \(term)"); continue
+            }
+            #expect(abs(estimate - truth) <= 2 * se, "\(label) \(term): \(estimate) (SE \(se)) vs planted \(truth)")
+        }
+    }
+
+    @Test("liu-zhu-2021 recovers the planted probit in model (4) and Table 2's five subsamples; the filter reports what it removed")
+    func liuZhu() throws {
+        let project = try run("liu-zhu-2021", ["params.scale=small"])
+        defer { project.cleanUp() }
+        let truth = try json(project, "liu-zhu-2021/customs/truth.json")
+        let planted = (truth.mapValue?["coefficients"]?.mapValue ?? [:]).compactMapValues(\.doubleValue)
+        #expect(planted["density_firm"] == 5.081)
+        expectRecovered(try json(project, "liu-zhu-2021/model[4]/fit.json"), planted, "model (4)")
+        for index in 1...5 {
+            expectRecovered(try json(project, "liu-zhu-2021/subsample[\(index)]/fit.json"), planted, "Table 2 column \(index)")
+        }
+        // Models (1)–(3) omit planted terms: only their signs are the paper's.
+        for (model, term, positive) in [(1, "density_firm", true), (2, "density_city", true), (3, "density_firm", true), (1, "tradevalue", false)] {
+            let rows = try json(project, "liu-zhu-2021/model[\(model)]/fit.json").mapValue?["coefficients"]?.listValue?.compactMap(\.mapValue) ?? []
+            let estimate = rows.first { $0["name"]?.stringValue == term }?["estimate"]?.doubleValue ?? .nan
+            #expect(positive ? estimate > 0 : estimate < 0, "model (\(model)) \(term) = \(estimate)")
+        }
+        // Intermediaries and processing trade are removed and reported.
+        let report = try String(contentsOf: project.root.appendingPathComponent("Artifacts/liu-zhu-2021/filtered/filter.json"), encoding: .utf8)
+        let rules = try JSONDecoder().decode(ParamValue.self, from: Data(report.utf8))
+        func removed(_ rule: String) -> Int64 {
+            func find(_ value: ParamValue) -> Int64? {
+                switch value {
+                case let .map(map):
+                    if map["rule"]?.stringValue == rule { return map["records"]?.intValue }
+                    return map.values.lazy.compactMap(find).first
+                case let .list(items): return items.lazy.compactMap(find).first
+                default: return nil
+                }
+            }
+            return find(rules) ?? 0
+        }
+        #expect(removed("names") > 1000, "filter report: \(report)")
+        #expect(removed("mode") > 100, "filter report: \(report)")
+        let records = try table(project, "liu-zhu-2021/filtered/filtered.pftable")
+        let names = try records.column("name"), modes = try records.column("mode")
+        for row in 0..<records.rowCount {
+            if case let .string(name) = names[row], ["进出口", "贸易", "物流", "商贸"].contains(where: name.contains) {
+                Issue.record("intermediary kept: \(name)"); break
+            }
+            if modes[row] != .string("ordinary") { Issue.record("processing record kept at row \(row + 1)"); break }
+        }
+        // Every cell of the estimation sample has density_firm ≥ 0.05.
+        let panel = try table(project, "liu-zhu-2021/panel/table.pftable")
+        let density = try panel.column("density_firm")
+        #expect(panel.rowCount > 50_000)
+        #expect((0..<panel.rowCount).allSatisfy { if case let .double(d) = density[$0] { d >= 0.05 } else { false } })
+        try expectGolden(project, "liu-zhu-2021/table1/table.md", "liu-zhu-2021-table1.md")
+        try expectGolden(project, "liu-zhu-2021/table2/table.md", "liu-zhu-2021-table2.md")
+    }
+
+    @Test("shen-2025: Nanjing and Suzhou are the patent network's core; Nanjing dominates the branch network's coreness")
+    func shen() throws {
+        let project = try run("shen-2025", ["params.scale=small"])
+        defer { project.cleanUp() }
+        let patent = try json(project, "shen-2025/patent_core/core.json").mapValue?["core"]?.listValue?.compactMap(\.stringValue)
+        #expect(patent == ["Nanjing", "Suzhou"])
+        let branch = try table(project, "shen-2025/branch_core/core.pftable")
+        let nodes = try branch.column("node"), coreness = try branch.column("coreness")
+        let ranked = (0..<branch.rowCount).compactMap { row -> (String, Double)? in
+            guard case let .string(node) = nodes[row], case let .double(value) = coreness[row] else { return nil }
+            return (node, value)
+        }.sorted { $0.1 > $1.1 }
+        #expect(ranked.first?.0 == "Nanjing")
+        #expect(ranked.count == 13 && ranked[0].1 > 1.5 * ranked[1].1, "coreness: \(ranked.prefix(3))")
+        try expectGolden(project, "shen-2025/branch_ranking/table.md", "shen-2025-branch-ranking.md")
+        try expectGolden(project, "shen-2025/patent_ranking/table.md", "shen-2025-patent-ranking.md")
+    }
+
+    @Test("an-fu-2026: Table 1's four columns come from one model stage with a 'with' matrix; Table 2 has the three regions")
+    func anFu() throws {
+        let project = try run("an-fu-2026", [])
+        defer { project.cleanUp() }
+        let table1 = try project.read("Artifacts/an-fu-2026/table1/table.md")
+        #expect(table1.contains("| regional effect FE | YES | NO | YES | YES |"))
+        #expect(table1.contains("| time effect FE | YES | NO | NO | YES |"))
+        #expect(table1.contains("| Observations | 420 | 420 | 420 | 420 |"))
+        let table2 = try project.read("Artifacts/an-fu-2026/table2/table.md")
+        #expect(table2.contains("|  | East | Middle | West |"))
+        #expect(table2.contains("| Observations | 168 | 126 | 126 |"))
+        let truth = try json(project, "an-fu-2026/panel_data/truth.json").mapValue ?? [:]
+        #expect(truth["rd_from_yearbook"]?.intValue == 390)
+        try expectGolden(project, "an-fu-2026/table1/table.md", "an-fu-2026-table1.md")
+        try expectGolden(project, "an-fu-2026/table2/table.md", "an-fu-2026-table2.md")
+    }
+}
