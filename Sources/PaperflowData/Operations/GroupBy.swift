@@ -46,6 +46,16 @@ extension Table {
         return try Table(pairs)
     }
 
+    /// The rows that share the first key (in row order) that `keys` repeat, or nil when every
+    /// combination occurs once; missing values count as a key, as in `grouped(by:)`.
+    public func rowsOfFirstRepeatedKey(_ keys: [String]) throws -> [Int]? {
+        let grouping = Grouping(try keys.map { try column($0) }, rowCount: rowCount)
+        guard grouping.count < rowCount,
+              let repeated = (0..<rowCount).first(where: { grouping.firstRows[Int(grouping.groupOfRow[$0])] != $0 }) else { return nil }
+        let group = grouping.groupOfRow[repeated]
+        return (0..<rowCount).filter { grouping.groupOfRow[$0] == group }
+    }
+
     /// One aggregate per group: typed loops for sum, count and mean; values for the rest.
     static func aggregate(_ column: Column, _ function: AggregateFunction, _ grouping: Grouping) throws -> Column {
         let groups = grouping.count

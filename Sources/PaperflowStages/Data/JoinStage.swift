@@ -42,8 +42,8 @@ public struct JoinStage: Stage {
             guard let b = right[key] else { throw StageFailure("on: the right table has no column '\(key)'; it has \(right.names.joined(separator: ", "))") }
             // Whole numbers match across integer and decimal storage.
             switch (a.type, b.type) {
-            case (.int64, .double): left = try left.adding(key, try Self.decimal(a))
-            case (.double, .int64): right = try right.adding(key, try Self.decimal(b))
+            case (.int64, .double): left = try left.adding(key, Column(double: try left.numbers(key, for: "on"), nanAsMissing: true))
+            case (.double, .int64): right = try right.adding(key, Column(double: try right.numbers(key, for: "on"), nanAsMissing: true))
             default: break
             }
         }
@@ -52,27 +52,13 @@ public struct JoinStage: Stage {
             throw StageFailure("columns: the right table has no column '\(name)'; it has \(right.names.joined(separator: ", "))")
         }
         right = try right.selecting(keys + (wanted.isEmpty ? right.names.filter { !keys.contains($0) } : wanted.filter { !keys.contains($0) }))
-        if context.bool("unique")! {
-            let keyColumns = try keys.map { try right.column($0) }
-            var seen = Set<[Value]>()
-            for row in 0..<right.rowCount {
-                let key = keyColumns.map { $0[row] }
-                if !seen.insert(key).inserted {
-                    throw StageFailure("the right table has the key (\(zip(keys, key).map { "\($0) = \($1)" }.joined(separator: ", "))) twice (rows with it: "
-                                       + "\((0..<right.rowCount).filter { r in keyColumns.map { $0[r] } == key }.prefix(5).map { String($0 + 1) }.joined(separator: ", ")))"
-                                       + "; aggregate it first (data.summarise) or set unique: false")
-                }
-            }
+        if context.bool("unique")!, let rows = try right.rowsOfFirstRepeatedKey(keys) {
+            let key = try keys.map { try right.column($0)[rows[0]] }
+            throw StageFailure("the right table has the key (\(zip(keys, key).map { "\($0) = \($1)" }.joined(separator: ", "))) twice (rows with it: "
+                               + "\(rows.prefix(5).map { String($0 + 1) }.joined(separator: ", ")))"
+                               + "; aggregate it first (data.summarise) or set unique: false")
         }
         let joined = try left.joined(with: right, on: keys, kind: context.string("kind") == "inner" ? .inner : .left)
         return ["table": joined.artifact]
-    }
-
-    /// An integer column as decimals (missing stays missing).
-    static func decimal(_ column: Column) throws -> Column {
-        Column(double: (0..<column.count).map { row -> Double? in
-            if case let .int64(value) = column[row] { return Double(value) }
-            return nil
-        })
     }
 }

@@ -28,7 +28,7 @@ public struct SummariseStage: Stage {
     public init() {}
 
     public func run(_ context: StageContext) throws -> [String: Artifact] {
-        var table = try context.subset(try context.table())
+        let table = try context.subset(try context.table())
         let aggregations = try context.strings("columns").enumerated().map { index, entry -> Aggregation in
             let pattern = /^\s*([A-Za-z_][A-Za-z0-9_.]*)\s*=\s*([a-z_]+)\(\s*([^()]+?)\s*\)\s*$/
             guard let match = entry.wholeMatch(of: pattern) else {
@@ -49,14 +49,8 @@ public struct SummariseStage: Stage {
         for name in by where table[name] == nil {
             throw StageFailure("by: no column '\(name)'" + NameSuggestion.didYouMean(name, in: table.names))
         }
-        var keys = by
-        if by.isEmpty {
-            // One group: a constant key, dropped afterwards.
-            table = try table.adding("\u{1}all", Column(int64: [Int64?](repeating: 0, count: table.rowCount)))
-            keys = ["\u{1}all"]
-        }
-        var result = try table.grouped(by: keys, aggregations)
-        if by.isEmpty { result = try result.selecting(aggregations.map(\.name)) }
+        // No by: the whole table is one group.
+        let result = try table.grouped(by: by, aggregations)
         return ["table": result.artifact]
     }
 }

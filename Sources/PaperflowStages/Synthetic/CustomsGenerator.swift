@@ -98,12 +98,9 @@ public struct CustomsGenerator: Stage {
             outputs["records"] = table.artifact
             truth["source"] = .string(source)
         }
-        let citiesSource = context.string("cities_source")!
-        if citiesSource.isEmpty {
-            outputs["cities"] = try Self.cityStatistics(cityNames, provinces, regions, years: years[0]...years[1], seed: seed).artifact
-        } else {
-            outputs["cities"] = try SyntheticSource.read(context, path: citiesSource, required: Self.cityColumns).artifact
-        }
+        outputs["cities"] = try SyntheticSource.table(context, "cities_source", required: Self.cityColumns) {
+            try Self.cityStatistics(cityNames, provinces, regions, years: years[0]...years[1], seed: seed)
+        }.artifact
         outputs["truth"] = .bytes(Data(JSONText.pretty(.map(truth))))
         return outputs
     }

@@ -106,15 +106,14 @@ public struct JiangsuGenerator: Stage {
         let patentTable = try table(patents, ["industry", "city_1", "district_1", "city_2", "district_2"], leading: [("year", Column(int64: patentYears))])
         let employmentTable = try Table([("district", .categories(empDistrict)), ("city", .categories(empCity)), ("industry", .categories(empIndustry)),
                                          ("employment", Column(double: employment)), ("group", Column(int64: groups))])
-        func chosen(_ parameter: String, _ generated: Table, _ required: [String]) throws -> Artifact {
-            let path = context.string(parameter)!
-            return path.isEmpty ? generated.artifact : try SyntheticSource.read(context, path: path, required: required).artifact
-        }
         let truth: ParamValue = .map(["branch_hub": .string("Nanjing"), "patent_hubs": .list([.string("Nanjing"), .string("Suzhou")]),
                                       "employment_groups": .int(3), "hub_weight": .double(hubWeight), "patent_hub_share": .double(hubShare)])
-        return ["branches": try chosen("source", branches, ["industry", "hq_city", "hq_district", "branch_city", "branch_district"]),
-                "patents": try chosen("patents_source", patentTable, ["city_1", "district_1", "city_2", "district_2"]),
-                "employment": try chosen("employment_source", employmentTable, ["district", "city", "industry", "employment"]),
+        return ["branches": try SyntheticSource.table(context, "source", required: ["industry", "hq_city", "hq_district", "branch_city", "branch_district"],
+                                                      generated: { branches }).artifact,
+                "patents": try SyntheticSource.table(context, "patents_source", required: ["city_1", "district_1", "city_2", "district_2"],
+                                                     generated: { patentTable }).artifact,
+                "employment": try SyntheticSource.table(context, "employment_source", required: ["district", "city", "industry", "employment"],
+                                                        generated: { employmentTable }).artifact,
                 "truth": .bytes(Data(JSONText.pretty(truth)))]
     }
 }

@@ -142,20 +142,18 @@ public struct ProvincePanelGenerator: Stage {
             }
         }
         var outputs: [String: Artifact] = [:]
-        outputs["employment"] = try override(context, "employment_source", employmentRows.table(), required: ["year", "province", "sector", "employment"])
-        outputs["exports"] = try override(context, "exports_source", exportRows.table(), required: ["year", "province", "product", "value"])
-        outputs["controls"] = try override(context, "source", controlRows.table(), required: ["year", "province", "region3", "gdp_per_capita"] + controls)
+        outputs["employment"] = try SyntheticSource.table(context, "employment_source", required: ["year", "province", "sector", "employment"],
+                                                          generated: employmentRows.table).artifact
+        outputs["exports"] = try SyntheticSource.table(context, "exports_source", required: ["year", "province", "product", "value"],
+                                                       generated: exportRows.table).artifact
+        outputs["controls"] = try SyntheticSource.table(context, "source", required: ["year", "province", "region3", "gdp_per_capita"] + controls,
+                                                        generated: controlRows.table).artifact
         let truth: ParamValue = .map(["coefficients": .map(beta.mapValues(ParamValue.double)), "provinces": .int(Int64(n)),
                                       "years": .list(years.map { .int(Int64($0)) }), "max_abs_log_expy_error": .double(maxError),
                                       "rd_from_yearbook": .int(Int64(usedReal)),
                                       "model": .string("ln EXPY = province effect + year effect + co*CO + rd*rd + fin*fin + fdi*fdi + ti*ti + open*open + 0.5 (ln income - year mean) + e, e ~ N(0, 0.03^2); targets centred on the year's mean log income")])
         outputs["truth"] = .bytes(Data(JSONText.pretty(truth)))
         return outputs
-    }
-
-    func override(_ context: StageContext, _ parameter: String, _ generated: Table, required: [String]) throws -> Artifact {
-        let path = context.string(parameter)!
-        return path.isEmpty ? generated.artifact : try SyntheticSource.read(context, path: path, required: required).artifact
     }
 
     /// Export shares s_rk ∝ base_k exp(λ_r q_k) whose EXPY (with PRODY from the same shares and

@@ -103,6 +103,14 @@ enum SyntheticSource {
         return table
     }
 
+    /// The user's file named by `parameter` when it is set (checked for `required` columns),
+    /// else the generated table.
+    static func table(_ context: StageContext, _ parameter: String, required: [String], types: [String: DataType] = [:],
+                      generated: () throws -> Table) throws -> Table {
+        let path = context.string(parameter) ?? ""
+        return path.isEmpty ? try generated() : try read(context, path: path, required: required, types: types)
+    }
+
     /// A table's column as text values (categories and strings), for lookups.
     static func texts(_ table: Table, _ name: String, for input: String) throws -> [String] {
         guard let column = table[name] else {
