@@ -130,6 +130,33 @@ struct PaperWorkflowTests {
         try expectGolden(project, "shen-2025/patent_ranking/table.md", "shen-2025-patent-ranking.md")
     }
 
+    @Test("li-he-li-2018 (default scale): Average Relatedness rises in the inland regions from below the East's to its level")
+    func liHeLi() throws {
+        let project = try run("li-he-li-2018", [])
+        defer { project.cleanUp() }
+        let years = try table(project, "li-he-li-2018/region_years/table.pftable")
+        let year = try years.column("year"), region = try years.column("region4"), ar = try years.column("average_relatedness")
+        var mean: [String: Double] = [:]
+        for row in 0..<years.rowCount {
+            guard case let .int64(y) = year[row], case let .string(r) = region[row], case let .double(v) = ar[row] else { continue }
+            mean["\(r) \(y)"] = v
+        }
+        let east2000 = try #require(mean["East 2000"]), east2011 = try #require(mean["East 2011"])
+        // Coastal coherence is constant: the East's AR moves by less than 0.01.
+        #expect(abs(east2011 - east2000) < 0.01, "East: \(east2000) → \(east2011)")
+        for inland in ["Central", "West", "Northeast"] {
+            let first = try #require(mean["\(inland) 2000"]), last = try #require(mean["\(inland) 2011"])
+            // Inland coherence rises from 0.05 to 0.9: AR starts at least 0.03 below the East's and rises by more than 0.04.
+            #expect(east2000 - first > 0.03, "\(inland) 2000: \(first) vs East \(east2000)")
+            #expect(last - first > 0.04, "\(inland): \(first) → \(last)")
+        }
+        let truth = try json(project, "li-he-li-2018/customs/truth.json").mapValue ?? [:]
+        #expect(truth["coherence_inland"]?.listValue?.compactMap(\.doubleValue) == [0.05, 0.9])
+        for name in ["results", "region_table", "ranking[1]", "ranking[2]"] {
+            try expectGolden(project, "li-he-li-2018/\(name)/table.md", "li-he-li-2018-\(name).md")
+        }
+    }
+
     @Test("an-fu-2026: Table 1's four columns come from one model stage with a 'with' matrix; Table 2 has the three regions")
     func anFu() throws {
         let project = try run("an-fu-2026", [])

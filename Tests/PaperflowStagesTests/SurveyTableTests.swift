@@ -108,6 +108,24 @@ struct SurveyTableTests {
         #expect(markdown.hasPrefix("| region | Total: percent(exporter) | Total: count(exporter) | Total: mean(export_share) | foreign: percent(exporter) |"))
     }
 
+    @Test("sort_by ranks the rows by a column, largest first, by its title or its cell with a column group; the totals row stays last")
+    func ranked() throws {
+        for (cells, columns, sortBy) in [("[\"mean(rd_employees)\", \"n()\"]", "[]", "mean(rd_employees)"),
+                                         ("[\"mean(rd_employees)\", \"n()\"]", "[]", "% employees in R&D"),
+                                         ("[\"n()\", \"mean(rd_employees)\"]", "[ownership]", "foreign: mean( rd_employees )")] {
+            let project = try Self.project("""
+                uses: tables.crosstab@1
+                with: {rows: region, columns: \(columns), cells: \(cells), sort_by: "\(sortBy)", labels: {"mean(rd_employees)": "% employees in R&D"}}
+                """)
+            defer { project.cleanUp() }
+            #expect(try project.run("Workflows/s.yaml", registry: BuiltinStages.registry).summary.succeeded)
+            let labels = try project.read("Artifacts/s/table/table.md").split(separator: "\n").filter { $0.hasPrefix("| ") }.dropFirst()
+                .map { $0.split(separator: "|").first!.trimmingCharacters(in: .whitespaces) }
+            // Table 4's shares: Beijing 29.67, Shanghai 13.55, Shenzhen 5.91, Suzhou 5.31, Dongguan 2.67 (foreign firms: each + 1).
+            #expect(labels == ["Beijing", "Shanghai", "Shenzhen", "Suzhou", "Dongguan", "Total"], "\(sortBy): \(labels)")
+        }
+    }
+
     @Test("tables.descriptive: N, mean, SD (n − 1), type-7 quartiles, overall and by ownership")
     func descriptive() throws {
         let project = try Self.project("""
@@ -141,6 +159,7 @@ struct SurveyTableTests {
         ("{rows: region, cells: [\"mean()\"]}", "cells entry 'mean()': mean needs a variable, e.g. mean(export_share)"),
         ("{rows: region, cells: [\"mean(region)\"]}", "cells names 'region', which is text; summarise a number or a yes/no column"),
         ("{rows: region, row_order: [Beijing, Shanghai]}", "row_order leaves out 'Suzhou', a value of region; list every value"),
+        ("{rows: region, cells: [\"n()\"], sort_by: \"mean(rd_employees)\"}", "sort_by 'mean(rd_employees)' is not a column of the table; columns: n()"),
     ])
     func failures(with: String, message: String) throws {
         let project = try Self.project("uses: tables.crosstab@1\nwith: \(with)")

@@ -1,12 +1,13 @@
 import ArgumentParser
 import Foundation
 import PaperflowCore
+import PaperflowData
 
 /// `paperflow show`: prints a stage's output from the store.
 struct ShowCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "show",
-        abstract: "Print a stage's output (or list its outputs) as recorded in the workflow's lock file."
+        abstract: "Print a stage's output (a table as CSV) or list its outputs, as recorded in the workflow's lock file."
     )
 
     @Argument(help: ArgumentHelp("The workflow file.", valueName: "workflow"))
@@ -14,6 +15,9 @@ struct ShowCommand: ParsableCommand {
 
     @Argument(help: ArgumentHelp("STAGE or STAGE.OUTPUT.", valueName: "stage[.output]"))
     var target: String
+
+    @Flag(help: "Print a table's stored bytes instead of CSV.")
+    var raw = false
 
     @OptionGroup var options: ProjectOptions
 
@@ -46,6 +50,13 @@ struct ShowCommand: ParsableCommand {
             console.err("error: output \(stage.name).\(outputName) (\(output.digest.short)) is not in the store; run the workflow again")
             throw ExitCode(1)
         }
-        FileHandle.standardOutput.write(try artifact.data())
+        // Tables are stored in the binary format; people and pipes want CSV.
+        let bytes = try artifact.data()
+        if !raw, BinaryTableFormat.isTable(bytes) {
+            let table = try bytes.withUnsafeBytes { try BinaryTableFormat.decode($0) }
+            FileHandle.standardOutput.write(Data(CSVWriter.write(table, delimiter: UInt8(ascii: ","))))
+        } else {
+            FileHandle.standardOutput.write(bytes)
+        }
     }
 }

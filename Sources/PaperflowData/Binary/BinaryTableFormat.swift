@@ -29,6 +29,11 @@ public enum BinaryTableFormat {
         public var description: String { "not a Paperflow table: \(message)" }
     }
 
+    /// Whether `bytes` start as a table file does (the magic), so a reader can tell tables from other artifacts.
+    public static func isTable(_ bytes: Data) -> Bool {
+        bytes.count >= magic.count && bytes.prefix(magic.count).elementsEqual(magic)
+    }
+
     /// The bytes of `table`.
     public static func encode(_ table: Table) -> [UInt8] {
         let layout = Layout(table)

@@ -169,6 +169,7 @@ struct CustomsWorld {
         truth = ["coefficients": .map(beta.mapValues(ParamValue.double)), "products": .int(Int64(headings.count)),
                  "clusters": .int(Int64(clusterMembers.count)), "firms": .int(Int64(firms.count { !$0.intermediary })),
                  "intermediaries": .int(Int64(firms.count { $0.intermediary })),
+                 "coherence_coastal": .list(coherenceCoastal.map(ParamValue.double)), "coherence_inland": .list(coherenceInland.map(ParamValue.double)),
                  "chapter_effects": .map(Dictionary(uniqueKeysWithValues: Set(headings.map { String($0.prefix(2)) }).sorted().map {
                      ($0, ParamValue.double(chapterEffect[Int($0)!]))
                  })),

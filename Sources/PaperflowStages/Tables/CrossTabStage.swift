@@ -19,7 +19,9 @@ public struct CrossTabStage: Stage {
             totals: pooled computes each statistic over all rows of the column group; weighted
             takes the mean of the row values weighted by each row's number of rows (N), as
             zhou-2010's totals (counts and sums are added up either way); none leaves it out.
-            Rows are in order of first appearance unless row_order lists them.
+            Rows are in order of first appearance unless row_order lists them, or ranked by
+            sort_by: a column's title (the cell, "2011", or "2011: mean(x)" with several cells),
+            largest first, missing values last.
             """,
         inputs: [PortSpec("table", kind: .table, summary: "the rows (e.g. one per firm)")],
         outputs: TableLayout.outputs + [PortSpec("values", kind: .table, fileName: "values.pftable",
@@ -31,6 +33,7 @@ public struct CrossTabStage: Stage {
             ParamSpec("column_total", .bool, default: .bool(true), summary: "a Total column group first (when columns are given)"),
             ParamSpec("totals", .oneOf(["pooled", "weighted", "none"]), default: .string("pooled"), summary: "the totals row"),
             ParamSpec("row_order", .list(.string), default: .list([]), summary: "row values in order (default: first appearance)"),
+            ParamSpec("sort_by", .string, default: .string(""), summary: "rank the rows by this column (its title), largest first"),
             ParamSpec("subset", .string, default: .string(""), summary: "a condition: tabulate the rows where it is true"),
             ParamSpec("labels", .map(.string), default: .map([:]), summary: "cell expression, variable or value → label"),
             ParamSpec("digits", .int, default: .int(2), summary: "decimal places"),
@@ -46,6 +49,8 @@ public struct CrossTabStage: Stage {
         var text: String
         var function: String
         var values: [Double]
+        /// Whole numbers: counts, and sums of an integer column (added up in the totals row too).
+        var isWhole: Bool
     }
 
     public func run(_ context: StageContext) throws -> [String: Artifact] {
@@ -64,8 +69,10 @@ public struct CrossTabStage: Stage {
             guard needsVariable != variable.isEmpty else {
                 throw StageFailure("cells entry '\(text)': \(function) \(needsVariable ? "needs a variable, e.g. \(function)(export_share)" : "takes no variable: \(function)()")")
             }
-            return Cell(text: trimmed, function: function,
-                        values: needsVariable ? try table.numbers(variable, for: "cells", hint: "summarise a number or a yes/no column") : [])
+            let values = needsVariable ? try table.numbers(variable, for: "cells", hint: "summarise a number or a yes/no column") : []
+            let integral = needsVariable && (try? table.column(variable, for: "cells"))?.type == .int64
+            return Cell(text: trimmed, function: function, values: values,
+                        isWhole: SummaryStatistic(rawValue: function)?.isCount == true || (integral && function == "sum"))
         }
         // Row groups, reordered if asked.
         let rowName = context.string("rows")!
@@ -147,13 +154,31 @@ public struct CrossTabStage: Stage {
         func label(_ cell: Cell) -> String {
             labels[cell.text] ?? (cell.function == "n" ? "N" : cell.function.hasSuffix("percent") && cell.values.isEmpty ? "%" : cell.text)
         }
-        let titles = columnLevels.flatMap { level in
-            cells.map { cell in cells.count == 1 ? (columnNames.isEmpty ? label(cell) : level) : (columnNames.isEmpty ? label(cell) : "\(level): \(label(cell))") }
+        func title(_ level: String, _ cell: Cell, labelled: Bool) -> String {
+            let name = labelled ? label(cell) : cell.text
+            return cells.count == 1 ? (columnNames.isEmpty ? name : level) : (columnNames.isEmpty ? name : "\(level): \(name)")
+        }
+        let titles = columnLevels.flatMap { level in cells.map { title(level, $0, labelled: true) } }
+        if let sortBy = context.string("sort_by"), !sortBy.isEmpty {
+            func squeezed(_ text: String) -> String { text.replacingOccurrences(of: " ", with: "") }
+            let plain = columnLevels.flatMap { level in cells.map { title(level, $0, labelled: false) } }
+            guard let position = plain.map(squeezed).firstIndex(of: squeezed(sortBy)) ?? titles.firstIndex(of: sortBy) else {
+                throw StageFailure("sort_by '\(sortBy)' is not a column of the table; columns: \(plain.joined(separator: ", "))")
+            }
+            // Largest first, missing values last, ties in their order (the totals row is computed already).
+            let ranked = grid.indices.sorted { a, b in
+                switch (grid[a][position], grid[b][position]) {
+                case let (x?, y?): return x != y ? x > y : a < b
+                case (.some, nil): return true
+                case (nil, .some): return false
+                case (nil, nil): return a < b
+                }
+            }
+            (rowLevels, grid) = (ranked.map { rowLevels[$0] }, ranked.map { grid[$0] })
         }
         func formatted(_ line: [Double?]) -> [String] {
             line.enumerated().map { position, value in
-                let function = cells[position % cells.count].function
-                return SummaryStatistic.format(value, isCount: SummaryStatistic(rawValue: function)?.isCount == true, digits: digits)
+                SummaryStatistic.format(value, isCount: cells[position % cells.count].isWhole, digits: digits)
             }
         }
         var rows = zip(rowLevels, grid).map { TableLayout.Row(label: labels[$0] ?? $0, cells: formatted($1)) }
