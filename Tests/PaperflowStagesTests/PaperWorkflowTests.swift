@@ -17,12 +17,13 @@ struct PaperWorkflowTests {
         let project = try TemporaryProject()
         let manager = FileManager.default
         try manager.createDirectory(at: project.root.appendingPathComponent("Workflows/data"), withIntermediateDirectories: true)
-        for folder in ["geography", "china"] {
+        for folder in ["geography", "china", "world"] {
             try manager.copyItem(at: Self.repository.appendingPathComponent("Workflows/data/\(folder)"),
                                  to: project.root.appendingPathComponent("Workflows/data/\(folder)"))
         }
-        try manager.copyItem(at: Self.repository.appendingPathComponent("Workflows/\(workflow).yaml"),
-                             to: project.root.appendingPathComponent("Workflows/\(workflow).yaml"))
+        let file = project.root.appendingPathComponent("Workflows/\(workflow).yaml")
+        try manager.createDirectory(at: file.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try manager.copyItem(at: Self.repository.appendingPathComponent("Workflows/\(workflow).yaml"), to: file)
         let (summary, _, _) = try project.run("Workflows/\(workflow).yaml", registry: BuiltinStages.registry, overrides: overrides)
         #expect(summary.failed.isEmpty, "failed stages: \(summary.failed)")
         return project
@@ -155,6 +156,34 @@ struct PaperWorkflowTests {
         for name in ["results", "region_table", "ranking[1]", "ranking[2]"] {
             try expectGolden(project, "li-he-li-2018/\(name)/table.md", "li-he-li-2018-\(name).md")
         }
+    }
+
+    @Test("examples/world-trade: li-he-li's indicator stages on the real world data give ecomplexity's ECI and economiccomplexity's ECI and PRODY to 1e-9")
+    func worldTrade() throws {
+        let project = try run("examples/world-trade", [])
+        defer { project.cleanUp() }
+        func values(_ path: String, _ key: String, _ value: String) throws -> [String: Double] {
+            let table = try table(project, "world-trade/\(path)"), numbers = try #require(table[value]?.numericValues())
+            var result: [String: Double] = [:]
+            for row in 0..<table.rowCount where !numbers[row].isNaN { result[table[key]![row].description] = numbers[row] }
+            return result
+        }
+        var ecomplexity: [String: Double] = [:]
+        for line in try Fixtures.text("complexity/world_trade_ecomplexity_eci_by_country.csv").split(separator: "\n").dropFirst() {
+            let fields = line.split(separator: ",")
+            ecomplexity[String(fields[0])] = Double(fields[2])
+        }
+        let checks: [(String, [String: Double], [String: Double])] = [
+            ("ECI (ecomplexity)", try values("complexity/eci.pftable", "country", "eci"), ecomplexity),
+            ("ECI (economiccomplexity)", try values("complexity_r/eci.pftable", "country", "eci"), try RelatednessStageTests.named("economiccomplexity/world_eigenvalues_country.csv")),
+            ("PRODY", try values("sophistication/prody.pftable", "product", "prody"), try RelatednessStageTests.named("world_prody.csv")),
+        ]
+        for (label, ours, reference) in checks {
+            #expect(ours.count == reference.count, "\(label): \(ours.count) values, the reference has \(reference.count)")
+            let worst = reference.map { key, want in abs((ours[key] ?? .nan) - want) / max(abs(want), 1e-12) }.max() ?? .nan
+            #expect(worst <= 1e-9, "\(label): worst relative difference \(worst)")
+        }
+        try expectGolden(project, "world-trade/ranking/table.md", "world-trade-ranking.md")
     }
 
     @Test("an-fu-2026: Table 1's four columns come from one model stage with a 'with' matrix; Table 2 has the three regions")
