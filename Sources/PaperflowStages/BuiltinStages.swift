@@ -42,6 +42,7 @@ public enum BuiltinStages {
             RegressionTableStage.descriptor,
             DescriptiveTableStage.descriptor,
             CrossTabStage.descriptor,
+            CompareStage.descriptor,
             DensityFigureStage.descriptor,
             BoxFigureStage.descriptor,
             BarFigureStage.descriptor,
@@ -51,6 +52,7 @@ public enum BuiltinStages {
             CustomsGenerator.descriptor,
             ProvincePanelGenerator.descriptor,
             JiangsuGenerator.descriptor,
+            SurveyGenerator.descriptor,
         ]
     }
 

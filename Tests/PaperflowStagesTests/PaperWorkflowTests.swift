@@ -17,7 +17,7 @@ struct PaperWorkflowTests {
         let project = try TemporaryProject()
         let manager = FileManager.default
         try manager.createDirectory(at: project.root.appendingPathComponent("Workflows/data"), withIntermediateDirectories: true)
-        for folder in ["geography", "china", "world"] {
+        for folder in ["geography", "china", "world", "zhou-2010"] {
             try manager.copyItem(at: Self.repository.appendingPathComponent("Workflows/data/\(folder)"),
                                  to: project.root.appendingPathComponent("Workflows/data/\(folder)"))
         }
@@ -184,6 +184,50 @@ struct PaperWorkflowTests {
             #expect(worst <= 1e-9, "\(label): worst relative difference \(worst)")
         }
         try expectGolden(project, "world-trade/ranking/table.md", "world-trade-ranking.md")
+    }
+
+    @Test("zhou-2010: every printed number of Tables 1–6 reproduced where the tables agree; exactly the 23 contradictions listed; Table 2's z from the counts")
+    func zhou() throws {
+        let project = try run("zhou-2010", [])
+        defer { project.cleanUp() }
+        let summary = try json(project, "zhou-2010/consistency/summary.json").mapValue ?? [:]
+        let counts = (summary["tables"]?.mapValue ?? [:]).mapValues { ($0.mapValue ?? [:]).compactMapValues(\.intValue) }
+        // 243 printed numbers: 220 agree.
+        #expect(counts["Table 1"] == ["agrees": 36])
+        #expect(counts["Table 2 z"] == ["agrees": 9])
+        #expect(counts["Table 3"] == ["agrees": 54])
+        #expect(counts["Table 2"] == ["agrees": 6, "disagrees": 3])
+        #expect(counts["Table 4"] == ["agrees": 27, "disagrees": 6])
+        #expect(counts["Table 5"] == ["agrees": 38, "disagrees": 10])
+        #expect(counts["Table 6"] == ["agrees": 50, "disagrees": 4])
+        let listed = Set((summary["disagreements"]?.listValue ?? []).compactMap(\.mapValue).map { entry in
+            ["table", "row", "column", "cell"].map { entry[$0]?.stringValue ?? "" }.joined(separator: " | ")
+        })
+        // The paper page's contradictions: Table 2's hardware ownership for Suzhou, Shenzhen and Dongguan;
+        // Table 5's foreign response counts printed a row off; totals and region rows their cells cannot give.
+        var expected: Set<String> = [
+            "Table 2 | Suzhou | hardware | percent(domestic)", "Table 2 | Shenzhen | hardware | percent(domestic)",
+            "Table 2 | Dongguan | hardware | percent(domestic)",
+            "Table 4 | Shanghai | hardware | mean(rd_employees)", "Table 4 | Shanghai | hardware | mean(rd_expenditure)",
+            "Table 4 | Suzhou | hardware | mean(rd_employees)", "Table 4 | Shenzhen | hardware | mean(rd_employees)",
+            "Table 4 | Total | hardware | mean(rd_employees)", "Table 4 | Total | software | mean(rd_expenditure)",
+            "Table 5 | Total | foreign | mean(rd_employees)", "Table 5 | Total | domestic | mean(rd_employees)",
+            "Table 6 | Suzhou | Total | percent(new_products)", "Table 6 | Shenzhen | Total | mean(new_product_share)",
+            "Table 6 | Dongguan | Total | mean(new_product_share)", "Table 6 | Total | Total | percent(new_products)",
+        ]
+        for region in ["Shanghai", "Suzhou", "Shenzhen", "Dongguan"] {
+            for variable in ["rd_employees", "rd_expenditure"] { expected.insert("Table 5 | \(region) | foreign | responses(\(variable))") }
+        }
+        #expect(listed == expected, "unexpected: \(listed.subtracting(expected).sorted()); missing: \(expected.subtracting(listed).sorted())")
+        // The rotation the generator found for Table 5's foreign response rows.
+        let truth = try json(project, "zhou-2010/survey/truth.json").mapValue ?? [:]
+        #expect(truth["table5_foreign_rows"]?.listValue?.compactMap(\.stringValue) == ["Beijing", "Suzhou", "Shenzhen", "Dongguan", "Shanghai"])
+        // Table 2 as printed: Shenzhen's z 2.55 for hardware and 1.86 for software (the paper: 1.855, to three decimals).
+        let table2 = try project.read("Artifacts/zhou-2010/table2/table.md")
+        #expect(table2.contains("| Shenzhen | 2992 | 57.13 | 151 | 66.89 | 2.55 | 1441 | 71.13 | 70 | 80.00 | 1.86 |"), "\(table2)")
+        for name in ["table1", "table2", "table3", "table4", "table5", "table6", "consistency"] {
+            try expectGolden(project, "zhou-2010/\(name)/table.md", "zhou-2010-\(name).md")
+        }
     }
 
     @Test("an-fu-2026: Table 1's four columns come from one model stage with a 'with' matrix; Table 2 has the three regions")

@@ -19,6 +19,9 @@ public struct CrossTabStage: Stage {
             totals: pooled computes each statistic over all rows of the column group; weighted
             takes the mean of the row values weighted by each row's number of rows (N), as
             zhou-2010's totals (counts and sums are added up either way); none leaves it out.
+            weights: what weighs a row in a weighted total — rows (its N) or responses (its
+            rows with a value of the cell's variable: zhou-2010's Tables 4 and 5, where the R&D
+            expenditure totals weigh each region by the firms that answered).
             Rows are in order of first appearance unless row_order lists them, or ranked by
             sort_by: a column's title (the cell, "2011", or "2011: mean(x)" with several cells),
             largest first, missing values last.
@@ -32,6 +35,7 @@ public struct CrossTabStage: Stage {
             ParamSpec("cells", .list(.string), default: .list([.string("n()")]), summary: "statistic(variable) per cell"),
             ParamSpec("column_total", .bool, default: .bool(true), summary: "a Total column group first (when columns are given)"),
             ParamSpec("totals", .oneOf(["pooled", "weighted", "none"]), default: .string("pooled"), summary: "the totals row"),
+            ParamSpec("weights", .oneOf(["rows", "responses"]), default: .string("rows"), summary: "weighted totals: weigh each row by its N or by its responses"),
             ParamSpec("row_order", .list(.string), default: .list([]), summary: "row values in order (default: first appearance)"),
             ParamSpec("sort_by", .string, default: .string(""), summary: "rank the rows by this column (its title), largest first"),
             ParamSpec("subset", .string, default: .string(""), summary: "a condition: tabulate the rows where it is true"),
@@ -114,18 +118,19 @@ public struct CrossTabStage: Stage {
         }
         let columnTotals = columnMembers.map { members in rowMembers.reduce(0) { $0 + $1.count { members.contains($0) } } }
         var grid: [[Double?]] = []          // rows × (column groups × cells)
-        var sizes: [[Int]] = []              // rows × column groups: N of the cell
+        var weights: [[Double]] = []         // rows × (column groups × cells): the row's weight in a weighted total
+        let byResponses = context.string("weights") == "responses"
         for members in rowMembers {
-            var line: [Double?] = [], counts: [Int] = []
+            var line: [Double?] = [], weight: [Double] = []
             for (column, group) in columnMembers.enumerated() {
                 let rows = members.filter { group.contains($0) }
-                counts.append(rows.count)
                 for cell in cells {
                     line.append(value(cell, rows: rows, column: column, rowTotal: members.count, columnTotal: columnTotals[column]))
+                    weight.append(Double(byResponses && !cell.values.isEmpty ? rows.count { !cell.values[$0].isNaN } : rows.count))
                 }
             }
             grid.append(line)
-            sizes.append(counts)
+            weights.append(weight)
         }
         let totals = context.string("totals")!
         var totalLine: [Double?] = []
@@ -137,10 +142,10 @@ public struct CrossTabStage: Stage {
                     // Counts and sums add up over the rows; only averages are weighted.
                     let isCount = cell.function == "sum" || SummaryStatistic(rawValue: cell.function)?.isCount == true
                     if totals == "weighted", !isCount, !cell.function.hasSuffix("percent") || cell.function == "percent" {
-                        // Σ value × N / Σ N over the rows with a value.
+                        // Σ value × weight / Σ weight over the rows with a value.
                         var numerator = 0.0, denominator = 0.0
                         for (row, line) in grid.enumerated() {
-                            if let v = line[position] { numerator += v * Double(sizes[row][column]); denominator += Double(sizes[row][column]) }
+                            if let v = line[position] { numerator += v * weights[row][position]; denominator += weights[row][position] }
                         }
                         totalLine.append(denominator > 0 ? numerator / denominator : nil)
                     } else {

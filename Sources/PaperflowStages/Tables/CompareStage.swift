@@ -1,0 +1,139 @@
+import Foundation
+import PaperflowCore
+import PaperflowData
+
+/// `tables.compare`: every published number against the one a workflow reproduced, at the
+/// number's printed precision — the check a replication package needs, and zhou-2010's
+/// consistency report (where the published tables disagree with each other, no micro data can
+/// reproduce all of them, and the report lists which).
+public struct CompareStage: Stage {
+    public static let id = "tables.compare"
+    public static let version = 1
+    public static let signature = StageSignature(
+        summary: "Published numbers against reproduced ones at their printed precision: which agree, which do not (Markdown, LaTeX, HTML, CSV).",
+        documentation: """
+            published: one row per printed number — table, row, column, cell, value — with value as
+            printed (text: "31.3", "80", "0.752"). values: the tables.crosstab values outputs
+            (row, column, cell, value), one per name in tables, in the same order. A number
+            agrees when the reproduced value rounds to the printed one: |reproduced − printed|
+            ≤ half a unit of the printed last digit (+1e-9 for binary round-off). Published
+            rows of tables not listed, or cells not reproduced, are reported as missing. The
+            summary output counts, per table, the numbers that agree, disagree and are missing.
+            """,
+        inputs: [PortSpec("published", kind: .table, summary: "table, row, column, cell, value (as printed)"),
+                 PortSpec("values", kind: .table, multiple: true, summary: "reproduced cells: row, column, cell, value (tables.crosstab's values)")],
+        outputs: TableLayout.outputs + [
+            PortSpec("summary", kind: .json, fileName: "summary.json", summary: "per table: agree, disagree, missing; and every disagreement"),
+        ],
+        params: [
+            ParamSpec("tables", .list(.string), required: true, summary: "the published table of each values input, in order"),
+            ParamSpec("show", .oneOf(["disagreements", "all"]), default: .string("disagreements"), summary: "which numbers the rendered table lists"),
+            ParamSpec("caption", .string, default: .string(""), summary: "the caption"),
+            ParamSpec("notes", .string, default: .string(""), summary: "a note under the table"),
+        ]
+    )
+
+    public init() {}
+
+    /// A printed number: its value and the half-unit of its last digit.
+    struct Printed {
+        var text: String
+        var value: Double
+        var tolerance: Double
+
+        init?(_ text: String) {
+            let trimmed = text.trimmingCharacters(in: .whitespaces)
+            guard let value = Double(trimmed) else { return nil }
+            let decimals = trimmed.firstIndex(of: ".").map { trimmed.distance(from: $0, to: trimmed.endIndex) - 1 } ?? 0
+            self.text = trimmed
+            self.value = value
+            tolerance = 0.5 * pow(10, -Double(decimals)) + 1e-9
+        }
+
+        /// The reproduced value at the printed number's precision.
+        func format(_ reproduced: Double) -> String {
+            let decimals = text.firstIndex(of: ".").map { text.distance(from: $0, to: text.endIndex) - 1 } ?? 0
+            return String(format: "%.\(decimals)f", reproduced)
+        }
+    }
+
+    public func run(_ context: StageContext) throws -> [String: Artifact] {
+        let names = context.strings("tables")
+        let inputs = context.inputs["values"] ?? []
+        guard names.count == inputs.count else {
+            throw StageFailure("tables names \(names.count) table\(names.count == 1 ? "" : "s") but values has \(inputs.count) input\(inputs.count == 1 ? "" : "s"); give one name per values input, in order")
+        }
+        // The reproduced cells, by table / row / column / cell.
+        var reproduced: [String: Double?] = [:]
+        for (name, artifact) in zip(names, inputs) {
+            let table: Table
+            do { table = try BinaryTableFormat.read(contentsOf: artifact.url) } catch {
+                throw StageFailure("values input for '\(name)' is not a table: \(error)")
+            }
+            let rows = try table.column("row", for: "values"), columns = try table.column("column", for: "values")
+            let cells = try table.column("cell", for: "values"), values = try table.numbers("value", for: "values")
+            for index in 0..<table.rowCount {
+                reproduced[Self.key(name, rows[index].description, columns[index].description, cells[index].description)] =
+                    values[index].isNaN ? .some(nil) : values[index]
+            }
+        }
+        let published = try context.table("published")
+        let tableColumn = try published.column("table", for: "published"), rowColumn = try published.column("row", for: "published")
+        let columnColumn = try published.column("column", for: "published"), cellColumn = try published.column("cell", for: "published")
+        let valueColumn = try published.column("value", for: "published")
+        guard valueColumn.type == .string || valueColumn.type == .category else {
+            throw StageFailure("published column 'value' holds numbers, so the printed precision is lost ('80' and '80.0' differ); read it as text (io.csv: schema: {value: string})")
+        }
+        struct Line { var table, row, column, cell, printed, reproduced, verdict: String }
+        var lines: [Line] = []
+        var counts: [String: [String: Int]] = [:]
+        var disagreements: [ParamValue] = []
+        for index in 0..<published.rowCount {
+            let table = tableColumn[index].description, row = rowColumn[index].description
+            let column = columnColumn[index].description, cell = cellColumn[index].description
+            guard names.contains(table) else { continue }
+            let text = valueColumn[index].description
+            guard let printed = Printed(text) else {
+                throw StageFailure("published row \(index + 1): value '\(text)' is not a number; write it as printed, e.g. 31.3")
+            }
+            let verdict: String, shown: String
+            switch reproduced[Self.key(table, row, column, cell)] {
+            case let value??:
+                verdict = abs(value - printed.value) <= printed.tolerance ? "agrees" : "disagrees"
+                shown = printed.format(value)
+                if verdict == "disagrees" {
+                    disagreements.append(.map(["table": .string(table), "row": .string(row), "column": .string(column), "cell": .string(cell),
+                                               "published": .string(printed.text), "reproduced": .double(value)]))
+                }
+            case .some(nil): (verdict, shown) = ("missing", "")
+            case nil: (verdict, shown) = ("missing", "")
+            }
+            counts[table, default: [:]][verdict, default: 0] += 1
+            lines.append(Line(table: table, row: row, column: column, cell: cell, printed: printed.text, reproduced: shown, verdict: verdict))
+        }
+        let shownLines = context.string("show") == "all" ? lines : lines.filter { $0.verdict != "agrees" }
+        let summary = names.map { name -> String in
+            let count = counts[name] ?? [:]
+            return "\(name): \(count["agrees"] ?? 0) agree, \(count["disagrees"] ?? 0) disagree, \(count["missing"] ?? 0) missing"
+        }
+        let notes = context.string("notes")!
+        let layout = TableLayout(
+            caption: context.string("caption").flatMap { $0.isEmpty ? nil : $0 }, corner: "table", csvCorner: nil,
+            titles: ["row", "column", "cell", "published", "reproduced", "verdict"],
+            rows: shownLines.map { TableLayout.Row(label: $0.table, cells: [$0.row, $0.column, $0.cell, $0.printed, $0.reproduced, $0.verdict]) },
+            rulesBefore: [], notes: summary + (notes.isEmpty ? [] : [notes]), htmlClass: "compare")
+        var artifacts = layout.artifacts
+        let report: ParamValue = .map([
+            "tables": .map(Dictionary(uniqueKeysWithValues: names.map { name in
+                (name, ParamValue.map((counts[name] ?? [:]).mapValues { .int(Int64($0)) }))
+            })),
+            "disagreements": .list(disagreements),
+        ])
+        artifacts["summary"] = .bytes(Data(JSONText.pretty(report)))
+        return artifacts
+    }
+
+    static func key(_ table: String, _ row: String, _ column: String, _ cell: String) -> String {
+        [table, row, column, cell.replacingOccurrences(of: " ", with: "")].joined(separator: "\u{1F}")
+    }
+}
