@@ -293,10 +293,21 @@ struct Survey {
 
     // MARK: Solving group means inside printed intervals
 
-    /// A linear function of the cell means whose value must round to `target`.
+    /// A linear function of the cell means whose value must round to `target`. The terms are
+    /// kept in cell order: sums in a dictionary's order would differ between runs in the last
+    /// bit, and so would the firms.
     struct Constraint {
-        var coefficients: [Int: Double]
+        var terms: [(key: Int, value: Double)]
         var target: Printed
+
+        init(coefficients: [Int: Double], target: Printed) {
+            terms = coefficients.sorted { $0.key < $1.key }
+            self.target = target
+        }
+
+        var isCell: Bool { terms.count == 1 && terms[0].value == 1 }
+
+        func value(_ x: [Double]) -> Double { terms.reduce(0.0) { $0 + $1.value * x[$1.key] } }
     }
 
     /// Cell means satisfying the constraints' intervals, each shrunk to 90% so round-off stays
@@ -308,20 +319,19 @@ struct Survey {
         func bounds(_ c: Constraint) -> (Double, Double) { (c.target.value - 0.9 * c.target.tolerance, c.target.value + 0.9 * c.target.tolerance) }
         var low = [Double](repeating: 0, count: count), high = [Double](repeating: 100, count: count)
         var x = [Double](repeating: .nan, count: count)
-        let cells = constraints.filter { $0.coefficients.count == 1 && $0.coefficients.values.first == 1 }
-        for cell in cells {
-            let index = cell.coefficients.keys.first!
+        for cell in constraints where cell.isCell {
+            let index = cell.terms[0].key
             (low[index], high[index]) = bounds(cell)
             x[index] = cell.target.value
         }
-        var aggregates = constraints.filter { !($0.coefficients.count == 1 && $0.coefficients.values.first == 1) }
+        var aggregates = constraints.filter { !$0.isCell }
         let fallback = aggregates.first.map(\.target.value) ?? 50
         x = x.map { $0.isNaN ? fallback : $0 }
         // Totals out of their cells' reach: Σ a·low … Σ a·high misses the interval.
         let reachable = aggregates.filter { c in
             let (l, h) = bounds(c)
-            let least = c.coefficients.reduce(0.0) { $0 + $1.value * ($1.value > 0 ? low[$1.key] : high[$1.key]) }
-            let most = c.coefficients.reduce(0.0) { $0 + $1.value * ($1.value > 0 ? high[$1.key] : low[$1.key]) }
+            let least = c.terms.reduce(0.0) { $0 + $1.value * ($1.value > 0 ? low[$1.key] : high[$1.key]) }
+            let most = c.terms.reduce(0.0) { $0 + $1.value * ($1.value > 0 ? high[$1.key] : low[$1.key]) }
             return most >= l && least <= h
         }
         aggregates = reachable
@@ -329,19 +339,16 @@ struct Survey {
             var moved = false
             for constraint in aggregates {
                 let (l, h) = bounds(constraint)
-                let value = constraint.coefficients.reduce(0.0) { $0 + $1.value * x[$1.key] }
-                let norm = constraint.coefficients.values.reduce(0.0) { $0 + $1 * $1 }
+                let value = constraint.value(x)
+                let norm = constraint.terms.reduce(0.0) { $0 + $1.value * $1.value }
                 let step = value < l ? l - value : value > h ? h - value : 0
                 guard step != 0, norm > 0 else { continue }
                 moved = true
-                for (index, coefficient) in constraint.coefficients { x[index] = min(high[index], max(low[index], x[index] + step * coefficient / norm)) }
+                for (index, coefficient) in constraint.terms { x[index] = min(high[index], max(low[index], x[index] + step * coefficient / norm)) }
             }
             if !moved { break }
         }
-        let unmet = constraints.filter { c in
-            let value = c.coefficients.reduce(0.0) { $0 + $1.value * x[$1.key] }
-            return abs(value - c.target.value) > c.target.tolerance
-        }
+        let unmet = constraints.filter { abs($0.value(x) - $0.target.value) > $0.target.tolerance }
         record[name] = .map(["means": .list(x.map(ParamValue.double)), "constraints": .int(Int64(constraints.count)), "unmet": .int(Int64(unmet.count))])
         return x
     }
