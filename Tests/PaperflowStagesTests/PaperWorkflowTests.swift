@@ -230,7 +230,7 @@ struct PaperWorkflowTests {
         }
     }
 
-    @Test("an-fu-2026: Table 1's four columns come from one model stage with a 'with' matrix; Table 2 has the three regions")
+    @Test("an-fu-2026: Table 1's four columns from one model stage with a 'with' matrix; its FE columns and Table 2's three regions recover the planted CO effect")
     func anFu() throws {
         let project = try run("an-fu-2026", [])
         defer { project.cleanUp() }
@@ -243,6 +243,27 @@ struct PaperWorkflowTests {
         #expect(table2.contains("| Observations | 168 | 126 | 126 |"))
         let truth = try json(project, "an-fu-2026/panel_data/truth.json").mapValue ?? [:]
         #expect(truth["rd_from_yearbook"]?.intValue == 390)
+        #expect((truth["max_abs_log_expy_error"]?.doubleValue ?? 1) < 0.02, "the baskets reach every planted ln EXPY")
+        let planted = try #require(truth["coefficients"]?.mapValue?["co"]?.doubleValue)
+        func co(_ fit: ParamValue) -> (Double, Double)? {
+            let row = fit.mapValue?["coefficients"]?.listValue?.compactMap(\.mapValue).first { $0["name"]?.stringValue == "co" }
+            guard let estimate = row?["estimate"]?.doubleValue, let se = row?["se"]?.doubleValue else { return nil }
+            return (estimate, se)
+        }
+        // Table 1's fixed-effects columns within 2 SE of the planted 0.3; (2) pools provinces whose
+        // effects are built against their mean predictor, so it is not expected to.
+        for column in [1, 3, 4] {
+            let (estimate, se) = try #require(co(try json(project, "an-fu-2026/model[\(column)]/fit.json")))
+            #expect(abs(estimate - planted) <= 2 * se, "Table 1 (\(column)): \(estimate) (SE \(se)) vs planted \(planted)")
+        }
+        // Table 2's three regions (126–168 province-years each) within 2.5 SE: six estimates at
+        // 2 SE would fail by chance at about one seed in four (README).
+        let groups = try json(project, "an-fu-2026/regions/fit.json").mapValue?["groups"]?.listValue ?? []
+        #expect(groups.count == 3)
+        for group in groups {
+            let (estimate, se) = try #require(co(group))
+            #expect(abs(estimate - planted) <= 2.5 * se, "Table 2: \(estimate) (SE \(se)) vs planted \(planted)")
+        }
         try expectGolden(project, "an-fu-2026/table1/table.md", "an-fu-2026-table1.md")
         try expectGolden(project, "an-fu-2026/table2/table.md", "an-fu-2026-table2.md")
     }

@@ -21,7 +21,7 @@ import PaperflowStats
 /// remove.
 public struct CustomsGenerator: Stage {
     public static let id = "synthetic.customs"
-    public static let version = 1
+    public static let version = 2
     public static let recordColumns = ["firm", "name", "city", "ownership", "year", "direction", "hs_vintage", "product", "mode", "value"]
     public static let cityColumns = ["year", "city", "gdp_per_capita", "fiscal_share"]
     public static let signature = StageSignature(
