@@ -72,6 +72,23 @@ struct CommandTests {
         #expect(typo.stderr == "error: stage 'words' has no output 'cuont'; did you mean 'count'?\n")
     }
 
+    @Test("show prints a table as CSV (codes keep their zeros, numeric-looking text quoted), and --raw its stored bytes")
+    func showTable() throws {
+        let project = try TemporaryProject()
+        defer { project.cleanUp() }
+        try project.write("data/t.csv", "code,value\n0101,1.5\n8471,\n")
+        try project.write("Workflows/t.yaml", "workflow: t\nstages:\n  read: {uses: io.csv@2, with: {path: data/t.csv, schema: {code: string}}}\n")
+        #expect(try PaperflowProcess.run(["run", "Workflows/t.yaml"], in: project.root).status == 0)
+        let csv = try PaperflowProcess.run(["show", "Workflows/t.yaml", "read.table"], in: project.root)
+        #expect(csv.status == 0)
+        // 8471 is text that looks like a number: quoted, so io.csv reads it back as text.
+        #expect(csv.stdout == "code,value\n0101,1.5\n\"8471\",\n")
+        let raw = try PaperflowProcess(["show", "Workflows/t.yaml", "read.table", "--raw"], in: project.root)
+        #expect(raw.wait() == 0)
+        let stored = try Data(contentsOf: project.root.appendingPathComponent("Artifacts/t/read/table.pftable"))
+        #expect(try Data(contentsOf: raw.stdoutURL) == stored)
+    }
+
     @Test("clean removes the views and the next run restores them from the store without running anything")
     func clean() throws {
         let project = try Self.project()

@@ -195,5 +195,11 @@ struct ProcessTests {
         let typo = try PaperflowProcess.run(["stages", "shel"], in: FileManager.default.temporaryDirectory)
         #expect(typo.status == 1)
         #expect(typo.stderr == "error: unknown plugin 'shel'; did you mean 'shell'?\n")
+        // The listing's id@version form documents the same plugin; another version is refused.
+        let versioned = try PaperflowProcess.run(["stages", "shell@1"], in: FileManager.default.temporaryDirectory)
+        #expect(versioned.status == 0 && versioned.stdout == one.stdout)
+        let wrong = try PaperflowProcess.run(["stages", "shell@2"], in: FileManager.default.temporaryDirectory)
+        #expect(wrong.status == 1)
+        #expect(wrong.stderr == "error: shell is at version 1, not 2; 'paperflow stages shell@1' documents it\n")
     }
 }

@@ -73,6 +73,19 @@ struct PaperWorkflowTests {
         for index in 1...5 {
             expectRecovered(try json(project, "liu-zhu-2021/subsample[\(index)]/fit.json"), planted, "Table 2 column \(index)")
         }
+        // Model (5) standardises every term (the interaction's product too): its slopes are the
+        // planted ones times the term's sample SD in the estimation sample.
+        let sample = try table(project, "liu-zhu-2021/panel/table.pftable")
+        func values(_ name: String) throws -> [Double] { try #require(sample[name]?.numericValues()) }
+        let firm = try values("density_firm"), city = try values("density_city")
+        let terms = ["density_firm": firm, "density_city": city, "interaction": zip(firm, city).map(*),
+                     "tradevalue": try values("tradevalue"), "newexport": try values("newexport")]
+        let standardised = terms.mapValues { column -> Double in
+            let mean = column.reduce(0, +) / Double(column.count)
+            return (column.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(column.count - 1)).squareRoot()
+        }
+        let plantedStandardised = Dictionary(uniqueKeysWithValues: standardised.map { ($0.key, planted[$0.key]! * $0.value) })
+        expectRecovered(try json(project, "liu-zhu-2021/standardized/fit.json"), plantedStandardised, "model (5)")
         // Models (1)–(3) omit planted terms: only their signs are the paper's.
         for (model, term, positive) in [(1, "density_firm", true), (2, "density_city", true), (3, "density_firm", true), (1, "tradevalue", false)] {
             let rows = try json(project, "liu-zhu-2021/model[\(model)]/fit.json").mapValue?["coefficients"]?.listValue?.compactMap(\.mapValue) ?? []

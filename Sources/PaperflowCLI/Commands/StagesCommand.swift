@@ -9,7 +9,7 @@ struct StagesCommand: ParsableCommand {
         abstract: "List every stage plugin, or document one: ports, parameters with types and defaults."
     )
 
-    @Argument(help: ArgumentHelp("A plugin id to document in full.", valueName: "id"))
+    @Argument(help: ArgumentHelp("A plugin id (or id@version) to document in full.", valueName: "id"))
     var id: String?
 
     @OptionGroup var options: ProjectOptions
@@ -25,8 +25,14 @@ struct StagesCommand: ParsableCommand {
             console.out("\n'paperflow stages ID' documents one plugin.")
             return
         }
-        guard let descriptor = registry.descriptor(for: id) else {
-            console.err("error: unknown plugin '\(id)'" + NameSuggestion.didYouMean(id, in: registry.ids))
+        // The listing prints `id@version`, so that form is accepted too.
+        let parts = id.split(separator: "@", maxSplits: 1).map(String.init)
+        guard let name = parts.first, let descriptor = registry.descriptor(for: name) else {
+            console.err("error: unknown plugin '\(id)'" + NameSuggestion.didYouMean(parts.first ?? id, in: registry.ids))
+            throw ExitCode(1)
+        }
+        if parts.count == 2, parts[1] != String(descriptor.version) {
+            console.err("error: \(name) is at version \(descriptor.version), not \(parts[1]); 'paperflow stages \(descriptor.reference)' documents it")
             throw ExitCode(1)
         }
         for line in Self.document(descriptor) { console.out(line) }
