@@ -14,7 +14,7 @@ struct ReportTests {
         stages:
           data: {uses: io.csv@2, with: {path: data/m2_panel.csv}}
           model:
-            uses: models.fe@1
+            uses: models.fe@2
             inputs: {table: data.table}
             with: {formula: "y ~ x1 + x2 | province + year", vcov: {cluster: [province]}, split: region}
           table:
@@ -59,7 +59,7 @@ struct ReportTests {
         #expect(page.contains("<th>Density (firm)</th>"))
         let provenance = try #require(page.components(separatedBy: "<table class=\"provenance\">").last)
         #expect(provenance.components(separatedBy: "<tr><td>").count - 1 == 6)
-        #expect(provenance.contains("models.fe@1") && provenance.contains("&quot;split&quot;:&quot;region&quot;"))
+        #expect(provenance.contains("models.fe@2") && provenance.contains("&quot;split&quot;:&quot;region&quot;"))
         // Rebuilt from the store alone: the same bytes.
         try FileManager.default.removeItem(atPath: path)
         let rebuilt = try PaperflowProcess.run(["report", "Workflows/r.yaml"], in: project.root)

@@ -263,7 +263,7 @@ struct ExternalPluginTests {
                 uses: io.csv@2
                 with: {path: data/m1_100k.csv}
               model:
-                uses: models.probit@1
+                uses: models.probit@2
                 inputs: {table: data.table}
                 with: {formula: "export ~ density_firm*density_city + ln_tradevalue + ln_newexport | year + hs2", vcov: {cluster: [firm]}, convention: statsmodels}
             """)
@@ -307,7 +307,7 @@ struct ExternalPluginTests {
         let plugin = try Self.coefficients(project)
         #expect(try project.read("Artifacts/m/model/fit.json").contains("\"implementation\""))
         _ = try project.run("Workflows/m.yaml", registry: registry,
-                            overrides: ["stages.model.uses=models.fe@1", "stages.model.with.convention=sandwich"])
+                            overrides: ["stages.model.uses=models.fe@2", "stages.model.with.convention=sandwich"])
         let builtin = try Self.coefficients(project)
         #expect(builtin.keys.sorted() == ["x1", "x2", "x3", "x4", "x5", "x6"])
         for (name, row) in builtin {

@@ -43,7 +43,7 @@ struct ModelStageTests {
     @Test("models.fe on the M2 panel clustered by province: fixest's coefficients and SEs, t(G − 1) p-values")
     func fixedEffects() throws {
         let project = try Self.project(data: "m2_panel.csv", model: """
-            uses: models.fe@1
+            uses: models.fe@2
             with: {formula: "y ~ x1 + x2 + x3 + x4 + x5 + x6 | province + year", vcov: {cluster: [province]}}
             """)
         defer { project.cleanUp() }
@@ -74,7 +74,7 @@ struct ModelStageTests {
     @Test("models.probit with average marginal effects matches the numpy reference; swapping to logit reruns only the model")
     func probitThenLogit() throws {
         let model = { (family: String) in """
-            uses: models.\(family)@1
+            uses: models.\(family)@2
             with: {formula: "export ~ density_firm*density_city + ln_tradevalue + ln_newexport | year + hs2", vcov: {cluster: [firm]}, margins: average}
             """ }
         let project = try Self.project(data: "m1_100k.csv", model: model("probit"))
@@ -119,14 +119,14 @@ struct ModelStageTests {
     @Test("split: region fits one model per region, each the numpy reference's; subset selects the same rows; the table titles columns by group")
     func splitAndSubset() throws {
         let project = try Self.project(data: "m2_panel.csv", model: """
-            uses: models.fe@1
+            uses: models.fe@2
             with: {formula: "y ~ x1 + x2 + x3 + x4 + x5 + x6 | province + year", vcov: {cluster: [province]}, split: region}
             """)
         defer { project.cleanUp() }
         try project.write("Workflows/m.yaml", try project.read("Workflows/m.yaml") + """
 
               east:
-                uses: models.fe@1
+                uses: models.fe@2
                 inputs: {table: data.table}
                 with: {formula: "y ~ x1 + x2 + x3 + x4 + x5 + x6 | province + year", vcov: {cluster: [province]}, subset: "region == 'east'"}
               table:
@@ -167,19 +167,19 @@ struct ModelStageTests {
     }
 
     @Test("bad parameters fail the stage with a message that says what to change", arguments: [
-        ("uses: models.fe@1\nwith: {formula: \"y ~ x1 +\"}", "formula 'y ~ x1 +', column 9: expected a variable, i(...), factor(...), '(' or 1/0"),
-        ("uses: models.fe@1\nwith: {formula: \"y ~ x9\"}",
+        ("uses: models.fe@2\nwith: {formula: \"y ~ x1 +\"}", "formula 'y ~ x1 +', column 9: expected a variable, i(...), factor(...), '(' or 1/0"),
+        ("uses: models.fe@2\nwith: {formula: \"y ~ x9\"}",
          "formula 'y ~ x9': the formula reads 'x9', which is not a column of the table (columns: province, year, region, y, x1, x2, x3, x4, x5, x6)"),
-        ("uses: models.ols@1\nwith: {formula: \"y ~ x1 | year\"}", "models.ols has no fixed effects; use models.fe (or models.lpm) for 'y ~ x1 | year'"),
-        ("uses: models.fe@1\nwith: {formula: \"y ~ x1 | year\", margins: average}",
+        ("uses: models.ols@2\nwith: {formula: \"y ~ x1 | year\"}", "models.ols has no fixed effects; use models.fe (or models.lpm) for 'y ~ x1 | year'"),
+        ("uses: models.fe@2\nwith: {formula: \"y ~ x1 | year\", margins: average}",
          "margins: average is for probit and logit; a linear model's coefficients are its marginal effects"),
-        ("uses: models.fe@1\nwith: {formula: \"y ~ x1 | year\", vcov: {cluster: [county]}}",
+        ("uses: models.fe@2\nwith: {formula: \"y ~ x1 | year\", vcov: {cluster: [county]}}",
          "vcov's cluster names 'county', which is not a column of the table (columns: province, year, region, y, x1, x2, x3, x4, x5, x6)"),
-        ("uses: models.fe@1\nwith: {formula: \"y ~ x1 | year\", subset: \"region = 'east'\"}",
+        ("uses: models.fe@2\nwith: {formula: \"y ~ x1 | year\", subset: \"region = 'east'\"}",
          "subset 'region = 'east'': character 8: '=' is assignment; compare with '=='"),
-        ("uses: models.fe@1\nwith: {formula: \"y ~ x1 | year\", split: zone}",
+        ("uses: models.fe@2\nwith: {formula: \"y ~ x1 | year\", split: zone}",
          "split names 'zone', which is not a column of the table (columns: province, year, region, y, x1, x2, x3, x4, x5, x6)"),
-        ("uses: models.fe@1\nwith: {formula: \"y ~ x1 | year\", vcov: {cluster: [a, b, c]}}",
+        ("uses: models.fe@2\nwith: {formula: \"y ~ x1 | year\", vcov: {cluster: [a, b, c]}}",
          "vcov takes classical, hc1 or {cluster: [var]} with one or two variables, e.g. {cluster: [firm]}"),
     ])
     func failures(model: String, message: String) throws {

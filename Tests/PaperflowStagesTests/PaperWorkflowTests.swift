@@ -62,7 +62,7 @@ struct PaperWorkflowTests {
         }
     }
 
-    @Test("liu-zhu-2021 recovers the planted probit in model (4) and Table 2's five subsamples; the filter reports what it removed")
+    @Test("liu-zhu-2021 recovers the planted probit in models (4), (5) and (6) and Table 2's five subsamples; (1)–(3) have its signs; the filter reports what it removed")
     func liuZhu() throws {
         let project = try run("liu-zhu-2021", ["params.scale=small"])
         defer { project.cleanUp() }
@@ -73,19 +73,41 @@ struct PaperWorkflowTests {
         for index in 1...5 {
             expectRecovered(try json(project, "liu-zhu-2021/subsample[\(index)]/fit.json"), planted, "Table 2 column \(index)")
         }
-        // Model (5) standardises every term (the interaction's product too): its slopes are the
-        // planted ones times the term's sample SD in the estimation sample.
+        // Model (5) standardises every variable, the interaction being z_firm·z_city: its slopes
+        // are the planted ones re-expressed (x = m + s·z), and (6)'s average marginal effects per
+        // SD are the planted model's, mean φ(index)·∂index/∂x over the sample, times the SD.
         let sample = try table(project, "liu-zhu-2021/panel/table.pftable")
         func values(_ name: String) throws -> [Double] { try #require(sample[name]?.numericValues()) }
-        let firm = try values("density_firm"), city = try values("density_city")
-        let terms = ["density_firm": firm, "density_city": city, "interaction": zip(firm, city).map(*),
-                     "tradevalue": try values("tradevalue"), "newexport": try values("newexport")]
-        let standardised = terms.mapValues { column -> Double in
+        func moments(_ column: [Double]) -> (mean: Double, sd: Double) {
             let mean = column.reduce(0, +) / Double(column.count)
-            return (column.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(column.count - 1)).squareRoot()
+            return (mean, (column.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(column.count - 1)).squareRoot())
         }
-        let plantedStandardised = Dictionary(uniqueKeysWithValues: standardised.map { ($0.key, planted[$0.key]! * $0.value) })
-        expectRecovered(try json(project, "liu-zhu-2021/standardized/fit.json"), plantedStandardised, "model (5)")
+        let firm = try values("density_firm"), city = try values("density_city"), trade = try values("tradevalue"), new = try values("newexport")
+        let (f, c, t, e) = (moments(firm), moments(city), moments(trade), moments(new))
+        let b = planted
+        expectRecovered(try json(project, "liu-zhu-2021/standardized/fit.json"), [
+            "density_firm": f.sd * (b["density_firm"]! + b["interaction"]! * c.mean), "density_city": c.sd * (b["density_city"]! + b["interaction"]! * f.mean),
+            "interaction": b["interaction"]! * f.sd * c.sd, "tradevalue": b["tradevalue"]! * t.sd, "newexport": b["newexport"]! * e.sd,
+        ], "model (5)")
+        let chapters = (truth.mapValue?["chapter_effects"]?.mapValue ?? [:]).compactMapValues(\.doubleValue)
+        let hs2 = try sample.column("hs2")
+        var ame = ["density_firm": 0.0, "density_city": 0.0, "tradevalue": 0.0, "newexport": 0.0]
+        for row in 0..<sample.rowCount {
+            let index = b["intercept"]! + b["density_firm"]! * firm[row] + b["density_city"]! * city[row] + b["interaction"]! * firm[row] * city[row]
+                + b["tradevalue"]! * trade[row] + b["newexport"]! * new[row] + (chapters[hs2[row].description] ?? 0)
+            let density = exp(-index * index / 2) / (2 * Double.pi).squareRoot()
+            ame["density_firm"]! += density * (b["density_firm"]! + b["interaction"]! * city[row]) * f.sd
+            ame["density_city"]! += density * (b["density_city"]! + b["interaction"]! * firm[row]) * c.sd
+            ame["tradevalue"]! += density * b["tradevalue"]! * t.sd
+            ame["newexport"]! += density * b["newexport"]! * e.sd
+        }
+        let effects = try json(project, "liu-zhu-2021/standardized/fit.json").mapValue?["margins"]?.mapValue?["effects"]?.listValue?.compactMap(\.mapValue) ?? []
+        #expect(effects.count == 4)
+        for effect in effects {
+            let name = effect["name"]?.stringValue ?? "", estimate = effect["estimate"]?.doubleValue ?? .nan, se = effect["se"]?.doubleValue ?? .nan
+            let truth = (ame[name] ?? .nan) / Double(sample.rowCount)
+            #expect(abs(estimate - truth) <= 2 * se, "model (6) \(name): \(estimate) (SE \(se)) vs the planted model's \(truth)")
+        }
         // Models (1)–(3) omit planted terms: only their signs are the paper's.
         for (model, term, positive) in [(1, "density_firm", true), (2, "density_city", true), (3, "density_firm", true), (1, "tradevalue", false)] {
             let rows = try json(project, "liu-zhu-2021/model[\(model)]/fit.json").mapValue?["coefficients"]?.listValue?.compactMap(\.mapValue) ?? []

@@ -16,15 +16,15 @@ struct RegressionTableTests {
             uses: io.csv@2
             with: {path: data/m2_panel.csv}
           twoway:
-            uses: models.fe@1
+            uses: models.fe@2
             with: {formula: "y ~ x1 + x2 + x3 | province + year", vcov: {cluster: [province]}}
             inputs: {table: data.table}
           oneway:
-            uses: models.fe@1
+            uses: models.fe@2
             with: {formula: "y ~ x1 + x2 + x1:x2 | province", vcov: hc1}
             inputs: {table: data.table}
           pooled:
-            uses: models.ols@1
+            uses: models.ols@2
             with: {formula: "y ~ x1 + x3"}
             inputs: {table: data.table}
           table:
@@ -75,11 +75,11 @@ struct RegressionTableTests {
                 uses: io.csv@2
                 with: {path: data/m1.csv}
               model:
-                uses: models.probit@1
+                uses: models.probit@2
                 with: {formula: "export ~ density_firm*density_city + ln_tradevalue | year", vcov: {cluster: [firm]}}
                 inputs: {table: data.table}
               lpm:
-                uses: models.lpm@1
+                uses: models.lpm@2
                 with: {formula: "export ~ density_firm*density_city + ln_tradevalue | year", vcov: {cluster: [firm]}}
                 inputs: {table: data.table}
               table:
@@ -88,7 +88,7 @@ struct RegressionTableTests {
             """)
         #expect(try project.run("Workflows/m.yaml", registry: BuiltinStages.registry).summary.succeeded)
         let probit = try project.read("Artifacts/m/table/table.md")
-        let swapped = try project.run("Workflows/m.yaml", registry: BuiltinStages.registry, overrides: ["stages.model.uses=models.logit@1"])
+        let swapped = try project.run("Workflows/m.yaml", registry: BuiltinStages.registry, overrides: ["stages.model.uses=models.logit@2"])
         #expect(swapped.summary.succeeded)
         #expect(Set(swapped.summary.ran) == ["model", "table"])
         #expect(Set(swapped.summary.cached) == ["data", "lpm"])

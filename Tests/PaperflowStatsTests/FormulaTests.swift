@@ -93,6 +93,16 @@ struct FormulaTests {
         #expect(abs(z.reduce(0) { $0 + $1 * $1 } / 4 - 1) < 1e-12)
     }
 
+    @Test("standardised, an interaction is the product of the standardised variables (R's scale(x) * scale(z)), not itself re-standardised")
+    func standardizedInteraction() throws {
+        let frame = try ModelFrame(try Formula("y ~ x * z"), table: Self.table, standardize: true)
+        let columns = Dictionary(uniqueKeysWithValues: frame.dense.map { ($0.name, $0.values) })
+        let x = try #require(columns["x"]), z = try #require(columns["z"]), product = try #require(columns["x:z"])
+        #expect(product == zip(x, z).map(*))
+        // The product of two standardised columns is not standardised: its mean is their correlation.
+        #expect(abs(product.reduce(0, +) / Double(product.count)) > 1e-6)
+    }
+
     @Test("a formula that does not fit the table names the variable", arguments: [
         ("y ~ w", "the formula reads 'w', which is not a column of the table (columns: y, x, z, k, year)"),
         ("y ~ k", "the regressor 'k' is text; a regressor must be numeric — enter it as a factor with i(k)"),

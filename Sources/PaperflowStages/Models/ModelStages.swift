@@ -232,7 +232,7 @@ enum ModelStages {
 
 public struct OLSStage: Stage {
     public static let id = "models.ols"
-    public static let version = 1
+    public static let version = 2
     public static let signature = ModelStages.signature("Ordinary least squares with an intercept.", "No fixed effects; see models.fe.")
     public init() {}
     public func run(_ context: StageContext) throws -> [String: Artifact] { try ModelStages.run(.ols, context) }
@@ -240,7 +240,7 @@ public struct OLSStage: Stage {
 
 public struct FixedEffectsStage: Stage {
     public static let id = "models.fe"
-    public static let version = 1
+    public static let version = 2
     public static let signature = ModelStages.signature(
         "Linear regression with fixed effects absorbed (alternating projections, as fixest and reghdfe).",
         "Within and overall R²; collinear regressors dropped and reported.")
@@ -250,7 +250,7 @@ public struct FixedEffectsStage: Stage {
 
 public struct LinearProbabilityStage: Stage {
     public static let id = "models.lpm"
-    public static let version = 1
+    public static let version = 2
     public static let signature = ModelStages.signature(
         "Linear probability model of a 0/1 outcome, with any number of fixed effects absorbed.",
         "The estimator of models.fe on a binary outcome (liu-zhu-2021's robustness check).")
@@ -260,7 +260,7 @@ public struct LinearProbabilityStage: Stage {
 
 public struct ProbitStage: Stage {
     public static let id = "models.probit"
-    public static let version = 1
+    public static let version = 2
     public static let signature = ModelStages.signature(
         "Probit by Newton's method; fixed effects enter as sparse dummies.",
         "Perfectly predicted fixed-effect levels are dropped and reported, as fixest does.")
@@ -270,7 +270,7 @@ public struct ProbitStage: Stage {
 
 public struct LogitStage: Stage {
     public static let id = "models.logit"
-    public static let version = 1
+    public static let version = 2
     public static let signature = ModelStages.signature(
         "Logit by Newton's method; fixed effects enter as sparse dummies.",
         "Perfectly predicted fixed-effect levels are dropped and reported, as fixest does.")

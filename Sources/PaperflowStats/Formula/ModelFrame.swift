@@ -32,9 +32,9 @@ public struct ModelFrame: Sendable {
     public let rows: [Int]
     public let droppedForMissing: Int
 
-    /// Evaluates `formula` on `table`; with `standardize`, every dense regressor but the
-    /// intercept is centred and scaled to unit (sample) standard deviation, so slopes are per
-    /// standard deviation.
+    /// Evaluates `formula` on `table`; with `standardize`, every numeric variable is centred and
+    /// scaled to unit (sample) standard deviation before terms are formed, so slopes are per
+    /// standard deviation and an interaction is the product of standardised variables.
     /// - Throws: `ModelFrameError` naming the variable at fault.
     public init(_ formula: Formula, table: Table, standardize: Bool = false) throws(ModelFrameError) {
         self.formula = formula
@@ -129,13 +129,17 @@ public struct ModelFrame: Sendable {
         }
         for term in formula.terms {
             let factorVariables = term.variables.filter(\.isFactor)
+            // Standardised, each variable is scaled before an interaction multiplies them
+            // (R's scale(a) * scale(b)): the product z_a·z_b keeps ∂/∂z_a = z_b, which the
+            // interaction-aware marginal effects assume; a re-standardised product would not.
             var product = [Double](repeating: 1, count: rows.count)
             for variable in term.variables where !variable.isFactor {
                 let values = numeric[variable.name]!
-                for (position, row) in rows.enumerated() { product[position] *= values[row] }
+                let column = rows.map { values[$0] }
+                for (position, value) in (standardize ? Self.standardized(column) : column).enumerated() { product[position] *= value }
             }
             if factorVariables.isEmpty {
-                dense.append((term.name, standardize ? Self.standardized(product) : product))
+                dense.append((term.name, product))
                 continue
             }
             guard factorVariables.count == 1 else {
