@@ -263,6 +263,22 @@ struct PaperWorkflowTests {
         for name in ["table1", "table2", "table3", "table4", "table5", "table6", "consistency"] {
             try expectGolden(project, "zhou-2010/\(name)/table.md", "zhou-2010-\(name).md")
         }
+        // The input switch: the same firms as a user's CSV give the same tables. (Only the
+        // survey stage reruns; its output is the CSV's table, so everything after it agrees.)
+        let firms = try table(project, "zhou-2010/survey/firms.pftable")
+        try project.write("data/survey.csv", String(decoding: CSVWriter.write(firms), as: UTF8.self))
+        let (summary2, record, _) = try project.run("Workflows/zhou-2010.yaml", registry: BuiltinStages.registry,
+                                                    overrides: ["params.source=data/survey.csv"])
+        #expect(summary2.failed.isEmpty, "\(record.stages.compactMap(\.message))")
+        #expect(record.stages.contains { $0.stage == "survey" && $0.status == .ran })
+        for name in ["table1", "table3", "table4", "table5", "table6", "consistency"] {
+            try expectGolden(project, "zhou-2010/\(name)/table.md", "zhou-2010-\(name).md")
+        }
+        // A file without a needed column is named, with the columns it has.
+        try project.write("data/short.csv", "firm,region\nZ1,Beijing\n")
+        let (_, failed, _) = try project.run("Workflows/zhou-2010.yaml", registry: BuiltinStages.registry, overrides: ["params.source=data/short.csv"])
+        let message = failed.stages.first { $0.stage == "survey" }?.message ?? ""
+        #expect(message.hasPrefix("data/short.csv has no columns sector, subsector, ownership"), "\(message)")
     }
 
     @Test("an-fu-2026: Table 1's four columns from one model stage with a 'with' matrix; its FE columns and Table 2's three regions recover the planted CO effect")
