@@ -136,7 +136,7 @@ struct Survey {
         var counts: [String: ParamValue] = [:]
         for region in regions {
             // Hardware: ownership from Table 3's exporters ÷ share; subsectors from Table 1, drawn across owners.
-            let hardware = Self.subsectorCounts(self, region)
+            let hardware = subsectorCounts(region)
             let total = hardware.reduce(0) { $0 + $1.1 }
             var owners: [String] = []
             for ownership in Self.ownerships {
@@ -174,8 +174,9 @@ struct Survey {
         return try Self.table(firms)
     }
 
-    static func subsectorCounts(_ survey: Survey, _ region: String) -> [(String, Int)] {
-        SurveyGenerator.subsectors.map { key, label in (label, Int(survey.value("Table 1", region, "Total", "sum(\(key))")?.value.rounded() ?? 0)) }
+    /// The region's hardware firms by subsector (Table 1).
+    func subsectorCounts(_ region: String) -> [(String, Int)] {
+        SurveyGenerator.subsectors.map { key, label in (label, Int(value("Table 1", region, "Total", "sum(\(key))")?.value.rounded() ?? 0)) }
     }
 
     /// Exports, R&D and new products of hardware firms: counts from the tables, shares solved.
@@ -203,7 +204,10 @@ struct Survey {
             let responses = min(members[index].count, try count("Table 5", row, cell.1, "responses(rd_expenditure)"))
             expenditure.append(Array(draws.shuffled(members[index]).prefix(responses)))
         }
-        func constraints(_ table: String, _ cell: String, region table4: String?, column: String, weights: [[Int]]) -> [Constraint] {
+        /// The constraints on one variable's cell means: `table`'s cells by region × ownership,
+        /// the region rows and totals of `regionTable` (Table 4; nil: `table`'s own) in
+        /// `regionColumn`, and the totals row of each ownership column, all means over `weights`.
+        func constraints(_ table: String, _ cell: String, regionTable: String?, regionColumn: String, weights: [[Int]]) -> [Constraint] {
             var result: [Constraint] = []
             for (index, c) in cells.enumerated() {
                 if let target = value(table, c.0, c.1, cell) { result.append(Constraint(coefficients: [index: 1], target: target)) }
@@ -213,15 +217,15 @@ struct Survey {
             for region in regions {
                 let inRegion = cells.indices.filter { cells[$0].0 == region }
                 let total = inRegion.reduce(0.0) { $0 + sizes[$1] }
-                if let target = value(table4 ?? table, region, column, cell), total > 0 {
+                if let target = value(regionTable ?? table, region, regionColumn, cell), total > 0 {
                     result.append(Constraint(coefficients: Dictionary(uniqueKeysWithValues: inRegion.map { ($0, sizes[$0] / total) }), target: target))
                 }
             }
-            // The totals row of each column and of the region column.
-            for column in Survey.ownerships + [column] {
-                let inColumn = cells.indices.filter { column == "Total" || column == "hardware" || cells[$0].1 == column }
-                let owner = column == "Total" || column == "hardware" ? nil : column
-                guard let target = value(owner == nil ? (table4 ?? table) : table, "Total", column, cell) else { continue }
+            // The totals row of each ownership column and of the region column.
+            for totalsColumn in Survey.ownerships + [regionColumn] {
+                let isRegionColumn = totalsColumn == regionColumn
+                let inColumn = cells.indices.filter { isRegionColumn || cells[$0].1 == totalsColumn }
+                guard let target = value(isRegionColumn ? (regionTable ?? table) : table, "Total", totalsColumn, cell) else { continue }
                 // Weighted by responses, a totals row is the mean over every respondent of its column.
                 var coefficients: [Int: Double] = [:]
                 let total = inColumn.reduce(0.0) { $0 + sizes[$1] }
@@ -230,18 +234,17 @@ struct Survey {
             }
             return result
         }
-        let everyone = members
         var solved: [String: ParamValue] = [:]
-        let exportMeans = solve(cells.count, constraints("Table 3", "mean(export_share)", region: nil, column: "Total", weights: exporters), into: &solved, "export_share")
-        let employeeMeans = solve(cells.count, constraints("Table 5", "mean(rd_employees)", region: "Table 4", column: "hardware", weights: everyone),
+        let exportMeans = solve(cells.count, constraints("Table 3", "mean(export_share)", regionTable: nil, regionColumn: "Total", weights: exporters), into: &solved, "export_share")
+        let employeeMeans = solve(cells.count, constraints("Table 5", "mean(rd_employees)", regionTable: "Table 4", regionColumn: "hardware", weights: members),
                                   into: &solved, "rd_employees")
-        let expenditureMeans = solve(cells.count, constraints("Table 5", "mean(rd_expenditure)", region: "Table 4", column: "hardware", weights: expenditure),
+        let expenditureMeans = solve(cells.count, constraints("Table 5", "mean(rd_expenditure)", regionTable: "Table 4", regionColumn: "hardware", weights: expenditure),
                                      into: &solved, "rd_expenditure")
-        let newShareMeans = solve(cells.count, constraints("Table 6", "mean(new_product_share)", region: nil, column: "Total", weights: innovators),
+        let newShareMeans = solve(cells.count, constraints("Table 6", "mean(new_product_share)", regionTable: nil, regionColumn: "Total", weights: innovators),
                                   into: &solved, "new_product_share")
         for index in cells.indices {
             for (firm, share) in zip(exporters[index], spread(exportMeans[index], count: exporters[index].count, sd: 20)) { firms[firm].exportShare = share }
-            for (firm, share) in zip(everyone[index], spread(employeeMeans[index], count: everyone[index].count, sd: 8)) { firms[firm].rdEmployees = share }
+            for (firm, share) in zip(members[index], spread(employeeMeans[index], count: members[index].count, sd: 8)) { firms[firm].rdEmployees = share }
             for (firm, share) in zip(expenditure[index], spread(expenditureMeans[index], count: expenditure[index].count, sd: 8)) { firms[firm].rdExpenditure = share }
             for (firm, share) in zip(innovators[index], spread(newShareMeans[index], count: innovators[index].count, sd: 15)) { firms[firm].newProductShare = share }
         }

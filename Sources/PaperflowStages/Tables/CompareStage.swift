@@ -105,8 +105,7 @@ public struct CompareStage: Stage {
                     disagreements.append(.map(["table": .string(table), "row": .string(row), "column": .string(column), "cell": .string(cell),
                                                "published": .string(printed.text), "reproduced": .double(value)]))
                 }
-            case .some(nil): (verdict, shown) = ("missing", "")
-            case nil: (verdict, shown) = ("missing", "")
+            default: (verdict, shown) = ("missing", "")     // not reproduced, or reproduced as missing
             }
             counts[table, default: [:]][verdict, default: 0] += 1
             lines.append(Line(table: table, row: row, column: column, cell: cell, printed: printed.text, reproduced: shown, verdict: verdict))
