@@ -78,9 +78,6 @@ public struct SurveyGenerator: Stage {
 
 /// The reconstruction: the published numbers, the firms' groups and the solved means.
 struct Survey {
-    /// A printed number's value and the half unit of its last digit.
-    struct Printed { var value: Double; var tolerance: Double }
-
     var printed: [String: Printed] = [:]
     var regions: [String] = []
     var draws: Draws
@@ -89,14 +86,9 @@ struct Survey {
 
     init(published: Table, table2: Table, seed: Int64) throws {
         draws = Draws(seed: seed)
-        let text = { (name: String) in try SyntheticSource.texts(published, name, for: "published") }
-        let tables = try text("table"), rows = try text("row"), columns = try text("column"), cells = try text("cell"), values = try text("value")
-        for index in tables.indices {
-            guard let number = CompareStage.Printed(values[index]) else {
-                throw StageFailure("published row \(index + 1): value '\(values[index])' is not a number")
-            }
-            printed[Self.key(tables[index], rows[index], columns[index], cells[index])] = Printed(value: number.value, tolerance: number.tolerance - 1e-9)
-            if tables[index] == "Table 1", rows[index] != "Total", !regions.contains(rows[index]) { regions.append(rows[index]) }
+        for number in try PublishedNumber.read(published, input: "published") {
+            printed[number.key] = number.printed
+            if number.table == "Table 1", number.row != "Total", !regions.contains(number.row) { regions.append(number.row) }
         }
         guard !regions.isEmpty else { throw StageFailure("published has no Table 1 rows: the regions and their firm counts come from it") }
         let sectors = try SyntheticSource.texts(table2, "sector", for: "representativeness")
@@ -107,11 +99,9 @@ struct Survey {
 
     var table2Counts: [String: (n: Int, domestic: Int)] = [:]
 
-    static func key(_ table: String, _ row: String, _ column: String, _ cell: String) -> String {
-        CompareStage.key(table, row, column, cell)
+    func value(_ table: String, _ row: String, _ column: String, _ cell: String) -> Printed? {
+        printed[PublishedNumber.key(table, row, column, cell)]
     }
-
-    func value(_ table: String, _ row: String, _ column: String, _ cell: String) -> Printed? { printed[Self.key(table, row, column, cell)] }
 
     func count(_ table: String, _ row: String, _ column: String, _ cell: String) throws -> Int {
         guard let number = value(table, row, column, cell) else {
@@ -319,7 +309,7 @@ struct Survey {
     /// cyclic projection onto each slab, clamped to the boxes. Records the means and the
     /// constraints left unmet (the contradictions `tables.compare` will list).
     func solve(_ count: Int, _ constraints: [Constraint], into record: inout [String: ParamValue], _ name: String) -> [Double] {
-        func bounds(_ c: Constraint) -> (Double, Double) { (c.target.value - 0.9 * c.target.tolerance, c.target.value + 0.9 * c.target.tolerance) }
+        func bounds(_ c: Constraint) -> (Double, Double) { (c.target.value - 0.9 * c.target.halfUnit, c.target.value + 0.9 * c.target.halfUnit) }
         var low = [Double](repeating: 0, count: count), high = [Double](repeating: 100, count: count)
         var x = [Double](repeating: .nan, count: count)
         for cell in constraints where cell.isCell {
@@ -351,7 +341,7 @@ struct Survey {
             }
             if !moved { break }
         }
-        let unmet = constraints.filter { abs($0.value(x) - $0.target.value) > $0.target.tolerance }
+        let unmet = constraints.filter { abs($0.value(x) - $0.target.value) > $0.target.halfUnit }
         record[name] = .map(["means": .list(x.map(ParamValue.double)), "constraints": .int(Int64(constraints.count)), "unmet": .int(Int64(unmet.count))])
         return x
     }

@@ -35,28 +35,6 @@ public struct CompareStage: Stage {
 
     public init() {}
 
-    /// A printed number: its value and the half-unit of its last digit.
-    struct Printed {
-        var text: String
-        var value: Double
-        var tolerance: Double
-
-        init?(_ text: String) {
-            let trimmed = text.trimmingCharacters(in: .whitespaces)
-            guard let value = Double(trimmed) else { return nil }
-            let decimals = trimmed.firstIndex(of: ".").map { trimmed.distance(from: $0, to: trimmed.endIndex) - 1 } ?? 0
-            self.text = trimmed
-            self.value = value
-            tolerance = 0.5 * pow(10, -Double(decimals)) + 1e-9
-        }
-
-        /// The reproduced value at the printed number's precision.
-        func format(_ reproduced: Double) -> String {
-            let decimals = text.firstIndex(of: ".").map { text.distance(from: $0, to: text.endIndex) - 1 } ?? 0
-            return String(format: "%.\(decimals)f", reproduced)
-        }
-    }
-
     public func run(_ context: StageContext) throws -> [String: Artifact] {
         let names = context.strings("tables")
         let inputs = context.inputs["values"] ?? []
@@ -73,33 +51,21 @@ public struct CompareStage: Stage {
             let rows = try table.column("row", for: "values"), columns = try table.column("column", for: "values")
             let cells = try table.column("cell", for: "values"), values = try table.numbers("value", for: "values")
             for index in 0..<table.rowCount {
-                reproduced[Self.key(name, rows[index].description, columns[index].description, cells[index].description)] =
+                reproduced[PublishedNumber.key(name, rows[index].description, columns[index].description, cells[index].description)] =
                     values[index].isNaN ? .some(nil) : values[index]
             }
         }
-        let published = try context.table("published")
-        let tableColumn = try published.column("table", for: "published"), rowColumn = try published.column("row", for: "published")
-        let columnColumn = try published.column("column", for: "published"), cellColumn = try published.column("cell", for: "published")
-        let valueColumn = try published.column("value", for: "published")
-        guard valueColumn.type == .string || valueColumn.type == .category else {
-            throw StageFailure("published column 'value' holds numbers, so the printed precision is lost ('80' and '80.0' differ); read it as text (io.csv: schema: {value: string})")
-        }
+        let published = try PublishedNumber.read(try context.table("published"), input: "published")
         struct Line { var table, row, column, cell, printed, reproduced, verdict: String }
         var lines: [Line] = []
         var counts: [String: [String: Int]] = [:]
         var disagreements: [ParamValue] = []
-        for index in 0..<published.rowCount {
-            let table = tableColumn[index].description, row = rowColumn[index].description
-            let column = columnColumn[index].description, cell = cellColumn[index].description
-            guard names.contains(table) else { continue }
-            let text = valueColumn[index].description
-            guard let printed = Printed(text) else {
-                throw StageFailure("published row \(index + 1): value '\(text)' is not a number; write it as printed, e.g. 31.3")
-            }
+        for number in published where names.contains(number.table) {
+            let (table, row, column, cell, printed) = (number.table, number.row, number.column, number.cell, number.printed)
             let verdict: String, shown: String
-            switch reproduced[Self.key(table, row, column, cell)] {
+            switch reproduced[number.key] {
             case let value??:
-                verdict = abs(value - printed.value) <= printed.tolerance ? "agrees" : "disagrees"
+                verdict = printed.agrees(with: value) ? "agrees" : "disagrees"
                 shown = printed.format(value)
                 if verdict == "disagrees" {
                     disagreements.append(.map(["table": .string(table), "row": .string(row), "column": .string(column), "cell": .string(cell),
@@ -130,9 +96,5 @@ public struct CompareStage: Stage {
         ])
         artifacts["summary"] = .bytes(Data(JSONText.pretty(report)))
         return artifacts
-    }
-
-    static func key(_ table: String, _ row: String, _ column: String, _ cell: String) -> String {
-        [table, row, column, cell.replacingOccurrences(of: " ", with: "")].joined(separator: "\u{1F}")
     }
 }
