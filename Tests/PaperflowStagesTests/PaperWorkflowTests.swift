@@ -52,10 +52,9 @@ struct PaperWorkflowTests {
     func expectRecovered(_ fit: ParamValue, _ planted: [String: Double], _ label: String) {
         let names = ["density_firm": "density_firm", "density_city": "density_city", "interaction": "density_firm:density_city",
                      "tradevalue": "tradevalue", "newexport": "newexport"]
-        let rows = fit.mapValue?["coefficients"]?.listValue?.compactMap(\.mapValue) ?? []
+        let rows = ModelStageTests.coefficients(fit)
         for (plantedName, term) in names {
-            guard let row = rows.first(where: { $0["name"]?.stringValue == term }),
-                  let estimate = row["estimate"]?.doubleValue, let se = row["se"]?.doubleValue, let truth = planted[plantedName] else {
+            guard let row = rows[term], let estimate = row["estimate"]?.doubleValue, let se = row["se"]?.doubleValue, let truth = planted[plantedName] else {
                 Issue.record("\(label): no \(term)"); continue
             }
             #expect(abs(estimate - truth) <= 2 * se, "\(label) \(term): \(estimate) (SE \(se)) vs planted \(truth)")
@@ -101,17 +100,17 @@ struct PaperWorkflowTests {
             ame["tradevalue"]! += density * b["tradevalue"]! * t.sd
             ame["newexport"]! += density * b["newexport"]! * e.sd
         }
-        let effects = try json(project, "liu-zhu-2021/standardized/fit.json").mapValue?["margins"]?.mapValue?["effects"]?.listValue?.compactMap(\.mapValue) ?? []
+        let effects = ModelStageTests.coefficients(try json(project, "liu-zhu-2021/standardized/fit.json"), "margins")
         #expect(effects.count == 4)
-        for effect in effects {
-            let name = effect["name"]?.stringValue ?? "", estimate = effect["estimate"]?.doubleValue ?? .nan, se = effect["se"]?.doubleValue ?? .nan
+        for (name, effect) in effects {
+            let estimate = effect["estimate"]?.doubleValue ?? .nan, se = effect["se"]?.doubleValue ?? .nan
             let truth = (ame[name] ?? .nan) / Double(sample.rowCount)
             #expect(abs(estimate - truth) <= 2 * se, "model (6) \(name): \(estimate) (SE \(se)) vs the planted model's \(truth)")
         }
         // Models (1)–(3) omit planted terms: only their signs are the paper's.
         for (model, term, positive) in [(1, "density_firm", true), (2, "density_city", true), (3, "density_firm", true), (1, "tradevalue", false)] {
-            let rows = try json(project, "liu-zhu-2021/model[\(model)]/fit.json").mapValue?["coefficients"]?.listValue?.compactMap(\.mapValue) ?? []
-            let estimate = rows.first { $0["name"]?.stringValue == term }?["estimate"]?.doubleValue ?? .nan
+            let rows = ModelStageTests.coefficients(try json(project, "liu-zhu-2021/model[\(model)]/fit.json"))
+            let estimate = rows[term]?["estimate"]?.doubleValue ?? .nan
             #expect(positive ? estimate > 0 : estimate < 0, "model (\(model)) \(term) = \(estimate)")
         }
         // Intermediaries and processing trade are removed and reported.
@@ -297,7 +296,7 @@ struct PaperWorkflowTests {
         #expect((truth["max_abs_log_expy_error"]?.doubleValue ?? 1) < 0.02, "the baskets reach every planted ln EXPY")
         let planted = try #require(truth["coefficients"]?.mapValue?["co"]?.doubleValue)
         func co(_ fit: ParamValue) -> (Double, Double)? {
-            let row = fit.mapValue?["coefficients"]?.listValue?.compactMap(\.mapValue).first { $0["name"]?.stringValue == "co" }
+            let row = ModelStageTests.coefficients(fit)["co"]
             guard let estimate = row?["estimate"]?.doubleValue, let se = row?["se"]?.doubleValue else { return nil }
             return (estimate, se)
         }
