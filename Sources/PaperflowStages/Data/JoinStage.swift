@@ -38,13 +38,22 @@ public struct JoinStage: Stage {
         let keys = context.strings("on")
         guard !keys.isEmpty else { throw StageFailure("on is empty; name the key columns, e.g. on: [firm, year]") }
         for key in keys {
-            guard let a = left[key] else { throw StageFailure("on: the table has no column '\(key)'; it has \(left.names.joined(separator: ", "))") }
-            guard let b = right[key] else { throw StageFailure("on: the right table has no column '\(key)'; it has \(right.names.joined(separator: ", "))") }
+            // The key columns' types are read into plain values before either table is
+            // replaced: a switch over the borrowed columns while `left` was reassigned inside it
+            // crashed the optimiser (CopyPropagation, "Found ownership error") in release builds.
+            guard let leftType = left[key]?.type else {
+                throw StageFailure("on: the table has no column '\(key)'; it has \(left.names.joined(separator: ", "))")
+            }
+            guard let rightType = right[key]?.type else {
+                throw StageFailure("on: the right table has no column '\(key)'; it has \(right.names.joined(separator: ", "))")
+            }
             // Whole numbers match across integer and decimal storage.
-            switch (a.type, b.type) {
-            case (.int64, .double): left = try left.adding(key, Column(double: try left.numbers(key, for: "on"), nanAsMissing: true))
-            case (.double, .int64): right = try right.adding(key, Column(double: try right.numbers(key, for: "on"), nanAsMissing: true))
-            default: break
+            if leftType == .int64, rightType == .double {
+                let widened = Column(double: try left.numbers(key, for: "on"), nanAsMissing: true)
+                left = try left.adding(key, widened)
+            } else if leftType == .double, rightType == .int64 {
+                let widened = Column(double: try right.numbers(key, for: "on"), nanAsMissing: true)
+                right = try right.adding(key, widened)
             }
         }
         let wanted = context.strings("columns")
