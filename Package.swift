@@ -43,7 +43,17 @@ let package = Package(
             dependencies: ["PaperflowCore", "PaperflowData", "PaperflowStats"],
             // Runtime data: the UNSD HS correlation tables that trade.harmonize-hs reads.
             resources: [.copy("Trade/HS")],
-            swiftSettings: optimisedInDebug
+            swiftSettings: optimisedInDebug,
+            plugins: ["BuiltinFingerprintPlugin"]
+        ),
+        // Build time: each built-in stage's fingerprint (its code and data, transitively), for its cache key.
+        .target(name: "PaperflowFingerprinting"),
+        .executableTarget(name: "paperflow-fingerprint", dependencies: ["PaperflowFingerprinting"]),
+        .plugin(
+            name: "BuiltinFingerprintPlugin",
+            capability: .buildTool(),
+            dependencies: ["paperflow-fingerprint"],
+            path: "BuildPlugins/BuiltinFingerprintPlugin"
         ),
         // Command-line interface: one file per subcommand, plus the reporters.
         .target(
@@ -81,7 +91,8 @@ let package = Package(
         ),
         .testTarget(
             name: "PaperflowStagesTests",
-            dependencies: ["PaperflowStages", "PaperflowCore", "PaperflowData", "PaperflowStats", "PaperflowTestSupport"]
+            dependencies: ["PaperflowStages", "PaperflowCore", "PaperflowData", "PaperflowStats", "PaperflowTestSupport",
+                           "PaperflowFingerprinting", .product(name: "Crypto", package: "swift-crypto")]
         ),
         .testTarget(
             name: "PaperflowCLITests",

@@ -1,5 +1,7 @@
 import ArgumentParser
 import Logging
+import PaperflowCore
+import PaperflowStages
 
 /// `paperflow`: rerun a paper end to end from one YAML file.
 public struct PaperflowCommand: ParsableCommand {
@@ -23,7 +25,9 @@ public struct PaperflowCommand: ParsableCommand {
 
 /// The version printed by `--version`.
 public enum PaperflowVersion {
-    public static let current = "0.1.0"
+    public static let current = "0.2.0"
+    /// This build: the version and the fingerprint of every built-in stage's code and data.
+    public static var build: BuildIdentity { BuildIdentity(version: current, fingerprint: BuiltinStages.buildFingerprint) }
 }
 
 /// Sets up swift-log for the command line: warnings and worse to stderr, more with

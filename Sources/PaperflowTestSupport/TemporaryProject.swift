@@ -66,12 +66,10 @@ public final class TemporaryProject: Sendable {
         return (summary, try RunRecord(contentsOf: summary.recordURL), sink.events)
     }
 
-    /// Deletes the project.
+    /// Removes the project. Never follows a symbolic link: a test's link to /tmp or to a file
+    /// outside is removed as a link, and no mode outside the project changes.
     public func cleanUp() {
-        if let enumerator = FileManager.default.enumerator(atPath: root.path) {
-            for case let path as String in enumerator { chmod(root.appendingPathComponent(path).path, 0o755) }
-        }
-        try? FileManager.default.removeItem(at: root)
+        FileSystem.removeTree(root.path)
     }
 }
 

@@ -161,7 +161,7 @@ struct ProcessTests {
             w (Workflows/w.yaml):
               cached   raw
               run      upper (shell@1)
-                         parameter 'cmd' changed: "tr a-z A-Z < {data} > {outs.out}; echo NO >> {outs.out}" → "tr a-z A-Z < {data} > {outs.out}; echo yes >> {outs.out}"
+                         parameter 'cmd' changed: "tr a-z A-Z < {data} > {outs.out}; echo 'NO' >> {outs.out}" → "tr a-z A-Z < {data} > {outs.out}; echo 'yes' >> {outs.out}"
               pending  export: after upper; skipped if their outputs come out unchanged
               1 to run, 1 pending, 1 cached
 
@@ -169,7 +169,7 @@ struct ProcessTests {
         #expect(try PaperflowProcess.run(["run", "Workflows/w.yaml", "--set", "params.word=yes"], in: project.root).status == 0)
         let why = try PaperflowProcess.run(["why", "Workflows/w.yaml", "upper", "--set", "params.word=yes"], in: project.root)
         #expect(why.stdout.contains("it ran because, since run"))
-        #expect(why.stdout.contains("  parameter 'cmd' changed: \"tr a-z A-Z < {data} > {outs.out}; echo NO >> {outs.out}\" → "))
+        #expect(why.stdout.contains("  parameter 'cmd' changed: \"tr a-z A-Z < {data} > {outs.out}; echo 'NO' >> {outs.out}\" → "))
         #expect(why.stdout.contains("  input data ← raw.file  sha256:"))
         // Editing the input file: status names the file and the stage.
         usleep(10_000)

@@ -168,6 +168,10 @@ struct CacheCommand: ParsableCommand {
             for path in report.corruptBlobs { console.out("corrupt blob: \(path)") }
             for path in report.partialFiles { console.out("partial file: \(path)") }
             for path in report.danglingActions { console.out("dangling action record: \(path)") }
+            if !report.interruptedWrites.isEmpty {
+                console.out("\(report.interruptedWrites.count) temporary files of an interrupted run (not corruption; "
+                            + (repair ? "removed)" : "the next run removes them)"))
+            }
             if report.isConsistent {
                 console.out("store is consistent")
             } else if repair {

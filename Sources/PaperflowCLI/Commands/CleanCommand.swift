@@ -28,24 +28,29 @@ struct CleanCommand: ParsableCommand {
         var removed: [String] = []
         for entry in entries where !storeFolders.contains(entry) && !entry.hasPrefix(".") {
             if names.isEmpty || names.contains(entry) {
-                try fileManager.removeItem(at: storeRoot.appendingPathComponent(entry))
+                guard FileSystem.removeTree(storeRoot.appendingPathComponent(entry).path) else {
+                    throw CleanError("cannot remove Artifacts/\(entry)")
+                }
                 removed.append("Artifacts/\(entry)/")
             }
         }
-        try? fileManager.removeItem(at: storeRoot.appendingPathComponent("tmp"))
+        FileSystem.removeTree(storeRoot.appendingPathComponent("tmp").path)
         if all {
             for folder in ["cas", "actions", "runs", "memo"] {
                 let url = storeRoot.appendingPathComponent(folder)
                 guard fileManager.fileExists(atPath: url.path) else { continue }
-                // Blobs are read-only; make their folders writable enough to delete.
-                if let enumerator = fileManager.enumerator(atPath: url.path) {
-                    for case let path as String in enumerator { chmod(url.appendingPathComponent(path).path, 0o755) }
-                }
-                try fileManager.removeItem(at: url)
+                // Blobs are read-only; removeTree makes their folders writable, following no link.
+                guard FileSystem.removeTree(url.path) else { throw CleanError("cannot remove \(url.path)") }
                 removed.append("Artifacts/\(folder)")
             }
         }
         withExtendedLifetime(lock) {}
         console.out(removed.isEmpty ? "nothing to clean" : "removed " + removed.joined(separator: ", "))
     }
+}
+
+/// A folder `clean` could not remove.
+struct CleanError: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import PaperflowCore
+import PaperflowStages
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -72,7 +73,8 @@ struct RunCommand: ParsableCommand {
             let executor = Executor(graph: session.graph, registry: session.registry, store: store,
                                     projectRoot: session.projectRoot, lockURL: session.lockURL,
                                     options: ExecutionOptions(jobs: jobs ?? ProcessInfo.processInfo.activeProcessorCount,
-                                                              keepGoing: keepGoing, overrides: options.overrides, remote: remoteSession),
+                                                              keepGoing: keepGoing, overrides: options.overrides, remote: remoteSession,
+                                                              build: PaperflowVersion.build),
                                     sink: sink, cancellation: cancellation)
             let summary: RunSummary
             do {

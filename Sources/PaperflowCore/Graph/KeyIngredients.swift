@@ -17,16 +17,32 @@ public struct KeyIngredients: Sendable, Hashable, Codable {
     public var inputs: [String: [Digest]]
     /// Input file digests by project-relative path.
     public var files: [String: Digest]
+    /// Environment variables the plugin declares as changing its outputs, with their values.
+    public var environment: [String: String]
 
     /// Creates the ingredients.
     public init(plugin: String, version: Int, implementation: String, params: [String: ParamValue],
-                inputs: [String: [Digest]], files: [String: Digest]) {
+                inputs: [String: [Digest]], files: [String: Digest], environment: [String: String] = [:]) {
+        self.environment = environment
         self.plugin = plugin
         self.version = version
         self.implementation = implementation
         self.params = params
         self.inputs = inputs
         self.files = files
+    }
+
+    enum CodingKeys: String, CodingKey { case plugin, version, implementation, params, inputs, files, environment }
+
+    /// Decodes ingredients; `environment` is absent from records of plugins that declare none.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(plugin: try container.decode(String.self, forKey: .plugin), version: try container.decode(Int.self, forKey: .version),
+                  implementation: try container.decode(String.self, forKey: .implementation),
+                  params: try container.decode([String: ParamValue].self, forKey: .params),
+                  inputs: try container.decode([String: [Digest]].self, forKey: .inputs),
+                  files: try container.decode([String: Digest].self, forKey: .files),
+                  environment: try container.decodeIfPresent([String: String].self, forKey: .environment) ?? [:])
     }
 
     /// The version of this key recipe; bumping it invalidates every cache entry.
@@ -45,6 +61,11 @@ public struct KeyIngredients: Sendable, Hashable, Codable {
             encoder.append(.list(digests.map { .string($0.description) }))
         }
         encoder.appendMap(files) { $0.append($1.description) }
+        // Absent for plugins that declare no environment, so their keys are unaffected.
+        if !environment.isEmpty {
+            encoder.append("environment")
+            encoder.appendMap(environment) { $0.append($1) }
+        }
         return encoder.digest
     }
 
@@ -76,6 +97,9 @@ public struct KeyIngredients: Sendable, Hashable, Codable {
             let old = previous.files[path]?.short ?? "none"
             let new = files[path]?.short ?? "none"
             changes.append("file '\(path)' changed: \(old) → \(new)")
+        }
+        for name in Set(environment.keys).union(previous.environment.keys).sorted() where environment[name] != previous.environment[name] {
+            changes.append("environment variable \(name) changed: \(previous.environment[name] ?? "unset") → \(environment[name] ?? "unset")")
         }
         return changes
     }

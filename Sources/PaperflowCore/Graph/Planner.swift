@@ -52,7 +52,7 @@ public enum Planner {
     /// The ingredients of a stage's key given its inputs' and files' digests.
     public static func ingredients(of stage: ResolvedStage, inputs: [String: [Digest]], files: [String: Digest]) -> KeyIngredients {
         KeyIngredients(plugin: stage.pluginID, version: stage.pluginVersion, implementation: stage.implementationDigest,
-                       params: stage.params, inputs: inputs, files: files)
+                       params: stage.params, inputs: inputs, files: files, environment: stage.environment)
     }
 
     /// Plans `graph` against `environment`, explaining changes relative to `previous` (the lock file).

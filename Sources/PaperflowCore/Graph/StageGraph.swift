@@ -56,6 +56,9 @@ public struct ResolvedStage: Sendable, Hashable {
     public var materializations: [Materialization]
     /// Scheduling hint.
     public var cost: StageCost
+    /// Values of the environment variables the plugin declares as changing its outputs
+    /// (`StageSignature.keyedEnvironment`), read when the workflow was validated; part of the key.
+    public var environment: [String: String] = [:]
 
     /// `id@version`.
     public var pluginReference: String { "\(pluginID)@\(pluginVersion)" }

@@ -55,8 +55,13 @@ public struct WorkflowValidator: Sendable {
                                       materializations: [], cost: descriptor?.signature.cost ?? .light)
             guard let descriptor else { resolved.append(stage); continue }
             let signature = descriptor.signature
+            let environment = ProcessInfo.processInfo.environment
+            for name in signature.keyedEnvironment { stage.environment[name] = environment[name] }
 
             for entry in spec.parameters {
+                // A shell command takes its spliced values quoted, so a value cannot become code.
+                var entry = entry
+                if signature.param(entry.name)?.shellCommand == true, let quoted = entry.shellQuotedValue { entry.value = quoted }
                 guard let paramSpec = signature.param(entry.name) else {
                     let names = signature.params.map(\.name)
                     error(entry.keyLocation,

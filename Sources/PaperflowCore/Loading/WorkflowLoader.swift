@@ -305,7 +305,7 @@ private struct Builder {
                 for (pk, pv) in withPairs {
                     guard let pname = pk.scalarText else { error(pk.location, "parameter names must be strings"); continue }
                     parameters.append(ParameterEntry(name: pname, value: substitute(pv), keyLocation: pk.location,
-                                                     valueLocation: pv.location))
+                                                     valueLocation: pv.location, shellQuotedValue: shellQuoted(pv)))
                 }
             case "matrix":
                 guard let axes = v.pairs else {
@@ -395,8 +395,9 @@ private struct Builder {
                     error(place, "unterminated '${' in '\(text)'", hint: "write ${params.NAME}")
                     return .string(text)
                 }
-                let reference = String(rest[start.upperBound..<end])
-                let token = "${\(reference)}"
+                let written = String(rest[start.upperBound..<end])
+                let token = "${\(written)}"
+                let reference = written.hasSuffix(Self.rawSuffix) ? String(written.dropLast(Self.rawSuffix.count)) : written
                 if reference.hasPrefix("params.") {
                     let name = String(reference.dropFirst("params.".count))
                     if let value = params[name] {
@@ -424,6 +425,30 @@ private struct Builder {
             for pair in pairs { map[pair.key.scalarText ?? pair.key.value.description] = substitute(pair.value) }
             return .map(map)
         }
+    }
+
+    /// `${params.X:raw}`: spliced into a shell command as written, not quoted.
+    static let rawSuffix = ":raw"
+
+    /// The text of a scalar with `${params.X}` splices, each spliced value single-quoted for
+    /// `/bin/sh` (raw splices as written); `nil` when the node splices nothing into longer text.
+    /// Problems are reported by `substitute`, which sees the same node.
+    func shellQuoted(_ node: YAMLNode) -> ParamValue? {
+        guard case let .scalar(text, _) = node.kind, text.contains("${") else { return nil }
+        var result = ""
+        var rest = Substring(text)
+        while let start = rest.range(of: "${"), let end = rest[start.upperBound...].firstIndex(of: "}") {
+            result += rest[..<start.lowerBound]
+            let written = String(rest[start.upperBound..<end])
+            let raw = written.hasSuffix(Self.rawSuffix)
+            let reference = raw ? String(written.dropLast(Self.rawSuffix.count)) : written
+            guard reference.hasPrefix("params."), let value = params[String(reference.dropFirst("params.".count))] else { return nil }
+            let spliced = value.stringValue ?? value.description
+            result += raw ? spliced : ShellQuoting.quote(spliced)
+            rest = rest[rest.index(after: end)...]
+        }
+        if result.isEmpty, rest.isEmpty { return nil }
+        return .string(result + rest)
     }
 
     // MARK: Matrix
@@ -456,12 +481,12 @@ private struct Builder {
                         let name = pair.key.scalarText ?? ""
                         spec.parameters.removeAll { $0.name == name }
                         spec.parameters.append(ParameterEntry(name: name, value: substitute(pair.value),
-                                                              keyLocation: pair.key.location, valueLocation: pair.value.location))
+                                                              keyLocation: pair.key.location, valueLocation: pair.value.location, shellQuotedValue: shellQuoted(pair.value)))
                     }
                 } else {
                     spec.parameters.removeAll { $0.name == axisName }
                     spec.parameters.append(ParameterEntry(name: axisName, value: substitute(value),
-                                                          keyLocation: axis.location, valueLocation: value.location))
+                                                          keyLocation: axis.location, valueLocation: value.location, shellQuotedValue: shellQuoted(value)))
                 }
             }
             expanded.append(spec)

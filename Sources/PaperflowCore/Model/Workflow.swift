@@ -71,13 +71,19 @@ public struct ParameterEntry: Sendable, Hashable {
     public var keyLocation: SourceLocation
     /// Where the value was written (the `--set` argument for overrides).
     public var valueLocation: SourceLocation
+    /// For text with `${params.X}` spliced in: the same text with each spliced value
+    /// shell-quoted (`${params.X:raw}` splices stay as written). A parameter whose spec is a
+    /// shell command takes this form, so a value cannot become code.
+    public var shellQuotedValue: ParamValue?
 
     /// Creates an entry.
-    public init(name: String, value: ParamValue, keyLocation: SourceLocation, valueLocation: SourceLocation) {
+    public init(name: String, value: ParamValue, keyLocation: SourceLocation, valueLocation: SourceLocation,
+                shellQuotedValue: ParamValue? = nil) {
         self.name = name
         self.value = value
         self.keyLocation = keyLocation
         self.valueLocation = valueLocation
+        self.shellQuotedValue = shellQuotedValue
     }
 }
 

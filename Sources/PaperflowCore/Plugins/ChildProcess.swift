@@ -29,10 +29,12 @@ public enum ChildProcess {
     /// - Parameters:
     ///   - directory: the working directory.
     ///   - environment: added to (and overriding) the inherited environment.
+    ///   - inherited: the names of the variables inherited from Paperflow's environment (`nil`: all).
     ///   - log: receives stdout and stderr (truncated first).
     ///   - timeout: seconds after which the group is killed.
     /// - Throws: `StageFailure` when the process cannot be started.
-    public static func run(_ arguments: [String], directory: URL, environment: [String: String] = [:], log: URL,
+    public static func run(_ arguments: [String], directory: URL, environment: [String: String] = [:],
+                           inherited: Set<String>? = nil, log: URL,
                            timeout: Double? = nil, cancellation: CancellationFlag) throws -> Termination {
         var fileActions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&fileActions)
@@ -61,6 +63,7 @@ public enum ChildProcess {
         posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK))
 
         var merged = ProcessInfo.processInfo.environment
+        if let inherited { merged = merged.filter { inherited.contains($0.key) } }
         for (key, value) in environment { merged[key] = value }
         let environmentStrings = merged.map { "\($0.key)=\($0.value)" }
 

@@ -4,8 +4,8 @@ public struct PluginDescriptor: Sendable {
     public var id: String
     /// Its version; part of the cache key.
     public var version: Int
-    /// A digest of the implementation: the plugin folder's hash for external plugins, a fixed
-    /// marker for built-ins (whose changes are signalled by `version`).
+    /// A digest of the implementation: the plugin folder's hash for external plugins, the
+    /// build-time fingerprint of the code and data a built-in runs on (never a constant).
     public var implementationDigest: String
     /// Ports, parameters, docs.
     public var signature: StageSignature
@@ -27,9 +27,9 @@ public struct PluginDescriptor: Sendable {
 }
 
 extension Stage {
-    /// The descriptor of a built-in stage type.
-    public static var descriptor: PluginDescriptor {
-        PluginDescriptor(id: id, version: version, implementationDigest: "builtin", signature: signature,
+    /// The descriptor of a built-in stage type whose code and data have `fingerprint`.
+    public static func descriptor(fingerprint: String) -> PluginDescriptor {
+        PluginDescriptor(id: id, version: version, implementationDigest: fingerprint, signature: signature,
                          makeRunner: { Self() })
     }
 }

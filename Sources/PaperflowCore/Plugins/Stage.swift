@@ -3,12 +3,13 @@ import Logging
 
 /// A built-in stage plugin: a static type with an id, a version and a signature.
 ///
-/// Bump `version` whenever the outputs can change for the same inputs and parameters: the
-/// version is part of every cache key, so a bump reruns the stage everywhere.
+/// `version` is the major version users write (`@N`): bump it when ports or parameters change
+/// incompatibly. Output changes need no bump: the cache key carries a fingerprint of the code and
+/// data the stage runs on, made at build time (BuiltinFingerprints in PaperflowStages).
 public protocol Stage: StageRunner {
     /// The plugin id used in workflows (`relatedness.density`).
     static var id: String { get }
-    /// The plugin version; part of the cache key.
+    /// The plugin's major version (ports and parameters); part of the cache key.
     static var version: Int { get }
     /// Ports, parameters and documentation.
     static var signature: StageSignature { get }
@@ -80,6 +81,10 @@ public struct StageContext: Sendable {
     public var scratchDirectory: URL
     /// Content digests of the files named by the signature's `fileParams`, by relative path.
     public var fileDigests: [String: Digest]
+    /// Read-only copies in the store of those files, made from exactly the bytes their digests
+    /// were taken from: `projectURL` hands these out, so a file edited while the stage runs
+    /// cannot change what the stage reads.
+    public var fileCopies: [String: URL] = [:]
     /// Set when the run is cancelled (Ctrl-C or a failure elsewhere under fail-fast).
     public var cancellation: CancellationFlag
     /// A file the stage may write its log to (kept as `Artifacts/<workflow>/<stage>.log`).
@@ -135,8 +140,9 @@ public struct StageContext: Sendable {
     /// A boolean parameter.
     public func bool(_ name: String) -> Bool? { params[name]?.boolValue }
 
-    /// A project-relative path parameter resolved against the project root.
+    /// A project-relative path parameter resolved against the project root; for a declared
+    /// input file, its store copy (the bytes the key was made from).
     public func projectURL(_ relativePath: String) -> URL {
-        projectRoot.appendingPathComponent(relativePath)
+        fileCopies[relativePath] ?? projectRoot.appendingPathComponent(relativePath)
     }
 }

@@ -142,14 +142,17 @@ public struct ParamSpec: Sendable, Hashable {
     public var required: Bool
     /// One line of documentation.
     public var summary: String
+    /// A command line for `/bin/sh`: `${params.X}` values spliced into it are shell-quoted.
+    public var shellCommand: Bool
 
     /// Creates a parameter spec.
     public init(_ name: String, _ type: ParamType, required: Bool = false, default defaultValue: ParamValue? = nil,
-                summary: String = "") {
+                shellCommand: Bool = false, summary: String = "") {
         self.name = name
         self.type = type
         self.required = required
         self.defaultValue = defaultValue
+        self.shellCommand = shellCommand
         self.summary = summary
     }
 }
@@ -186,7 +189,9 @@ public struct StageSignature: Sendable {
     /// Creates a signature.
     public init(summary: String, documentation: String = "", inputs: [PortSpec] = [], outputs: [PortSpec] = [],
                 params: [ParamSpec] = [], outputsFromParam: String? = nil, fileParams: [String] = [],
-                materializedOutputs: [(param: String, output: String)] = [], cost: StageCost = .light) {
+                materializedOutputs: [(param: String, output: String)] = [], cost: StageCost = .light,
+                keyedEnvironment: [String] = []) {
+        self.keyedEnvironment = keyedEnvironment
         self.summary = summary
         self.documentation = documentation
         self.inputs = inputs
@@ -197,6 +202,9 @@ public struct StageSignature: Sendable {
         self.materializedOutputs = materializedOutputs
         self.cost = cost
     }
+
+    /// Environment variables whose values change the stage's outputs: part of its key.
+    public var keyedEnvironment: [String]
 
     /// The parameter spec named `name`.
     public func param(_ name: String) -> ParamSpec? { params.first { $0.name == name } }

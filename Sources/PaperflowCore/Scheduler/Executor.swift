@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import Logging
 import Synchronization
 
@@ -12,14 +15,17 @@ public struct ExecutionOptions: Sendable {
     public var overrides: [String]
     /// A remote cache read before computing a stage and written after (`--remote`).
     public var remote: RemoteSession?
+    /// The build running the stages, for run headers, action records and the lock.
+    public var build: BuildIdentity
 
     /// Creates options; `jobs` defaults to the number of cores.
     public init(jobs: Int = ProcessInfo.processInfo.activeProcessorCount, keepGoing: Bool = false, overrides: [String] = [],
-                remote: RemoteSession? = nil) {
+                remote: RemoteSession? = nil, build: BuildIdentity = .unknown) {
         self.jobs = max(1, jobs)
         self.keepGoing = keepGoing
         self.overrides = overrides
         self.remote = remote
+        self.build = build
     }
 }
 
@@ -101,7 +107,7 @@ public final class Executor: Sendable {
         let recordURL = store.runsDirectory.appendingPathComponent("\(runID).jsonl")
         let writer = try RunRecordWriter(url: recordURL, header: RunHeader(
             runID: runID, workflow: graph.workflowName, file: graph.file, started: started, host: host,
-            jobs: options.jobs, overrides: options.overrides))
+            jobs: options.jobs, overrides: options.overrides, paperflow: options.build))
         sink.handle(.runStarted(runID: runID, workflow: graph.workflowName, stageCount: graph.stages.count))
 
         let count = graph.stages.count
@@ -166,15 +172,11 @@ public final class Executor: Sendable {
         if let error = failures.value.withLock({ $0.first }) { throw error }
 
         var (summary, entries) = state.value.withLock { ($0.summary, $0.lockEntries) }
-        if let lockURL {
-            // Stages that did not finish keep their last good entry, so the lock still describes
-            // the outputs on disk; stages gone from the workflow are dropped.
-            if entries.count < graph.stages.count, let previous = try? WorkflowLock.read(from: lockURL) {
-                for stage in graph.stages where entries[stage.name] == nil {
-                    if let old = previous.stages[stage.name] { entries[stage.name] = old }
-                }
-            }
-            try WorkflowLock(workflow: graph.workflowName, stages: entries).write(to: lockURL)
+        // Only a complete run of the workflow as written describes it: a run with `--set`
+        // overrides, a failed or an interrupted run leaves the committed lock alone (its stages
+        // are in its run record).
+        if let lockURL, summary.succeeded, !cancellation.isCancelled, options.overrides.isEmpty, entries.count == graph.stages.count {
+            try WorkflowLock(workflow: graph.workflowName, stages: entries, paperflow: options.build).write(to: lockURL)
         }
         summary.seconds = Date().timeIntervalSince1970 - started
         try writer.finish(RunFooter(finished: Date().timeIntervalSince1970, succeeded: summary.succeeded, counts: [
@@ -182,7 +184,7 @@ public final class Executor: Sendable {
             "skipped": summary.skipped.count, "cancelled": summary.cancelled.count,
         ]))
         try store.memo.save()
-        try? FileManager.default.removeItem(at: store.temporaryDirectory.appendingPathComponent(runID))
+        FileSystem.removeTree(store.temporaryDirectory.appendingPathComponent(runID).path)
         sink.handle(.runFinished(summary))
         return summary
     }
@@ -316,15 +318,26 @@ public final class Executor: Sendable {
         } catch {
             return fail(stage, "cannot create scratch space: \(error)", key: key, ingredients: ingredients)
         }
+        // The stage reads store copies of its input files, made from the bytes the key was
+        // made from (a file edited since fails here, naming it, rather than being read).
+        var copies: [String: URL] = [:]
+        for (path, digest) in files {
+            do {
+                copies[path] = try store.ingestCopy(ofFileAt: projectRoot.appendingPathComponent(path).path, expected: digest).url
+            } catch {
+                return fail(stage, "input file '\(path)': \(error)", key: key, ingredients: ingredients)
+            }
+        }
         let name = stage.name
         let sink = self.sink
-        let context = StageContext(stageName: stage.name, params: stage.params, inputs: inputs, projectRoot: projectRoot,
+        var context = StageContext(stageName: stage.name, params: stage.params, inputs: inputs, projectRoot: projectRoot,
                                    scratchDirectory: scratch, fileDigests: files, cancellation: cancellation,
                                    logger: Logger(label: "paperflow.stage.\(stage.name)"),
                                    progress: { sink.handle(.stageProgress(stage: name, fraction: $0)) },
                                    report: { severity, message in
                                        sink.handle(severity == .note ? .note(stage: name, message: message) : .warning(stage: name, message: message))
                                    })
+        context.fileCopies = copies
         let produced: [String: Artifact]
         do {
             produced = try descriptor.makeRunner().run(context)
@@ -336,6 +349,15 @@ public final class Executor: Sendable {
         }
         if cancellation.isCancelled { return .cancelled }
         keepLog(of: stage, scratch: scratch)
+        // A command or plugin reads the project's files where they are: they must still be the
+        // bytes the key was made from (a stat, and a rehash only if the stat changed).
+        for (path, digest) in files.sorted(by: { $0.key < $1.key }) {
+            let now = (try? store.memo.digest(ofFileAt: projectRoot.appendingPathComponent(path).path)) ?? nil
+            if now?.digest != digest {
+                return .failed(message: "input file '\(path)' changed while the stage ran; its outputs were not stored. Run again",
+                               key: key, ingredients: ingredients, started: started, finished: Date().timeIntervalSince1970)
+            }
+        }
 
         var outputs: [String: OutputRecord] = [:]
         do {
@@ -353,6 +375,9 @@ public final class Executor: Sendable {
                     if url.standardizedFileURL.path.hasPrefix(scratch.standardizedFileURL.path + "/") {
                         stored = try store.ingest(fileAt: url)
                     } else {
+                        var info = stat()
+                        guard lstat(url.path, &info) == 0 else { throw StoreError.io("cannot stat \(url.path)", errno) }
+                        try ArtifactStore.requireRegularFile(info, url.path)
                         let (digest, _) = try ContentHasher.digest(ofFileAt: url.path)
                         stored = try store.ingestCopy(ofFileAt: url.path, expected: digest)
                     }
@@ -371,11 +396,11 @@ public final class Executor: Sendable {
             }
             let finished = Date().timeIntervalSince1970
             let action = ActionRecord(key: key, stage: stage.name, workflow: graph.workflowName, outputs: outputs,
-                                      runID: runID, seconds: finished - started)
+                                      runID: runID, seconds: finished - started, build: options.build)
             try store.record(action)
             try publish(stage, outputs: outputs)
             options.remote?.upload(action, from: store, warn: warn)
-            try? FileManager.default.removeItem(at: scratch)
+            FileSystem.removeTree(scratch.path)
             sink.handle(.stageFinished(stage: stage.name, seconds: finished - started))
             return .ran(outputs: outputs, key: key, ingredients: ingredients, started: started, finished: finished)
         } catch {
@@ -398,8 +423,15 @@ public final class Executor: Sendable {
         for materialization in stage.materializations {
             guard let record = outputs[materialization.output] else { continue }
             let artifact = StoredArtifact(digest: record.digest, size: record.size, url: store.blobURL(record.digest))
-            try store.export(artifact, to: projectRoot.appendingPathComponent(materialization.path))
+            try store.export(artifact, to: materialization.path, projectRoot: projectRoot, protected: protectedFiles)
         }
+    }
+
+    /// Project files no export may overwrite: this workflow's file and lock.
+    private var protectedFiles: Set<String> {
+        var paths: Set<String> = [graph.file]
+        if let lockURL, lockURL.path.hasPrefix(projectRoot.path + "/") { paths.insert(String(lockURL.path.dropFirst(projectRoot.path.count + 1))) }
+        return paths
     }
 
     private func keepLog(of stage: ResolvedStage, scratch: URL) {

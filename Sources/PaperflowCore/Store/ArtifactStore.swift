@@ -59,11 +59,27 @@ public final class ArtifactStore: Sendable {
 
     /// Moves a file a stage wrote into the store (same filesystem: a rename, no copy).
     /// - Throws: `StoreError.io`.
+    ///
+    /// Outputs must be regular files: a symbolic link is refused (storing it would store a
+    /// pointer to a file outside, and making it read-only would change that file's mode), and a
+    /// file with other hard links is copied rather than moved (moving it would make a project
+    /// file the blob). Nothing here follows a link.
+    /// - Throws: `StoreError.notRegularFile`, `StoreError.io`.
     public func ingest(fileAt url: URL) throws -> StoredArtifact {
+        var info = stat()
+        guard lstat(url.path, &info) == 0 else { throw StoreError.io("cannot stat \(url.path)", errno) }
+        try Self.requireRegularFile(info, url.path)
+        if info.st_nlink > 1 {
+            let (digest, _) = try ContentHasher.digest(ofFileAt: url.path)
+            return try ingestCopy(ofFileAt: url.path, expected: digest)
+        }
+        let fd = open(url.path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)
+        guard fd >= 0 else { throw StoreError.io("cannot open \(url.path)", errno) }
+        fchmod(fd, 0o444)
+        close(fd)
         let (digest, size) = try ContentHasher.digest(ofFileAt: url.path)
         let blob = blobURL(digest)
         try FileSystem.makeDirectory(blob.deletingLastPathComponent())
-        chmod(url.path, 0o444)
         // Renaming over an existing blob replaces it with identical bytes, and repairs a damaged one.
         guard rename(url.path, blob.path) == 0 else { throw StoreError.io("cannot move \(url.path) into the store", errno) }
         if let identity = FileSystem.identity(ofFileAt: blob.path) { memo.remember(blob.path, identity, digest) }
@@ -86,6 +102,9 @@ public final class ArtifactStore: Sendable {
     /// - Throws: `StoreError.inputChangedWhileReading` or `StoreError.io`.
     public func ingestCopy(ofFileAt path: String, expected: Digest) throws -> StoredArtifact {
         if case .present(let artifact) = check(expected) { return artifact }
+        var info = stat()
+        guard stat(path, &info) == 0 else { throw StoreError.io("cannot stat \(path)", errno) }
+        guard (info.st_mode & S_IFMT) == S_IFREG else { throw StoreError.notRegularFile(path, "not a regular file") }
         let temporary = temporaryDirectory.appendingPathComponent("copy-\(getpid())-\(UInt64.random(in: 0...UInt64.max))")
         let fd = open(temporary.path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o444)
         guard fd >= 0 else { throw StoreError.io("cannot create \(temporary.path)", errno) }
@@ -110,6 +129,18 @@ public final class ArtifactStore: Sendable {
         }
         if let identity = FileSystem.identity(ofFileAt: blob.path) { memo.remember(blob.path, identity, result.digest) }
         return StoredArtifact(digest: result.digest, size: result.size, url: blob)
+    }
+
+    /// Throws unless `info` (from `lstat`) is a regular file's.
+    static func requireRegularFile(_ info: stat, _ path: String) throws {
+        switch info.st_mode & S_IFMT {
+        case S_IFREG: return
+        case S_IFLNK:
+            let target = (try? FileManager.default.destinationOfSymbolicLink(atPath: path)) ?? "?"
+            throw StoreError.notRegularFile(path, "a symbolic link (to \(target)); write the bytes instead (cp -L)")
+        case S_IFDIR: throw StoreError.notRegularFile(path, "a directory")
+        default: throw StoreError.notRegularFile(path, "not a regular file (a FIFO, socket or device)")
+        }
     }
 
     /// The state of a blob.
@@ -171,15 +202,30 @@ public final class ArtifactStore: Sendable {
     public func makeScratchDirectory(runID: String, stage: String) throws -> URL {
         let url = temporaryDirectory.appendingPathComponent(runID, isDirectory: true)
             .appendingPathComponent(Self.safeFileName(stage), isDirectory: true)
-        try? FileManager.default.removeItem(at: url)
+        FileSystem.removeTree(url.path)
         try FileSystem.makeDirectory(url.appendingPathComponent("out", isDirectory: true))
         return url
     }
 
     /// Removes every scratch directory (call only while holding the store lock).
     public func clearTemporaryFiles() {
-        try? FileManager.default.removeItem(at: temporaryDirectory)
+        FileSystem.removeTree(temporaryDirectory.path)
         try? FileSystem.makeDirectory(temporaryDirectory)
+        // Temporary files of writes a killed process did not finish (`.NAME.tmp-PID-N` beside
+        // blobs and action records): never complete, never named by a record.
+        for folder in [casDirectory, actionsDirectory] {
+            for shard in (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? [] {
+                let shardPath = folder.path + "/" + shard
+                for name in (try? FileManager.default.contentsOfDirectory(atPath: shardPath)) ?? [] where Self.isInterruptedWrite(name) {
+                    unlink(shardPath + "/" + name)
+                }
+            }
+        }
+    }
+
+    /// Whether a file name in `cas/` or `actions/` is the temporary file of an atomic write.
+    public static func isInterruptedWrite(_ name: String) -> Bool {
+        name.hasPrefix(".") && name.contains(".tmp-")
     }
 
     /// Makes `Artifacts/<workflow>/<stage>/<fileName>` show the blob (a hard link; a copy across
@@ -196,9 +242,37 @@ public final class ArtifactStore: Sendable {
         try place(artifact, at: URL(fileURLWithPath: viewPath, isDirectory: false))
     }
 
-    /// Makes the project file at `url` hold the blob's bytes (an `io.export` target), atomically;
-    /// skips the copy when the file already has that content.
-    public func export(_ artifact: StoredArtifact, to url: URL) throws {
+    /// Makes the project file `relativePath` hold the blob's bytes (an `io.export` target),
+    /// atomically; skips the copy when the file already has that content.
+    ///
+    /// The target is checked now, at write time, not only when the workflow was loaded: no
+    /// component of the path may be a symbolic link (one made by an upstream stage would lead
+    /// the write outside), and the target may not be under `Artifacts/` or `.git/`, nor be a
+    /// workflow or lock file, nor a path in `protected`.
+    /// - Throws: `StoreError.refusedExport` with the reason, `StoreError.io`.
+    public func export(_ artifact: StoredArtifact, to relativePath: String, projectRoot: URL, protected: Set<String>) throws {
+        let components = relativePath.split(separator: "/").map(String.init)
+        guard !components.isEmpty, !components.contains(".."), !relativePath.hasPrefix("/") else {
+            throw StoreError.refusedExport(relativePath, "it is not a path inside the project")
+        }
+        if ["Artifacts", ".git"].contains(components[0]) {
+            throw StoreError.refusedExport(relativePath, "\(components[0])/ belongs to Paperflow and git; export somewhere else, e.g. results/")
+        }
+        let name = components.last!
+        if name.hasSuffix(".lock") || protected.contains(relativePath)
+            || (components[0] == "Workflows" && (name.hasSuffix(".yaml") || name.hasSuffix(".yml"))) {
+            throw StoreError.refusedExport(relativePath, "it is a workflow or lock file")
+        }
+        var probe = projectRoot.path
+        for component in components {
+            probe += "/" + component
+            var info = stat()
+            guard lstat(probe, &info) == 0 else { break }
+            if (info.st_mode & S_IFMT) == S_IFLNK {
+                throw StoreError.refusedExport(relativePath, "\(probe.dropFirst(projectRoot.path.count + 1)) is a symbolic link")
+            }
+        }
+        let url = URL(fileURLWithPath: projectRoot.path + "/" + relativePath)
         if let existing = try? memo.digest(ofFileAt: url.path), existing.digest == artifact.digest { return }
         try FileSystem.makeDirectory(url.deletingLastPathComponent())
         let temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).paperflow-tmp-\(getpid())")

@@ -17,31 +17,14 @@ public enum ContentHasher {
     }
 
     /// The digest and size of the file at `path`.
-    /// - Throws: `StoreError.io` when it cannot be read.
+    ///
+    /// Read with `read(2)`, never mapped: a mapped file that someone truncates while it is hashed
+    /// kills the process with SIGBUS, where a read just ends early — and a file whose length is
+    /// not what it was when opened is reported as changed, naming it.
+    /// - Throws: `StoreError.io` when it cannot be read, `StoreError.inputChangedWhileReading`
+    ///   when it was truncated or extended during the read.
     public static func digest(ofFileAt path: String) throws -> (digest: Digest, size: Int64) {
-        // Hash a memory-mapped file in place: no copy from the page cache into a buffer (the
-        // copy costs about a tenth of the time at SHA-NI speeds). Fall back to reading.
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw StoreError.io("cannot open '\(path)'", errno) }
-        defer { close(fd) }
-        var info = stat()
-        guard fstat(fd, &info) == 0 else { throw StoreError.io("cannot stat '\(path)'", errno) }
-        let size = Int(info.st_size)
-        guard size > 0, let mapping = mmap(nil, size, PROT_READ, MAP_PRIVATE, fd, 0), mapping != MAP_FAILED else {
-            return try stream(path, copyingTo: nil)
-        }
-        defer { munmap(mapping, size) }
-        #if canImport(Glibc)
-        _ = madvise(mapping, size, MADV_SEQUENTIAL)
-        #endif
-        var hasher = SHA256()
-        var offset = 0
-        while offset < size {
-            let length = min(blockSize * 16, size - offset)
-            hasher.update(bufferPointer: UnsafeRawBufferPointer(start: mapping + offset, count: length))
-            offset += length
-        }
-        return (Digest(bytes: hasher.finalize()), Int64(size))
+        try stream(path, copyingTo: nil)
     }
 
     /// Reads `path` once, hashing it and (when `destination` is an open descriptor) writing the
@@ -53,6 +36,8 @@ public enum ContentHasher {
         #if canImport(Glibc)
         _ = posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL)
         #endif
+        var info = stat()
+        guard fstat(fd, &info) == 0 else { throw StoreError.io("cannot stat '\(path)'", errno) }
         var hasher = SHA256()
         var total: Int64 = 0
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: blockSize, alignment: 4096)
@@ -68,6 +53,9 @@ public enum ContentHasher {
             hasher.update(bufferPointer: chunk)
             if let destination { try FileSystem.writeAll(destination, chunk, what: "cannot write a copy of '\(path)'") }
             total += Int64(count)
+        }
+        guard total == Int64(info.st_size), fstat(fd, &info) == 0, total == Int64(info.st_size) else {
+            throw StoreError.inputChangedWhileReading(path)
         }
         return (Digest(bytes: hasher.finalize()), total)
     }

@@ -41,10 +41,26 @@ public final class FileHashMemo: Sendable {
     public func digest(ofFileAt path: String) throws -> (digest: Digest, size: Int64)? {
         guard let identity = FileSystem.identity(ofFileAt: path) else { return nil }
         if let known = remembered(path, identity) { return (known, identity.size) }
+        let hashStarted = Self.nowNanoseconds()
         let (digest, size) = try ContentHasher.digest(ofFileAt: path)
-        // Only remember if the file did not change while we read it.
-        if FileSystem.identity(ofFileAt: path) == identity { remember(path, identity, digest) }
+        // Only remember if the file did not change while we read it, and (git's racy-clean
+        // rule) was not modified within a timestamp tick of the hash: a write in the same tick
+        // would leave the stat tuple unchanged, so such a file is hashed again next time.
+        if FileSystem.identity(ofFileAt: path) == identity, identity.mtimeNanoseconds < hashStarted - Self.racyWindowNanoseconds,
+           identity.ctimeNanoseconds < hashStarted - Self.racyWindowNanoseconds {
+            remember(path, identity, digest)
+        }
         return (digest, size)
+    }
+
+    /// A file changed this close to its hash is not remembered: two seconds covers the coarsest
+    /// timestamps in use (FAT, some network filesystems) as well as the kernel's coarse clock.
+    static let racyWindowNanoseconds: Int64 = 2_000_000_000
+
+    static func nowNanoseconds() -> Int64 {
+        var now = timespec()
+        clock_gettime(CLOCK_REALTIME, &now)
+        return Int64(now.tv_sec) * 1_000_000_000 + Int64(now.tv_nsec)
     }
 
     /// The remembered digest for `path` if its stat tuple still matches.

@@ -77,6 +77,46 @@ public enum FileSystem {
         }
     }
 
+    /// Removes `path` and everything below it without ever following a symbolic link: a link
+    /// is removed as a link (its target untouched), and only real directories below `path` are
+    /// opened, each with `O_NOFOLLOW`, and made writable (by `fchmod` on that open directory)
+    /// so that read-only blobs and folders can go. Nothing outside the tree changes mode.
+    /// - Returns: whether the tree is gone.
+    @discardableResult
+    public static func removeTree(_ path: String) -> Bool {
+        var info = stat()
+        guard lstat(path, &info) == 0 else { return errno == ENOENT }
+        guard (info.st_mode & S_IFMT) == S_IFDIR else { return unlink(path) == 0 }
+        let parent = open((path as NSString).deletingLastPathComponent.isEmpty ? "." : (path as NSString).deletingLastPathComponent,
+                          O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard parent >= 0 else { return false }
+        defer { close(parent) }
+        return removeEntry(in: parent, name: (path as NSString).lastPathComponent)
+    }
+
+    /// Removes the entry `name` of the open directory `directory`, recursively, never following links.
+    private static func removeEntry(in directory: Int32, name: String) -> Bool {
+        var info = stat()
+        guard fstatat(directory, name, &info, AT_SYMLINK_NOFOLLOW) == 0 else { return errno == ENOENT }
+        guard (info.st_mode & S_IFMT) == S_IFDIR else { return unlinkat(directory, name, 0) == 0 }
+        let fd = openat(directory, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+        guard fd >= 0 else { return false }
+        // This directory itself (open, not a link): writable so its entries can be removed.
+        fchmod(fd, 0o700)
+        var names: [String] = []
+        if let stream = fdopendir(dup(fd)) {
+            while let entry = readdir(stream) {
+                let child = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+                if child != ".", child != ".." { names.append(child) }
+            }
+            closedir(stream)
+        }
+        var ok = true
+        for child in names where !removeEntry(in: fd, name: child) { ok = false }
+        close(fd)
+        return unlinkat(directory, name, AT_REMOVEDIR) == 0 && ok
+    }
+
     /// This machine's host name, for run records and the lock holder (never for keys).
     public static var hostName: String {
         var buffer = [CChar](repeating: 0, count: 256)
@@ -91,6 +131,8 @@ public enum StoreError: Error, Sendable, CustomStringConvertible {
     case lockHeld(StoreLockHolder, String)
     case corruptRecord(String, String)
     case inputChangedWhileReading(String)
+    case notRegularFile(String, String)
+    case refusedExport(String, String)
 
     public var description: String {
         switch self {
@@ -99,6 +141,8 @@ public enum StoreError: Error, Sendable, CustomStringConvertible {
             return "the artifact store \(path) is locked by \(holder); wait for it to finish or pass --wait"
         case let .corruptRecord(path, problem): return "unreadable record \(path): \(problem); run 'paperflow cache verify --repair'"
         case let .inputChangedWhileReading(path): return "file '\(path)' changed while it was being read; run again"
+        case let .refusedExport(path, why): return "refusing to export to '\(path)': \(why)"
+        case let .notRegularFile(path, what): return "\(path) is \(what): stage outputs must be regular files"
         }
     }
 }

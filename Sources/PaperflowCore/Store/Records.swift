@@ -28,6 +28,7 @@ public struct OutputRecord: Sendable, Hashable, Codable {
 /// workflow NAME
 /// run RUN-ID
 /// seconds 0.0123
+/// build VERSION sha256:…        (the build that ran the stage)
 /// output PORT sha256:… SIZE FILE NAME (to the end of the line)
 /// ```
 public struct ActionRecord: Sendable, Hashable, Codable {
@@ -43,21 +44,25 @@ public struct ActionRecord: Sendable, Hashable, Codable {
     public var runID: String
     /// How long the stage took, in seconds.
     public var seconds: Double
+    /// The build that ran the stage.
+    public var build: BuildIdentity
 
     /// Creates a record.
-    public init(key: Digest, stage: String, workflow: String, outputs: [String: OutputRecord], runID: String, seconds: Double) {
+    public init(key: Digest, stage: String, workflow: String, outputs: [String: OutputRecord], runID: String, seconds: Double,
+                build: BuildIdentity = .unknown) {
         self.key = key
         self.stage = stage
         self.workflow = workflow
         self.outputs = outputs
         self.runID = runID
         self.seconds = seconds
+        self.build = build
     }
 
     /// The record in its line format.
     public var text: String {
         var lines = ["paperflow-action 1", "key \(key)", "stage \(stage)", "workflow \(workflow)", "run \(runID)",
-                     "seconds \(seconds)"]
+                     "seconds \(seconds)", "build \(build.version) \(build.fingerprint)"]
         for port in outputs.keys.sorted() {
             let output = outputs[port]!
             lines.append("output \(port) \(output.digest) \(output.size) \(output.fileName)")
@@ -85,7 +90,12 @@ public struct ActionRecord: Sendable, Hashable, Codable {
         guard let key = fields["key"].flatMap({ Digest(parsing: String($0)) }), let stage = fields["stage"],
               let workflow = fields["workflow"], let run = fields["run"],
               let seconds = fields["seconds"].flatMap({ Double($0) }) else { return nil }
-        self.init(key: key, stage: String(stage), workflow: String(workflow), outputs: outputs, runID: String(run), seconds: seconds)
+        var build = BuildIdentity.unknown
+        if let parts = fields["build"]?.split(separator: " "), parts.count == 2 {
+            build = BuildIdentity(version: String(parts[0]), fingerprint: String(parts[1]))
+        }
+        self.init(key: key, stage: String(stage), workflow: String(workflow), outputs: outputs, runID: String(run), seconds: seconds,
+                  build: build)
     }
 }
 
@@ -104,7 +114,7 @@ extension KeyIngredients {
             "params": .map(params),
             "inputs": .map(inputs.mapValues { .list($0.map { .string($0.description) }) }),
             "files": .map(files.mapValues { .string($0.description) }),
-        ])
+        ].merging(environment.isEmpty ? [:] : ["environment": .map(environment.mapValues(ParamValue.string))]) { a, _ in a })
     }
 }
 
@@ -139,6 +149,8 @@ public struct RunHeader: Sendable, Codable {
     public var jobs: Int
     /// The `--set` overrides given.
     public var overrides: [String]
+    /// The build that ran it (absent in records of builds before it was recorded).
+    public var paperflow: BuildIdentity?
 }
 
 /// One line of a run record per stage, appended as the stage ends.

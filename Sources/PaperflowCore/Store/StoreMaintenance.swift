@@ -11,8 +11,11 @@ public struct VerificationReport: Sendable {
     public var blobsChecked = 0
     /// Blobs whose bytes do not hash to their name.
     public var corruptBlobs: [String] = []
-    /// Files in `cas/` that are not complete blobs (temporary or misnamed files).
+    /// Files in `cas/` that are not complete blobs and not an interrupted write (misnamed files).
     public var partialFiles: [String] = []
+    /// Temporary files of writes a killed run did not finish: not corruption; the next run
+    /// (or `--repair`) removes them.
+    public var interruptedWrites: [String] = []
     /// Action records checked.
     public var actionsChecked = 0
     /// Action records that cannot be read or name a missing blob.
@@ -41,6 +44,11 @@ extension ArtifactStore {
             let shardURL = casDirectory.appendingPathComponent(shard, isDirectory: true)
             for name in (try? fileManager.contentsOfDirectory(atPath: shardURL.path)) ?? [] {
                 let url = shardURL.appendingPathComponent(name)
+                if ArtifactStore.isInterruptedWrite(name) {
+                    report.interruptedWrites.append(url.path)
+                    if repair { unlink(url.path) }
+                    continue
+                }
                 guard shard.count == 2, let digest = Digest(hex: shard + name) else {
                     report.partialFiles.append(url.path)
                     if repair { unlink(url.path) }
@@ -60,6 +68,11 @@ extension ArtifactStore {
             let shardURL = actionsDirectory.appendingPathComponent(shard, isDirectory: true)
             for name in (try? fileManager.contentsOfDirectory(atPath: shardURL.path)) ?? [] {
                 let url = shardURL.appendingPathComponent(name)
+                if ArtifactStore.isInterruptedWrite(name) {
+                    report.interruptedWrites.append(url.path)
+                    if repair { unlink(url.path) }
+                    continue
+                }
                 report.actionsChecked += 1
                 guard let data = try? Data(contentsOf: url), let action = ActionRecord(text: Substring(decoding: data, as: UTF8.self)),
                       action.outputs.values.allSatisfy({ FileSystem.exists(blobURL($0.digest).path) }) else {

@@ -26,11 +26,14 @@ public struct WorkflowLock: Sendable, Codable, Equatable {
     public var workflow: String
     /// Entries by stage name.
     public var stages: [String: Entry]
+    /// The build that wrote it (absent in locks written before builds were recorded).
+    public var paperflow: BuildIdentity?
 
     /// Creates a lock.
-    public init(workflow: String, stages: [String: Entry]) {
+    public init(workflow: String, stages: [String: Entry], paperflow: BuildIdentity? = nil) {
         self.workflow = workflow
         self.stages = stages
+        self.paperflow = paperflow
     }
 
     /// Where the lock of the workflow file at `workflowURL` lives: beside it, `.yaml` → `.lock`.
@@ -51,15 +54,16 @@ public struct WorkflowLock: Sendable, Codable, Equatable {
 
     /// The deterministic bytes of the lock: sorted keys, two-space indentation, trailing newline.
     public func encoded() throws -> Data {
-        let tree: ParamValue = .map([
+        var fields: [String: ParamValue] = [
             "schema": .int(Int64(schema)),
             "workflow": .string(workflow),
             "stages": .map(stages.mapValues { entry in
                 .map(["key": .string(entry.key.description), "ingredients": entry.ingredients.json,
                       "outputs": .map(entry.outputs.mapValues(\.json))])
             }),
-        ])
-        return Data(JSONText.pretty(tree))
+        ]
+        if let paperflow { fields["paperflow"] = paperflow.json }
+        return Data(JSONText.pretty(.map(fields)))
     }
 
     /// Writes the lock atomically, and only if its bytes changed (a no-op run touches nothing).

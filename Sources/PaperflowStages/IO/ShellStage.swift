@@ -18,20 +18,24 @@ public struct ShellStage: Stage {
         summary: "Runs a shell command with declared inputs and outputs (DVC's cmd, Snakemake's shell).",
         documentation: """
             Placeholders: {outs.NAME}, {data}, {data[i]}, {deps}. The command's stdout and stderr
-            go to Artifacts/<workflow>/<stage>.log. Environment variables that change the result
-            must be declared under 'env' (they are part of the key); the rest of the environment
-            is inherited but not keyed.
+            go to Artifacts/<workflow>/<stage>.log. Values spliced with ${params.X} are
+            single-quoted for the shell (a value "x; rm -rf d" stays one word); write
+            ${params.X:raw} to splice shell code on purpose. The command sees only the declared
+            'env' (part of the key) and PATH, HOME, USER, LOGNAME, SHELL, TMPDIR, TERM and the
+            locale and time zone (LANG, LC_*, TZ: their values are part of the key too).
             """,
         inputs: [PortSpec("data", multiple: true, optional: true, summary: "artifacts the command reads")],
         params: [
-            ParamSpec("cmd", .string, required: true, summary: "the command line"),
+            ParamSpec("cmd", .string, required: true, shellCommand: true,
+                      summary: "the command line (${params.X} values are shell-quoted; ${params.X:raw} splices as written)"),
             ParamSpec("deps", .list(.path), default: .list([]), summary: "project files the command reads"),
             ParamSpec("outs", .map(.string), default: .map([:]), summary: "output name → file name"),
             ParamSpec("env", .map(.string), default: .map([:]), summary: "environment variables (part of the key)"),
             ParamSpec("timeout", .double, summary: "seconds before the command is killed"),
         ],
         outputsFromParam: "outs",
-        fileParams: ["deps"]
+        fileParams: ["deps"],
+        keyedEnvironment: ShellQuoting.keyedEnvironment
     )
 
     public init() {}
@@ -46,7 +50,8 @@ public struct ShellStage: Stage {
         let expanded = Self.expand(command, outputs: outputURLs, data: data.map(\.url.path), deps: deps)
         let environment = context.params["env"]?.mapValue?.compactMapValues(\.stringValue) ?? [:]
         let termination = try ChildProcess.run(["/bin/sh", "-c", expanded], directory: context.projectRoot,
-                                               environment: environment, log: context.logURL,
+                                               environment: environment, inherited: Set(ShellQuoting.passedEnvironment),
+                                               log: context.logURL,
                                                timeout: context.double("timeout"), cancellation: context.cancellation)
         let log = ChildProcess.tail(of: context.logURL)
         switch termination {
@@ -81,7 +86,5 @@ public struct ShellStage: Stage {
     }
 
     /// Single-quotes a path for `/bin/sh`.
-    static func quote(_ text: String) -> String {
-        "'" + text.replacingOccurrences(of: "'", with: "'\\''") + "'"
-    }
+    static func quote(_ text: String) -> String { ShellQuoting.quote(text) }
 }
