@@ -58,7 +58,6 @@ public final class ArtifactStore: Sendable {
     // MARK: Blobs
 
     /// Moves a file a stage wrote into the store (same filesystem: a rename, no copy).
-    /// - Throws: `StoreError.io`.
     ///
     /// Outputs must be regular files: a symbolic link is refused (storing it would store a
     /// pointer to a file outside, and making it read-only would change that file's mode), and a
