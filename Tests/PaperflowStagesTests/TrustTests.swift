@@ -260,12 +260,12 @@ struct TrustTests {
         let path = url.path
         _ = try store.memo.digest(ofFileAt: path)
         #expect(store.memo.remembered(path, try #require(FileSystem.identity(ofFileAt: path))) == nil)
-        // An old file is remembered.
+        // Backdating the mtime is not enough: the ctime is now (a chmod or touch in the same
+        // tick must not be missed), so the file is still not remembered.
         var times = [timespec(tv_sec: 1_000_000_000, tv_nsec: 0), timespec(tv_sec: 1_000_000_000, tv_nsec: 0)]
         utimensat(AT_FDCWD, path, &times, 0)
         _ = try store.memo.digest(ofFileAt: path)
         let identity = try #require(FileSystem.identity(ofFileAt: path))
-        // ctime is now, so still racy: the guard covers a chmod or touch in the same tick too.
         #expect(store.memo.remembered(path, identity) == nil)
     }
 

@@ -1,7 +1,4 @@
 import Foundation
-#if canImport(Glibc)
-import Glibc
-#endif
 import Logging
 import Synchronization
 
@@ -375,11 +372,7 @@ public final class Executor: Sendable {
                     if url.standardizedFileURL.path.hasPrefix(scratch.standardizedFileURL.path + "/") {
                         stored = try store.ingest(fileAt: url)
                     } else {
-                        var info = stat()
-                        guard lstat(url.path, &info) == 0 else { throw StoreError.io("cannot stat \(url.path)", errno) }
-                        try ArtifactStore.requireRegularFile(info, url.path)
-                        let (digest, _) = try ContentHasher.digest(ofFileAt: url.path)
-                        stored = try store.ingestCopy(ofFileAt: url.path, expected: digest)
+                        stored = try store.ingestCopy(ofOutputAt: url.path)
                     }
                 case let .bytes(data):
                     stored = try store.ingest(data: data)

@@ -68,10 +68,7 @@ public final class ArtifactStore: Sendable {
         var info = stat()
         guard lstat(url.path, &info) == 0 else { throw StoreError.io("cannot stat \(url.path)", errno) }
         try Self.requireRegularFile(info, url.path)
-        if info.st_nlink > 1 {
-            let (digest, _) = try ContentHasher.digest(ofFileAt: url.path)
-            return try ingestCopy(ofFileAt: url.path, expected: digest)
-        }
+        if info.st_nlink > 1 { return try copyIn(url.path) }
         let fd = open(url.path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)
         guard fd >= 0 else { throw StoreError.io("cannot open \(url.path)", errno) }
         fchmod(fd, 0o444)
@@ -93,6 +90,22 @@ public final class ArtifactStore: Sendable {
         try FileSystem.writeAtomically(data, to: blob, permissions: 0o444)
         if let identity = FileSystem.identity(ofFileAt: blob.path) { memo.remember(blob.path, identity, digest) }
         return StoredArtifact(digest: digest, size: Int64(data.count), url: blob)
+    }
+
+    /// Copies an output a stage wrote outside its scratch directory into the store. Like
+    /// `ingest(fileAt:)`, it must be a regular file, not a link.
+    /// - Throws: `StoreError.notRegularFile`, `StoreError.inputChangedWhileReading`, `StoreError.io`.
+    public func ingestCopy(ofOutputAt path: String) throws -> StoredArtifact {
+        var info = stat()
+        guard lstat(path, &info) == 0 else { throw StoreError.io("cannot stat \(path)", errno) }
+        try Self.requireRegularFile(info, path)
+        return try copyIn(path)
+    }
+
+    /// Hashes `path`, then copies it in, checking the copy has that digest.
+    private func copyIn(_ path: String) throws -> StoredArtifact {
+        let (digest, _) = try ContentHasher.digest(ofFileAt: path)
+        return try ingestCopy(ofFileAt: path, expected: digest)
     }
 
     /// Copies a project file into the store in one read (hashing while copying).
@@ -131,7 +144,7 @@ public final class ArtifactStore: Sendable {
     }
 
     /// Throws unless `info` (from `lstat`) is a regular file's.
-    static func requireRegularFile(_ info: stat, _ path: String) throws {
+    private static func requireRegularFile(_ info: stat, _ path: String) throws {
         switch info.st_mode & S_IFMT {
         case S_IFREG: return
         case S_IFLNK:
