@@ -176,7 +176,7 @@ struct RemoteCacheTests {
         #expect(!FileManager.default.fileExists(atPath: try third.store().blobURL(bDigest).path))
         #expect(!FileManager.default.fileExists(atPath: try third.store().blobURL(found).path))
         // A read-through run recomputes b (reporting the rejection) and uploads the good bytes again.
-        let repaired = try PaperflowProcess.run(["run", "Workflows/w.yaml", "--remote", server.url], in: third.root)
+        let repaired = try PaperflowProcess.run(["run", "Workflows/w.yaml", "--remote", server.url, "--remote-upload"], in: third.root)
         #expect(repaired.status == 0)
         #expect(repaired.stderr.contains("warning: b: \(server.url)/cas/\(bDigest.hex): its bytes hash to \(found), not to \(bDigest); rejected, not stored\n"))
         #expect(try third.read("Artifacts/w/c/c.txt") == "a\nb\nc\n")
@@ -185,6 +185,8 @@ struct RemoteCacheTests {
         let pidFile = server.directory.appendingPathComponent("nginx.pid").path
         let fourth = try Self.project(bCommand: "kill $(cat \(pidFile)); sleep 1; cat {data} > {outs.o}; echo b >> {outs.o}")
         defer { fourth.cleanUp() }
+        // Its lock names the same a (its command is unchanged), which vouches for the remote record.
+        try Self.copyLock(from: source, to: fourth)
         let run = try PaperflowProcess.run(["run", "Workflows/w.yaml", "--json", "--remote", server.url], in: fourth.root)
         #expect(run.status == 0, "\(run.stdout)\(run.stderr)")
         #expect(Self.started(run.stdout) == ["b", "c"])
@@ -195,19 +197,21 @@ struct RemoteCacheTests {
         #expect(status.stdout.hasSuffix("\n  miss  b\n  miss  c\ncache: 1 hits (1 remote), 2 misses\n"))
     }
 
-    @Test("a file:// remote: run --remote uploads as it goes, a fresh clone's run fetches everything")
+    @Test("a file:// remote: run --remote-upload uploads signed records as it goes, a fresh clone with the team's secret fetches everything")
     func directoryRemote() throws {
         let source = try Self.project(), clone = try Self.project()
         defer { source.cleanUp(); clone.cleanUp() }
         let shared = source.root.appendingPathComponent("shared-cache")
         let remote = "file://\(shared.path)"
-        let first = try PaperflowProcess.run(["run", "Workflows/w.yaml", "--json", "--remote", remote], in: source.root)
+        let secret = ["PAPERFLOW_REMOTE_SECRET": "team secret"]
+        let first = try PaperflowProcess.run(["run", "Workflows/w.yaml", "--json", "--remote", remote, "--remote-upload"], in: source.root,
+                                             environment: secret)
         #expect(Self.started(first.stdout) == ["a", "b", "c"])
         let blobs = try FileManager.default.contentsOfDirectory(atPath: shared.appendingPathComponent("cas").path)
         #expect(blobs.count == 3)
         #expect(try FileManager.default.contentsOfDirectory(atPath: shared.appendingPathComponent("ac").path).count == 3)
         let second = try PaperflowProcess.run(["run", "Workflows/w.yaml", "--json"], in: clone.root,
-                                              environment: ["PAPERFLOW_REMOTE": remote])
+                                              environment: ["PAPERFLOW_REMOTE": remote, "PAPERFLOW_REMOTE_SECRET": "team secret"])
         #expect(Self.started(second.stdout) == [])
         #expect(try clone.read("Artifacts/w/c/c.txt") == "a\nb\nc\n")
         let status = try PaperflowProcess.run(["status", "--ci"], in: clone.root)

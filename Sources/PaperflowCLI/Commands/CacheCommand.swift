@@ -49,6 +49,13 @@ struct CacheCommand: ParsableCommand {
         }
     }
 
+    /// Says which stages were kept on this machine.
+    static func reportConfidential(_ stages: [String], verb: String) {
+        guard !stages.isEmpty else { return }
+        Console.shared.err("note: \(stages.count) confidential stage\(stages.count == 1 ? "" : "s") not \(verb) (their outputs never leave this machine): "
+                           + stages.joined(separator: ", "))
+    }
+
     static func bytes(_ count: Int64) -> String { ByteCountFormatter.string(fromByteCount: count, countStyle: .file) }
 
     /// `paperflow cache push --remote URL`: send what the lock files name to a remote cache.
@@ -64,7 +71,11 @@ struct CacheCommand: ParsableCommand {
         @OptionGroup var options: ProjectOptions
 
         func run() throws {
-            let (report, location) = try CacheCommand.transfer(remote, workflows, options: options, verb: "pushed", { try RemoteTransfer.push($0, locks: $1, to: $2) })
+            let trust = RemoteTrust(secret: ProcessInfo.processInfo.environment[RemoteTrust.secretVariable], locks: [])
+            let (report, location) = try CacheCommand.transfer(remote, workflows, options: options, verb: "pushed", {
+                try RemoteTransfer.push($0, locks: $1, to: $2, trust: trust)
+            })
+            CacheCommand.reportConfidential(report.confidential, verb: "pushed")
             for stage in report.missing { Console.shared.err("warning: \(stage): its outputs are not in this store (run it first); not pushed") }
             Console.shared.out("pushed \(report.actions) action records and \(CacheCommand.bytes(report.bytes)) of blobs to \(location); "
                                + "\(report.alreadyThere) were already there")
@@ -84,7 +95,10 @@ struct CacheCommand: ParsableCommand {
 
         func run() throws {
             let console = Console.shared
-            let (report, location) = try CacheCommand.transfer(remote, workflows, options: options, verb: "pulled", { try RemoteTransfer.pull($0, locks: $1, from: $2) })
+            let secret = ProcessInfo.processInfo.environment[RemoteTrust.secretVariable]
+            let (report, location) = try CacheCommand.transfer(remote, workflows, options: options, verb: "pulled", {
+                try RemoteTransfer.pull($0, locks: $1, from: $2, trust: RemoteTrust(secret: secret, locks: $1))
+            })
             for stage in report.missing { console.err("warning: \(stage): the remote does not hold its outputs") }
             for reason in report.rejected { console.err("rejected \(reason)") }
             console.out("pulled \(report.actions) action records and \(CacheCommand.bytes(report.bytes)) of blobs from \(location); "
@@ -113,6 +127,7 @@ struct CacheCommand: ParsableCommand {
             let report = try StoreArchive.export(try ArtifactStore(root: options.storeRoot), locks: locks, to: URL(fileURLWithPath: file))
             withExtendedLifetime(lock) {}
             for stage in report.missing { console.err("warning: \(stage): its outputs are not in this store (run it first); left out") }
+            CacheCommand.reportConfidential(report.confidential, verb: "exported")
             console.out("exported \(report.blobs) blobs (\(CacheCommand.bytes(report.bytes))) and "
                         + "\(report.actions) action records of \(locks.count) lock file\(locks.count == 1 ? "" : "s") to \(file)")
         }

@@ -40,6 +40,10 @@ struct RunCommand: ParsableCommand {
         valueName: "url"))
     var remote: String?
 
+    @Flag(help: ArgumentHelp(
+        "Upload what this run computes to the remote cache (default: $PAPERFLOW_REMOTE_UPLOAD=1; otherwise the remote is only read). Records are signed with $PAPERFLOW_REMOTE_SECRET when it is set."))
+    var remoteUpload = false
+
     func validate() throws {
         if let jobs, jobs < 1 { throw ValidationError("-j must be at least 1") }
     }
@@ -50,7 +54,11 @@ struct RunCommand: ParsableCommand {
             try WorkflowSession.open($0, options: options, console: console)
         }
         let remoteURL = remote ?? ProcessInfo.processInfo.environment["PAPERFLOW_REMOTE"].flatMap { $0.isEmpty ? nil : $0 }
-        let remoteSession = try remoteURL.map { RemoteSession(remote: try CacheCommand.remote($0, console: console)) }
+        // Remote records are used when the committed locks or the team's secret vouch for them.
+        let trust = RemoteTrust(secret: ProcessInfo.processInfo.environment[RemoteTrust.secretVariable],
+                                locks: sessions.compactMap { try? WorkflowLock.read(from: $0.lockURL) })
+        let remoteSession = try remoteURL.map { RemoteSession(remote: try CacheCommand.remote($0, console: console), trust: trust) }
+        let upload = remoteUpload || ProcessInfo.processInfo.environment["PAPERFLOW_REMOTE_UPLOAD"] == "1"
         let lock = try options.lockStore(command: CommandLine.arguments.joined(separator: " "), wait: !noWait, console: console)
         let store = try ArtifactStore(root: options.storeRoot)
         // Scratch left by a run that was killed: safe to remove now that we hold the lock.
@@ -74,7 +82,7 @@ struct RunCommand: ParsableCommand {
                                     projectRoot: session.projectRoot, lockURL: session.lockURL,
                                     options: ExecutionOptions(jobs: jobs ?? ProcessInfo.processInfo.activeProcessorCount,
                                                               keepGoing: keepGoing, overrides: options.overrides, remote: remoteSession,
-                                                              build: PaperflowVersion.build),
+                                                              remoteUpload: upload, build: PaperflowVersion.build),
                                     sink: sink, cancellation: cancellation)
             let summary: RunSummary
             do {

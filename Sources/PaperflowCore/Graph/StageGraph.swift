@@ -59,6 +59,9 @@ public struct ResolvedStage: Sendable, Hashable {
     /// Values of the environment variables the plugin declares as changing its outputs
     /// (`StageSignature.keyedEnvironment`), read when the workflow was validated; part of the key.
     public var environment: [String: String] = [:]
+    /// Whether its outputs must stay on this machine: marked `confidential: true`, or made from
+    /// a confidential stage's outputs and not marked `confidential: false`. Never in the key.
+    public var confidential = false
 
     /// `id@version`.
     public var pluginReference: String { "\(pluginID)@\(pluginVersion)" }

@@ -188,7 +188,7 @@ public struct WorkflowValidator: Sendable {
 
         var position: [Int] = Array(repeating: 0, count: order.count)
         for (newIndex, oldIndex) in order.enumerated() { position[oldIndex] = newIndex }
-        let stages = order.map { resolved[$0] }
+        var stages = order.map { resolved[$0] }
         var dependencies: [[Int]] = Array(repeating: [], count: order.count)
         var dependents: [[Int]] = Array(repeating: [], count: order.count)
         for (oldIndex, targets) in edges.enumerated() {
@@ -197,6 +197,11 @@ public struct WorkflowValidator: Sendable {
                 dependencies[from].append(position[target])
                 dependents[position[target]].append(from)
             }
+        }
+        // Confidentiality flows downstream (in topological order) until a stage releases it.
+        let written = Dictionary(workflow.stages.map { ($0.name, $0.confidential) }, uniquingKeysWith: { a, _ in a })
+        for i in stages.indices {
+            stages[i].confidential = written[stages[i].name].flatMap { $0 } ?? dependencies[i].contains { stages[$0].confidential }
         }
         var index: [String: Int] = [:]
         for (i, stage) in stages.enumerated() { index[stage.name] = i }

@@ -77,7 +77,7 @@ private struct Builder {
     var params: [String: ParamValue] = [:]
 
     static let topLevelKeys = ["workflow", "title", "paper", "description", "params", "stages"]
-    static let stageKeys = ["uses", "inputs", "with", "matrix", "description"]
+    static let stageKeys = ["uses", "inputs", "with", "matrix", "description", "confidential"]
 
     init(file: String) { self.file = file }
 
@@ -290,6 +290,7 @@ private struct Builder {
         var inputs: [InputBinding] = []
         var parameters: [ParameterEntry] = []
         var matrix: [(key: YAMLNode, values: [YAMLNode])] = []
+        var confidential: Bool?
         for (k, v) in pairs {
             guard let keyText = k.scalarText else { error(k.location, "stage keys must be names"); continue }
             switch keyText {
@@ -322,6 +323,13 @@ private struct Builder {
                 }
             case "description":
                 break
+            case "confidential":
+                guard case let .bool(flag) = v.value else {
+                    error(v.location, "'confidential' must be true or false, found \(v.shapeDescription)",
+                          hint: "write 'confidential: true' to keep the stage's outputs (and those made from them) on this machine")
+                    continue
+                }
+                confidential = flag
             default:
                 error(k.location, "unknown key '\(keyText)' in stage '\(name)'" + NameSuggestion.didYouMean(keyText, in: Self.stageKeys),
                       hint: "a stage has the keys \(Self.stageKeys.joined(separator: ", "))")
@@ -332,9 +340,10 @@ private struct Builder {
             error(key.location, "stage '\(name)' has no 'uses:'", hint: "name the plugin it runs, e.g. 'uses: io.file@1'")
             return []
         }
-        let base = StageSpec(name: name, baseName: name, location: key.location,
+        var base = StageSpec(name: name, baseName: name, location: key.location,
                              uses: uses ?? Located(PluginReference(id: "", major: nil), at: key.location),
                              inputs: inputs, parameters: parameters)
+        base.confidential = confidential
         guard !matrix.isEmpty else { return [base] }
         return expand(base, matrix: matrix)
     }

@@ -118,6 +118,9 @@ public struct StageSpec: Sendable, Hashable {
     public var inputs: [InputBinding]
     /// Its parameters, in the order written.
     public var parameters: [ParameterEntry]
+    /// `confidential:` as written: `true` keeps its outputs on this machine, `false` releases
+    /// them though an upstream stage is confidential, `nil` inherits from upstream.
+    public var confidential: Bool? = nil
 
     /// Creates a stage spec.
     public init(name: String, baseName: String, location: SourceLocation, uses: Located<PluginReference>,

@@ -14,10 +14,14 @@ public struct ExecutionOptions: Sendable {
     public var remote: RemoteSession?
     /// The build running the stages, for run headers, action records and the lock.
     public var build: BuildIdentity
+    /// Upload what ran to `remote` (`--remote-upload`; off by default: only CI, or whoever opts
+    /// in, writes to a shared cache — Bazel's `--remote_upload_local_results`).
+    public var remoteUpload: Bool
 
     /// Creates options; `jobs` defaults to the number of cores.
     public init(jobs: Int = ProcessInfo.processInfo.activeProcessorCount, keepGoing: Bool = false, overrides: [String] = [],
-                remote: RemoteSession? = nil, build: BuildIdentity = .unknown) {
+                remote: RemoteSession? = nil, remoteUpload: Bool = false, build: BuildIdentity = .unknown) {
+        self.remoteUpload = remoteUpload
         self.jobs = max(1, jobs)
         self.keepGoing = keepGoing
         self.overrides = overrides
@@ -224,7 +228,8 @@ public final class Executor: Sendable {
             switch outcome {
             case let .ran(outputs, key, ingredients, _, _), let .cached(outputs, key, ingredients, _):
                 s.outputs[i] = outputs
-                s.lockEntries[stage.name] = WorkflowLock.Entry(key: key, ingredients: ingredients, outputs: outputs)
+                s.lockEntries[stage.name] = WorkflowLock.Entry(key: key, ingredients: ingredients, outputs: outputs,
+                                                               confidential: stage.confidential)
                 if case .ran = outcome { s.summary.ran.append(stage.name) } else { s.summary.cached.append(stage.name) }
                 for dependent in graph.dependents[i] {
                     s.remainingDependencies[dependent] -= 1
@@ -392,7 +397,7 @@ public final class Executor: Sendable {
                                       runID: runID, seconds: finished - started, build: options.build)
             try store.record(action)
             try publish(stage, outputs: outputs)
-            options.remote?.upload(action, from: store, warn: warn)
+            if options.remoteUpload, !stage.confidential { options.remote?.upload(action, from: store, warn: warn) }
             FileSystem.removeTree(scratch.path)
             sink.handle(.stageFinished(stage: stage.name, seconds: finished - started))
             return .ran(outputs: outputs, key: key, ingredients: ingredients, started: started, finished: finished)

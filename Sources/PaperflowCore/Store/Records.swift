@@ -30,6 +30,7 @@ public struct OutputRecord: Sendable, Hashable, Codable {
 /// seconds 0.0123
 /// build VERSION sha256:…        (the build that ran the stage)
 /// output PORT sha256:… SIZE FILE NAME (to the end of the line)
+/// signature hmac-sha256:…        (only on a remote: see RemoteTrust)
 /// ```
 public struct ActionRecord: Sendable, Hashable, Codable {
     /// The stage key.
@@ -46,6 +47,8 @@ public struct ActionRecord: Sendable, Hashable, Codable {
     public var seconds: Double
     /// The build that ran the stage.
     public var build: BuildIdentity
+    /// An uploader's HMAC over `unsignedText` (remote records only; see `RemoteTrust`).
+    public var signature: String?
 
     /// Creates a record.
     public init(key: Digest, stage: String, workflow: String, outputs: [String: OutputRecord], runID: String, seconds: Double,
@@ -59,8 +62,13 @@ public struct ActionRecord: Sendable, Hashable, Codable {
         self.build = build
     }
 
-    /// The record in its line format.
+    /// The record in its line format, with its signature if it has one.
     public var text: String {
+        unsignedText + (signature.map { "signature \($0)\n" } ?? "")
+    }
+
+    /// The record in its line format without the signature: what a signature signs.
+    public var unsignedText: String {
         var lines = ["paperflow-action 1", "key \(key)", "stage \(stage)", "workflow \(workflow)", "run \(runID)",
                      "seconds \(seconds)", "build \(build.version) \(build.fingerprint)"]
         for port in outputs.keys.sorted() {
@@ -96,6 +104,7 @@ public struct ActionRecord: Sendable, Hashable, Codable {
         }
         self.init(key: key, stage: String(stage), workflow: String(workflow), outputs: outputs, runID: String(run), seconds: seconds,
                   build: build)
+        signature = fields["signature"].map(String.init)
     }
 }
 

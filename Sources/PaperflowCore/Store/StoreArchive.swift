@@ -24,6 +24,8 @@ public enum StoreArchive {
         public var bytes: Int64 = 0
         /// Stages of the locks whose outputs are not in this store (left out; their runs recompute).
         public var missing: [String] = []
+        /// Stages marked confidential: left out, their outputs never leave this machine.
+        public var confidential: [String] = []
     }
 
     /// What an import did.
@@ -48,9 +50,14 @@ public enum StoreArchive {
     public static func export(_ store: ArtifactStore, locks: [WorkflowLock], to url: URL) throws -> ExportReport {
         var report = ExportReport()
         var blobs: [Digest: Int64] = [:], actions: [Digest] = []
+        let secret = RemoteTransfer.confidentialKeys(locks)
         for lock in locks.sorted(by: { $0.workflow < $1.workflow }) {
             for name in lock.stages.keys.sorted() {
                 let entry = lock.stages[name]!
+                if secret.contains(entry.key) {
+                    report.confidential.append("\(lock.workflow)/\(name)")
+                    continue
+                }
                 let present = entry.outputs.values.allSatisfy { output in
                     if case .present = store.check(output.digest, removeCorrupt: false) { return true }
                     return false

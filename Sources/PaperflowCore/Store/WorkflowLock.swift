@@ -11,12 +11,26 @@ public struct WorkflowLock: Sendable, Codable, Equatable {
         public var ingredients: KeyIngredients
         /// Outputs by port.
         public var outputs: [String: OutputRecord]
+        /// Its outputs never leave this machine (`cache export`, `push` and `--remote` skip them).
+        public var confidential: Bool
 
         /// Creates an entry.
-        public init(key: Digest, ingredients: KeyIngredients, outputs: [String: OutputRecord]) {
+        public init(key: Digest, ingredients: KeyIngredients, outputs: [String: OutputRecord], confidential: Bool = false) {
             self.key = key
             self.ingredients = ingredients
             self.outputs = outputs
+            self.confidential = confidential
+        }
+
+        enum CodingKeys: String, CodingKey { case key, ingredients, outputs, confidential }
+
+        /// Decodes an entry; `confidential` is written only when true.
+        public init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            self.init(key: try container.decode(Digest.self, forKey: .key),
+                      ingredients: try container.decode(KeyIngredients.self, forKey: .ingredients),
+                      outputs: try container.decode([String: OutputRecord].self, forKey: .outputs),
+                      confidential: try container.decodeIfPresent(Bool.self, forKey: .confidential) ?? false)
         }
     }
 
@@ -58,8 +72,10 @@ public struct WorkflowLock: Sendable, Codable, Equatable {
             "schema": .int(Int64(schema)),
             "workflow": .string(workflow),
             "stages": .map(stages.mapValues { entry in
-                .map(["key": .string(entry.key.description), "ingredients": entry.ingredients.json,
-                      "outputs": .map(entry.outputs.mapValues(\.json))])
+                var fields: [String: ParamValue] = ["key": .string(entry.key.description), "ingredients": entry.ingredients.json,
+                                                    "outputs": .map(entry.outputs.mapValues(\.json))]
+                if entry.confidential { fields["confidential"] = .bool(true) }
+                return .map(fields)
             }),
         ]
         if let paperflow { fields["paperflow"] = paperflow.json }

@@ -21,7 +21,8 @@ public protocol RemoteCache: Sendable {
     /// Fetches a blob into `store`, verifying it; `nil` when the remote does not have it.
     /// - Throws: `RemoteError.rejected` when its bytes do not hash to its name (nothing stored),
     ///   `RemoteError.unavailable` when the remote cannot be reached.
-    func fetchBlob(_ digest: Digest, into store: ArtifactStore) throws -> StoredArtifact?
+    /// Reads no more than `size` bytes: a larger blob is cut off and rejected.
+    func fetchBlob(_ digest: Digest, size: Int64, into store: ArtifactStore) throws -> StoredArtifact?
     /// Uploads a blob from the local store.
     func putBlob(_ artifact: StoredArtifact) throws
     /// The action record for `key`, if the remote has one.
@@ -112,7 +113,7 @@ final class HTTPRemote: RemoteCache {
         }
     }
 
-    func fetchBlob(_ digest: Digest, into store: ArtifactStore) throws -> StoredArtifact? {
+    func fetchBlob(_ digest: Digest, size: Int64, into store: ArtifactStore) throws -> StoredArtifact? {
         try withConnection { connection in
             let response = try connection.send("GET", path("cas", digest))
             guard response.status == 200 else {
@@ -120,15 +121,29 @@ final class HTTPRemote: RemoteCache {
                 if response.status == 404 { return nil }
                 throw unexpected(response, "GET", path("cas", digest))
             }
+            let source = "\(location)/cas/\(digest.hex)"
+            if let length = response.headers["content-length"].flatMap({ Int64($0) }), length > size {
+                // Not read at all: the connection is dropped with the error.
+                throw Self.oversized(source, size)
+            }
             let receiver = try BlobReceiver(store: store, expected: digest)
+            var received: Int64 = 0
             do {
-                try connection.readBody(of: response, method: "GET") { try receiver.write($0) }
+                try connection.readBody(of: response, method: "GET") { chunk in
+                    received += Int64(chunk.count)
+                    guard received <= size else { throw Self.oversized(source, size) }
+                    try receiver.write(chunk)
+                }
             } catch {
                 receiver.abandon()
                 throw error
             }
             return try Self.accept(receiver, from: "\(location)/cas/\(digest.hex)")
         }
+    }
+
+    static func oversized(_ source: String, _ size: Int64) -> RemoteError {
+        .rejected("\(source): larger than the \(size) bytes its action record names; cut off, not stored")
     }
 
     /// The stored blob, or a rejection naming what arrived.
@@ -206,14 +221,13 @@ struct DirectoryRemote: RemoteCache {
 
     func contains(_ digest: Digest) throws -> Bool { FileSystem.exists(file("cas", digest)) }
 
-    func fetchBlob(_ digest: Digest, into store: ArtifactStore) throws -> StoredArtifact? {
+    func fetchBlob(_ digest: Digest, size: Int64, into store: ArtifactStore) throws -> StoredArtifact? {
         let path = file("cas", digest)
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else {
-            if errno == ENOENT { return nil }
-            throw RemoteError.unavailable("remote cache \(location): cannot open \(path): \(String(cString: strerror(errno)))")
-        }
+        guard let fd = try openRegularFile(path) else { return nil }
         defer { close(fd) }
+        var info = stat()
+        guard fstat(fd, &info) == 0 else { throw RemoteError.unavailable("remote cache \(location): cannot stat \(path)") }
+        guard Int64(info.st_size) <= size else { throw HTTPRemote.oversized(path, size) }
         let receiver = try BlobReceiver(store: store, expected: digest)
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: ContentHasher.blockSize, alignment: 4096)
         defer { buffer.deallocate() }
@@ -235,8 +249,39 @@ struct DirectoryRemote: RemoteCache {
     }
 
     func fetchAction(_ key: Digest) throws -> ActionRecord? {
-        guard let data = FileManager.default.contents(atPath: file("ac", key)) else { return nil }
-        return try HTTPRemote.action(Array(data), key: key, source: file("ac", key))
+        let path = file("ac", key)
+        guard let fd = try openRegularFile(path) else { return nil }
+        defer { close(fd) }
+        var bytes: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 64 << 10)
+        while true {
+            let count = read(fd, &buffer, buffer.count)
+            if count < 0, errno == EINTR { continue }
+            guard count >= 0 else { throw RemoteError.unavailable("remote cache \(location): cannot read \(path)") }
+            if count == 0 { break }
+            bytes += buffer[0..<count]
+            guard bytes.count <= 1 << 20 else { throw RemoteError.rejected("\(path): over 1 MiB, not an action record") }
+        }
+        return try HTTPRemote.action(bytes, key: key, source: path)
+    }
+
+    /// Opens a file of the remote for reading, only if it is a regular file: a FIFO or device
+    /// put there would block a read forever (opened non-blocking, checked, then read normally).
+    /// - Returns: `nil` when it does not exist.
+    private func openRegularFile(_ path: String) throws -> Int32? {
+        let fd = open(path, O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC)
+        guard fd >= 0 else {
+            if errno == ENOENT { return nil }
+            throw RemoteError.unavailable("remote cache \(location): cannot open \(path): \(String(cString: strerror(errno)))")
+        }
+        var info = stat()
+        guard fstat(fd, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else {
+            close(fd)
+            throw RemoteError.rejected("\(path): not a regular file (a FIFO, device or link); ignored")
+        }
+        let flags = fcntl(fd, F_GETFL)
+        _ = fcntl(fd, F_SETFL, flags & ~O_NONBLOCK)
+        return fd
     }
 
     func putAction(_ record: ActionRecord) throws {

@@ -7,10 +7,15 @@ import Synchronization
 public final class RemoteSession: Sendable {
     /// The remote.
     public let remote: any RemoteCache
+    /// Which of its action records may be used, and the key that signs uploads.
+    public let trust: RemoteTrust
     private let failure = Mutex<String?>(nil)
 
     /// Creates a session.
-    public init(remote: any RemoteCache) { self.remote = remote }
+    public init(remote: any RemoteCache, trust: RemoteTrust) {
+        self.remote = remote
+        self.trust = trust
+    }
 
     /// Why the remote was given up, once it was.
     public var unavailable: String? { failure.withLock { $0 } }
@@ -43,7 +48,7 @@ public final class RemoteSession: Sendable {
     public func fetch(_ key: Digest, into store: ArtifactStore, warn: (String) -> Void) -> ActionRecord? {
         attempt(warn) {
             var bytes: Int64 = 0
-            return try RemoteTransfer.receive(key, into: store, from: remote, bytes: &bytes)
+            return try RemoteTransfer.receive(key, into: store, from: remote, trust: trust, bytes: &bytes)
         }
     }
 
@@ -51,7 +56,7 @@ public final class RemoteSession: Sendable {
     /// when the upload did not complete.
     @discardableResult
     public func upload(_ action: ActionRecord, from store: ArtifactStore, warn: (String) -> Void) -> Int64? {
-        attempt(warn) { try RemoteTransfer.send(action, from: store, to: remote) }
+        attempt(warn) { try RemoteTransfer.send(trust.signed(action), from: store, to: remote) }
     }
 }
 
@@ -67,24 +72,36 @@ public enum RemoteTransfer {
         public var bytes: Int64 = 0
         /// Stages whose outputs the source does not hold.
         public var missing: [String] = []
-        /// What arrived and was refused (digest mismatch, malformed record).
+        /// What arrived and was refused (digest mismatch, malformed or unvouched record).
         public var rejected: [String] = []
+        /// Stages marked confidential, whose outputs never leave this machine.
+        public var confidential: [String] = []
     }
 
     /// Sends every action the locks name that the local store holds whole.
     /// - Throws: `RemoteError.unavailable` when the remote cannot be reached.
-    public static func push(_ store: ArtifactStore, locks: [WorkflowLock], to remote: any RemoteCache) throws -> Report {
+    /// Records are signed with `trust`'s secret when it has one. Confidential stages are
+    /// skipped and listed.
+    public static func push(_ store: ArtifactStore, locks: [WorkflowLock], to remote: any RemoteCache, trust: RemoteTrust) throws -> Report {
         var report = Report()
+        let secret = confidentialKeys(locks)
         for (stage, key) in entries(locks) {
+            if secret.contains(key) {
+                report.confidential.append(stage)
+                continue
+            }
             guard let action = store.action(for: key), whole(action, in: store) else {
                 report.missing.append(stage)
                 continue
             }
-            if try remote.fetchAction(key) != nil, try action.outputs.values.allSatisfy({ try remote.contains($0.digest) }) {
+            // Already there only if the remote's record names our outputs: a rewritten record is
+            // replaced by ours, not left standing.
+            if let existing = try? remote.fetchAction(key), existing.outputs.mapValues(\.digest) == action.outputs.mapValues(\.digest),
+               try action.outputs.values.allSatisfy({ try remote.contains($0.digest) }) {
                 report.alreadyThere += 1
                 continue
             }
-            report.bytes += try send(action, from: store, to: remote)
+            report.bytes += try send(trust.signed(action), from: store, to: remote)
             report.actions += 1
         }
         return report
@@ -92,7 +109,8 @@ public enum RemoteTransfer {
 
     /// Fetches every action the locks name that the local store lacks, verifying each blob.
     /// - Throws: `RemoteError.unavailable` when the remote cannot be reached.
-    public static func pull(_ store: ArtifactStore, locks: [WorkflowLock], from remote: any RemoteCache) throws -> Report {
+    /// A record is used only if the locks (or a signature with `trust`'s secret) vouch for it.
+    public static func pull(_ store: ArtifactStore, locks: [WorkflowLock], from remote: any RemoteCache, trust: RemoteTrust) throws -> Report {
         var report = Report()
         for (stage, key) in entries(locks) {
             if let local = store.action(for: key), whole(local, in: store) {
@@ -100,7 +118,7 @@ public enum RemoteTransfer {
                 continue
             }
             do {
-                guard try receive(key, into: store, from: remote, bytes: &report.bytes) != nil else {
+                guard try receive(key, into: store, from: remote, trust: trust, bytes: &report.bytes) != nil else {
                     report.missing.append(stage)
                     continue
                 }
@@ -117,11 +135,14 @@ public enum RemoteTransfer {
     /// record entered there; `nil` when the remote lacks the record or any blob.
     /// - Parameter bytes: increased by the size of each blob received (those of an incomplete
     ///   action too: they are in the store).
-    static func receive(_ key: Digest, into store: ArtifactStore, from remote: any RemoteCache, bytes: inout Int64) throws -> ActionRecord? {
+    /// - Throws: `RemoteError.rejected` for a record nothing in `trust` vouches for (it is not stored).
+    static func receive(_ key: Digest, into store: ArtifactStore, from remote: any RemoteCache, trust: RemoteTrust,
+                        bytes: inout Int64) throws -> ActionRecord? {
         guard let action = try remote.fetchAction(key) else { return nil }
+        try trust.verify(action, source: "\(remote.location)/ac/\(key.hex)")
         for output in action.outputs.values.sorted(by: { $0.digest < $1.digest }) {
             if case .present = store.check(output.digest) { continue }
-            guard let artifact = try remote.fetchBlob(output.digest, into: store) else { return nil }
+            guard let artifact = try remote.fetchBlob(output.digest, size: output.size, into: store) else { return nil }
             bytes += artifact.size
         }
         try store.record(action)
@@ -147,6 +168,14 @@ public enum RemoteTransfer {
     /// Whether every output of `action` is in `store`, intact.
     static func whole(_ action: ActionRecord, in store: ArtifactStore) -> Bool {
         action.outputs.values.allSatisfy { if case .present = store.check($0.digest) { true } else { false } }
+    }
+
+    /// The keys of lock entries marked confidential, and of any entry that shares an output's
+    /// bytes with one (identical bytes are the confidential bytes, whoever else made them).
+    static func confidentialKeys(_ locks: [WorkflowLock]) -> Set<Digest> {
+        let entries = locks.flatMap(\.stages.values)
+        let secretBytes = Set(entries.filter(\.confidential).flatMap { $0.outputs.values.map(\.digest) })
+        return Set(entries.filter { entry in entry.confidential || entry.outputs.values.contains { secretBytes.contains($0.digest) } }.map(\.key))
     }
 
     /// (workflow/stage, key) of every lock entry, each key once.
