@@ -25,8 +25,8 @@ struct CacheCommand: ParsableCommand {
     }
 
     /// Opens `--remote`, printing a malformed URL's problem.
-    static func remote(_ text: String, console: Console) throws -> any RemoteCache {
-        do { return try RemoteCaches.open(text) } catch {
+    static func remote(_ text: String, console: Console, cancellation: CancellationFlag? = nil) throws -> any RemoteCache {
+        do { return try RemoteCaches.open(text, cancellation: cancellation) } catch {
             console.err("error: \(error)")
             throw ExitCode(1)
         }

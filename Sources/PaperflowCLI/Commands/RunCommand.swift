@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import PaperflowCore
 import PaperflowStages
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -57,16 +58,18 @@ struct RunCommand: ParsableCommand {
         // Remote records are used when the committed locks or the team's secret vouch for them.
         let trust = RemoteTrust(secret: ProcessInfo.processInfo.environment[RemoteTrust.secretVariable],
                                 locks: sessions.compactMap { try? WorkflowLock.read(from: $0.lockURL) })
-        let remoteSession = try remoteURL.map { RemoteSession(remote: try CacheCommand.remote($0, console: console), trust: trust) }
+        let cancellation = CancellationFlag()
+        let interrupts = Self.handleInterrupts(cancellation: cancellation, console: console)
+        defer { for source in interrupts { source.cancel() } }
+        let remoteSession = try remoteURL.map {
+            RemoteSession(remote: try CacheCommand.remote($0, console: console, cancellation: cancellation), trust: trust)
+        }
         let upload = remoteUpload || ProcessInfo.processInfo.environment["PAPERFLOW_REMOTE_UPLOAD"] == "1"
         let lock = try options.lockStore(command: CommandLine.arguments.joined(separator: " "), wait: !noWait, console: console)
         let store = try ArtifactStore(root: options.storeRoot)
         // Scratch left by a run that was killed: safe to remove now that we hold the lock.
         store.clearTemporaryFiles()
 
-        let cancellation = CancellationFlag()
-        let interrupts = Self.handleInterrupts(cancellation: cancellation, console: console)
-        defer { for source in interrupts { source.cancel() } }
 
         let sink: any ExecutionEventSink
         if json {
@@ -105,21 +108,33 @@ struct RunCommand: ParsableCommand {
             if !summary.succeeded { failed = true; if !keepGoing { break } }
         }
         withExtendedLifetime(lock) {}
-        if cancellation.isCancelled { throw ExitCode(130) }
+        if cancellation.isCancelled { throw ExitCode(128 + (Self.interruption.withLock { $0 } ?? SIGINT)) }
         if failed { throw ExitCode(1) }
     }
 
-    /// Ctrl-C and SIGTERM cancel the run: no new stage starts and running commands are stopped.
+    /// The first signal that cancelled the run (its exit status is 128 + it: 130 for Ctrl-C,
+    /// 143 for SIGTERM).
+    static let interruption = Mutex<Int32?>(nil)
+
+    /// Ctrl-C and SIGTERM cancel the run: no new stage starts, running commands get SIGTERM and,
+    /// after `ChildProcess.killGrace` seconds, SIGKILL; a second Ctrl-C kills them at once.
     static func handleInterrupts(cancellation: CancellationFlag, console: Console) -> [any DispatchSourceSignal] {
         [SIGINT, SIGTERM].map { number in
             signal(number, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
             source.setEventHandler {
-                if !cancellation.isCancelled {
-                    console.err("\ninterrupted: stopping running stages (finished stages are kept)")
+                let first = interruption.withLock { signal -> Bool in
+                    defer { if signal == nil { signal = number } }
+                    return signal == nil
                 }
-                cancellation.cancel()
-                ChildProcess.signalAll(SIGTERM)
+                if first {
+                    console.err("\ninterrupted: stopping running stages (finished stages are kept); interrupt again to kill them now")
+                    cancellation.cancel()
+                    ChildProcess.signalAll(SIGTERM)
+                } else {
+                    console.err("\ninterrupted again: killing running stages")
+                    ChildProcess.signalAll(SIGKILL)
+                }
             }
             source.resume()
             return source

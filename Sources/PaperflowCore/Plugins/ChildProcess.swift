@@ -7,8 +7,17 @@ import Darwin
 #endif
 
 /// Runs a child process (the `shell` stage, external plugins) in its own process group, with
-/// stdout and stderr going to a log file, and kills the whole group on cancellation or timeout.
+/// stdout and stderr streamed to a capped log file, and stops the whole group on cancellation
+/// (SIGTERM, then SIGKILL after `killGrace` seconds) or timeout (SIGKILL).
 public enum ChildProcess {
+    /// Seconds a cancelled child has between SIGTERM and SIGKILL.
+    public static let killGrace = 3.0
+    /// Bytes of a child's output kept from its start; past them only the last `logTailBytes` are
+    /// kept (in memory, then appended), so a command that prints gigabytes costs neither memory
+    /// nor disk.
+    public static let logHeadBytes = 64 << 20
+    public static let logTailBytes = 1 << 20
+
     /// How a child ended.
     public enum Termination: Sendable, Equatable {
         case exited(Int32)
@@ -40,8 +49,18 @@ public enum ChildProcess {
         posix_spawn_file_actions_init(&fileActions)
         defer { posix_spawn_file_actions_destroy(&fileActions) }
         posix_spawn_file_actions_addopen(&fileActions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&fileActions, 1, log.path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-        posix_spawn_file_actions_adddup2(&fileActions, 1, 2)
+        // Output goes through a pipe that a drain copies into the log, up to its cap.
+        var pipeEnds: [Int32] = [-1, -1]
+        guard makePipe(&pipeEnds) == 0 else { throw StageFailure("cannot create a pipe: \(String(cString: strerror(errno)))") }
+        let drain: LogDrain
+        do {
+            drain = try LogDrain(reading: pipeEnds[0], into: log, head: logHeadBytes, tail: logTailBytes)
+        } catch {
+            close(pipeEnds[0]); close(pipeEnds[1])
+            throw error
+        }
+        posix_spawn_file_actions_adddup2(&fileActions, pipeEnds[1], 1)
+        posix_spawn_file_actions_adddup2(&fileActions, pipeEnds[1], 2)
         var arguments = arguments
         if let addChdir = Self.addChdir {
             _ = directory.path.withCString { addChdir(&fileActions, $0) }
@@ -73,12 +92,30 @@ public enum ChildProcess {
                 posix_spawn(&pid, arguments[0], &fileActions, &attributes, argv, envp)
             }
         }
+        close(pipeEnds[1])
         guard status == 0 else {
+            drain.finish(waiting: 0)
             throw StageFailure("cannot start '\(arguments[0])': \(String(cString: strerror(status)))")
         }
         running.withLock { _ = $0.insert(pid) }
         defer { running.withLock { _ = $0.remove(pid) } }
-        if cancellation.isCancelled { kill(-pid, SIGTERM) }
+
+        // Cancellation: SIGTERM to the group, SIGKILL after the grace period — a child that
+        // ignores SIGTERM cannot keep the run waiting.
+        let exited = Atomic<Bool>(false)
+        let watcher = DispatchSource.makeTimerSource(queue: .global())
+        let terminatedAt = Mutex<Date?>(nil)
+        watcher.schedule(deadline: .now(), repeating: .milliseconds(50))
+        watcher.setEventHandler {
+            guard cancellation.isCancelled, !exited.load(ordering: .acquiring) else { return }
+            let sent = terminatedAt.withLock { when -> Date in
+                if when == nil { when = Date(); kill(-pid, SIGTERM) }
+                return when!
+            }
+            if Date().timeIntervalSince(sent) >= killGrace { kill(-pid, SIGKILL) }
+        }
+        watcher.resume()
+        defer { watcher.cancel() }
 
         let timedOut = Atomic<Bool>(false)
         var timer: DispatchSourceTimer?
@@ -98,12 +135,15 @@ public enum ChildProcess {
         while waitid(P_PID, id_t(pid), &info, WEXITED | WNOWAIT) < 0 {
             if errno != EINTR { break }
         }
+        exited.store(true, ordering: .releasing)
         timer?.cancel()
         kill(-pid, SIGKILL)
         var waitStatus: Int32 = 0
         while waitpid(pid, &waitStatus, 0) < 0 {
             if errno != EINTR { break }
         }
+        // The group is gone; a process that left it and kept the pipe open is not waited for long.
+        drain.finish(waiting: 2)
 
         if timedOut.load(ordering: .acquiring), let timeout { return .timedOut(seconds: timeout) }
         if cancellation.isCancelled { return .cancelled }
@@ -111,6 +151,21 @@ public enum ChildProcess {
         if lowBits == 0 { return .exited((waitStatus >> 8) & 0xFF) }
         return .signalled(lowBits)
     }
+
+    /// A close-on-exec pipe, made atomically with `pipe2` (looked up: Swift's Glibc module does not
+    /// import it) so that a child another thread spawns meanwhile cannot inherit it.
+    private static func makePipe(_ ends: inout [Int32]) -> Int32 {
+        if let pipe2 = pipe2Function { return ends.withUnsafeMutableBufferPointer { pipe2($0.baseAddress!, O_CLOEXEC) } }
+        guard pipe(&ends) == 0 else { return -1 }
+        for fd in ends { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
+        return 0
+    }
+
+    private typealias Pipe2 = @convention(c) (UnsafeMutablePointer<Int32>, Int32) -> Int32
+    private static let pipe2Function: Pipe2? = {
+        guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "pipe2") else { return nil }
+        return unsafeBitCast(symbol, to: Pipe2.self)
+    }()
 
     /// glibc's `posix_spawn_file_actions_addchdir_np` (2.29+), which Swift's Glibc module does
     /// not import; looked up once. Without it the child changes directory through `/bin/sh`.
@@ -120,10 +175,15 @@ public enum ChildProcess {
         return unsafeBitCast(symbol, to: AddChdir.self)
     }()
 
-    /// The last `lines` lines of a log file, for failure messages.
+    /// The last `lines` lines of a log file, for failure messages: read from its end (never the
+    /// whole file), at most 16 KiB.
     public static func tail(of log: URL, lines: Int = 20) -> String {
-        guard let data = try? Data(contentsOf: log) else { return "" }
-        let text = String(decoding: data.suffix(16_384), as: UTF8.self)
+        guard let handle = try? FileHandle(forReadingFrom: log) else { return "" }
+        defer { try? handle.close() }
+        guard let end = try? handle.seekToEnd() else { return "" }
+        try? handle.seek(toOffset: end > 16_384 ? end - 16_384 : 0)
+        guard let data = try? handle.readToEnd() else { return "" }
+        let text = String(decoding: data, as: UTF8.self)
         return text.split(separator: "\n", omittingEmptySubsequences: false).suffix(lines).joined(separator: "\n")
     }
 

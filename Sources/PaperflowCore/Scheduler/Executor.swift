@@ -308,6 +308,8 @@ public final class Executor: Sendable {
             sink.handle(.stageCached(stage: stage.name, key: key))
             return .cached(outputs: action.outputs, key: key, ingredients: ingredients, source: remote.remote.location)
         }
+        // An interrupt during a remote lookup: stop here rather than start the stage.
+        if cancellation.isCancelled { return .cancelled }
 
         guard let descriptor = registry.descriptor(for: stage.pluginID) else {
             return fail(stage, "plugin '\(stage.pluginID)' is not registered", key: key, ingredients: ingredients)

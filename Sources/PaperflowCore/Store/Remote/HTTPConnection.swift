@@ -24,15 +24,45 @@ final class HTTPConnection: @unchecked Sendable {
 
     let host: String
     let port: UInt16
-    let timeout: Double
+    /// Limits on connecting, on silence and on a whole request; see `RemoteLimits`.
+    let limits: RemoteLimits
+    /// Set by Ctrl-C: a wait on the network ends within a quarter of a second.
+    let cancellation: CancellationFlag?
+    /// When the request under way must have finished, and the limit it came from.
+    private var deadline: (at: Date, seconds: Double)?
     private var socket: Int32 = -1
     private let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 4 << 20, alignment: 4096)
     private var start = 0, end = 0
 
-    init(host: String, port: UInt16, timeout: Double) {
+    init(host: String, port: UInt16, limits: RemoteLimits, cancellation: CancellationFlag?) {
         self.host = host
         self.port = port
-        self.timeout = timeout
+        self.limits = limits
+        self.cancellation = cancellation
+    }
+
+    /// Waits until the socket is ready for `events`, in quarter-second slices, so that an
+    /// interrupt, the request's total deadline or `limits.idle` seconds of silence end the wait.
+    private func waitReady(_ events: Int16, idleLimit: Double, what: String) throws {
+        let started = Date()
+        while true {
+            if cancellation?.isCancelled == true { throw Failure(description: "\(what) \(host):\(port) interrupted") }
+            let now = Date()
+            if let deadline, now > deadline.at {
+                throw Failure(description: "\(what) \(host):\(port): no complete answer within \(Self.seconds(deadline.seconds))")
+            }
+            if now.timeIntervalSince(started) > idleLimit {
+                throw Failure(description: "\(what) \(host):\(port): nothing for \(Self.seconds(idleLimit))")
+            }
+            var ready = pollfd(fd: socket, events: events, revents: 0)
+            let polled = poll(&ready, 1, 250)
+            if polled > 0 { return }
+            if polled < 0, errno != EINTR { throw Failure(description: "\(what) \(host):\(port): \(String(cString: strerror(errno)))") }
+        }
+    }
+
+    static func seconds(_ value: Double) -> String {
+        value == value.rounded() ? "\(Int(value)) s" : "\(value) s"
     }
 
     deinit {
@@ -67,16 +97,32 @@ final class HTTPConnection: @unchecked Sendable {
         while let info = candidate {
             let fd = Glibc.socket(info.pointee.ai_family, info.pointee.ai_socktype, info.pointee.ai_protocol)
             if fd >= 0 {
-                var time = timeval(tv_sec: Int(timeout), tv_usec: Int((timeout - timeout.rounded(.down)) * 1e6))
-                setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &time, socklen_t(MemoryLayout<timeval>.size))
-                setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &time, socklen_t(MemoryLayout<timeval>.size))
                 var one: Int32 = 1
                 setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
+                // Non-blocking from here on: every wait goes through `waitReady`.
+                _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
+                _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
                 if connect(fd, info.pointee.ai_addr, info.pointee.ai_addrlen) == 0 {
                     socket = fd
                     return
                 }
                 lastError = errno
+                if errno == EINPROGRESS {
+                    socket = fd
+                    do {
+                        try waitReady(Int16(POLLOUT), idleLimit: limits.connect, what: "connecting to")
+                        var error: Int32 = 0
+                        var length = socklen_t(MemoryLayout<Int32>.size)
+                        getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &length)
+                        if error == 0 { return }
+                        lastError = error
+                    } catch {
+                        socket = -1
+                        close(fd)
+                        throw error
+                    }
+                    socket = -1
+                }
                 close(fd)
             }
             candidate = info.pointee.ai_next
@@ -87,8 +133,12 @@ final class HTTPConnection: @unchecked Sendable {
     /// Sends a request and reads the status line and headers; the body is read with `readBody`.
     /// A request on a kept-alive connection the server closed is retried once on a new one.
     /// - Parameter body: the request body's length and a writer that sends exactly that many bytes.
-    func send(_ method: String, _ path: String, bodyLength: Int64? = nil,
+    /// The request and the reading of its body must end within `limits.total(bytes:)` of `bodyLength`
+    /// or `expectedBytes` (a blob's recorded size).
+    func send(_ method: String, _ path: String, bodyLength: Int64? = nil, expectedBytes: Int64 = 0,
               body: ((_ send: (UnsafeRawBufferPointer) throws -> Void) throws -> Void)? = nil) throws -> Response {
+        let total = limits.total(bytes: max(bodyLength ?? 0, expectedBytes))
+        deadline = (Date().addingTimeInterval(total), total)
         for attempt in 0..<2 {
             let reused = socket >= 0
             do {
@@ -113,6 +163,10 @@ final class HTTPConnection: @unchecked Sendable {
         while offset < bytes.count {
             let sent = Glibc.send(socket, bytes.baseAddress! + offset, bytes.count - offset, Int32(MSG_NOSIGNAL))
             if sent < 0, errno == EINTR { continue }
+            if sent < 0, errno == EAGAIN || errno == EWOULDBLOCK {
+                try waitReady(Int16(POLLOUT), idleLimit: limits.idle, what: "sending to")
+                continue
+            }
             guard sent > 0 else { throw Failure(description: "connection to \(host):\(port) lost while sending: \(String(cString: strerror(errno)))") }
             offset += sent
         }
@@ -129,9 +183,12 @@ final class HTTPConnection: @unchecked Sendable {
         while true {
             let count = recv(socket, buffer.baseAddress! + end, buffer.count - end, 0)
             if count < 0, errno == EINTR { continue }
+            if count < 0, errno == EAGAIN || errno == EWOULDBLOCK {
+                try waitReady(Int16(POLLIN), idleLimit: limits.idle, what: "reading from")
+                continue
+            }
             if count < 0 {
-                let reason = errno == EAGAIN || errno == EWOULDBLOCK ? "no answer within \(Int(timeout)) s" : String(cString: strerror(errno))
-                throw Failure(description: "connection to \(host):\(port) failed while reading: \(reason)")
+                throw Failure(description: "connection to \(host):\(port) failed while reading: \(String(cString: strerror(errno)))")
             }
             end += count
             return count > 0
@@ -215,3 +272,33 @@ final class HTTPConnection: @unchecked Sendable {
     }
 }
 
+
+/// How long a remote may take: to accept a connection, to stay silent, and for a whole request —
+/// a base time plus the bytes at a floor rate, so a server trickling a byte every few seconds
+/// is given up instead of holding a run for minutes. Overridden by `PAPERFLOW_REMOTE_TIMEOUT`
+/// (seconds: the base and the silence limit).
+public struct RemoteLimits: Sendable {
+    public var connect: Double
+    public var idle: Double
+    public var base: Double
+    /// Bytes per second a large transfer must average.
+    public var floorRate: Double
+
+    public init(connect: Double = 5, idle: Double = 15, base: Double = 30, floorRate: Double = 1_048_576) {
+        self.connect = connect
+        self.idle = idle
+        self.base = base
+        self.floorRate = floorRate
+    }
+
+    /// The defaults, or `PAPERFLOW_REMOTE_TIMEOUT`'s.
+    public static var standard: RemoteLimits {
+        guard let text = ProcessInfo.processInfo.environment["PAPERFLOW_REMOTE_TIMEOUT"], let seconds = Double(text), seconds > 0 else {
+            return RemoteLimits()
+        }
+        return RemoteLimits(connect: min(5, seconds), idle: seconds, base: seconds)
+    }
+
+    /// The deadline for a request moving `bytes`.
+    public func total(bytes: Int64) -> Double { base + Double(bytes) / floorRate }
+}

@@ -49,7 +49,8 @@ public enum RemoteError: Error, Sendable, CustomStringConvertible {
 public enum RemoteCaches {
     /// `http://host[:port][/prefix]` or `file:///path` (or a plain absolute path).
     /// - Throws: `RemoteError.unavailable` for another scheme or a malformed URL.
-    public static func open(_ text: String) throws -> any RemoteCache {
+    /// - Parameter cancellation: ends a wait on an HTTP remote when set (Ctrl-C).
+    public static func open(_ text: String, cancellation: CancellationFlag? = nil) throws -> any RemoteCache {
         if text.hasPrefix("/") { return DirectoryRemote(root: URL(fileURLWithPath: text, isDirectory: true)) }
         guard let url = URL(string: text), let scheme = url.scheme?.lowercased() else {
             throw RemoteError.unavailable("'\(text)' is not a URL; use http://HOST:PORT/PATH or file:///PATH")
@@ -61,7 +62,7 @@ public enum RemoteCaches {
             guard let host = url.host, !host.isEmpty else { throw RemoteError.unavailable("'\(text)' names no host") }
             var prefix = url.path
             while prefix.hasSuffix("/") { prefix.removeLast() }
-            return HTTPRemote(location: text, host: host, port: UInt16(url.port ?? 80), prefix: prefix)
+            return HTTPRemote(location: text, host: host, port: UInt16(url.port ?? 80), prefix: prefix, cancellation: cancellation)
         default:
             throw RemoteError.unavailable("remote '\(text)': the scheme \(scheme) is not supported; use http:// (an HTTPS cache through a local proxy) or file://")
         }
@@ -74,18 +75,21 @@ final class HTTPRemote: RemoteCache {
     let host: String
     let port: UInt16
     let prefix: String
+    let cancellation: CancellationFlag?
+    let limits = RemoteLimits.standard
     private let idle = Mutex<[HTTPConnection]>([])
 
-    init(location: String, host: String, port: UInt16, prefix: String) {
+    init(location: String, host: String, port: UInt16, prefix: String, cancellation: CancellationFlag? = nil) {
         self.location = location
         self.host = host
         self.port = port
         self.prefix = prefix
+        self.cancellation = cancellation
     }
 
     /// Runs `body` on an idle connection (or a new one), returning it to the pool after success.
     private func withConnection<T>(_ body: (HTTPConnection) throws -> T) throws -> T {
-        let connection = idle.withLock { $0.popLast() } ?? HTTPConnection(host: host, port: port, timeout: 30)
+        let connection = idle.withLock { $0.popLast() } ?? HTTPConnection(host: host, port: port, limits: limits, cancellation: cancellation)
         do {
             let result = try body(connection)
             idle.withLock { $0.append(connection) }
@@ -115,7 +119,7 @@ final class HTTPRemote: RemoteCache {
 
     func fetchBlob(_ digest: Digest, size: Int64, into store: ArtifactStore) throws -> StoredArtifact? {
         try withConnection { connection in
-            let response = try connection.send("GET", path("cas", digest))
+            let response = try connection.send("GET", path("cas", digest), expectedBytes: size)
             guard response.status == 200 else {
                 try connection.readBody(of: response, method: "GET") { _ in }
                 if response.status == 404 { return nil }
