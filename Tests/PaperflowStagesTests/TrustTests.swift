@@ -283,6 +283,83 @@ struct TrustTests {
     }
 }
 
+/// DESIGN.md's promise for data: every silent change is either a located error or a counted,
+/// reported change.
+@Suite("Trust: no silent change to data")
+struct SilentDataTests {
+    @Test("bytes that are not UTF-8 are an error at their line and column, not replacement characters")
+    func invalidUTF8() throws {
+        let bytes: [UInt8] = Array("city,value\nNanjing,1\ncaf".utf8) + [0xE9] + Array(",2\n".utf8)
+        #expect {
+            _ = try bytes.withUnsafeBytes { try CSVReader.read(bytes: $0, file: "gbk.csv", options: CSVOptions()) }
+        } throws: { error in
+            "\(error)" == "gbk.csv:3:4: error: bytes 0xE9 0x2C 0x32 0xA are not UTF-8 text (the file may be in GBK, GB18030 or Latin-1)\n"
+                + "  hint: convert the file to UTF-8, e.g. iconv -f GB18030 -t UTF-8 gbk.csv > converted.csv, and read that"
+        }
+        // Valid multi-byte text around it is untouched, in any slice of a large file.
+        let city = "南京,1\n"
+        let large = "city,value\n" + String(repeating: city, count: 300_000)
+        let (table, _) = try CSVReader.read(text: large, file: "ok.csv")
+        #expect(table.rowCount == 300_000)
+    }
+
+    @Test("a number beyond a double's range is a located error, in the inference sample or after it, not a text column",
+          arguments: [10_000, 1])
+    func outOfRange(inferRows: Int) throws {
+        var options = CSVOptions()
+        options.inferenceRows = inferRows
+        #expect {
+            _ = try CSVReader.read(text: "x,y\n1,2.5\n3,1e400\n", file: "big.csv", options: options)
+        } throws: { error in
+            "\(error)" == "big.csv:3:3: error: '1e400' in column 'y' is beyond the range of a number (±1.8e308)\n"
+                + "  hint: fix the value or mark it missing; to keep it as written, declare the column as string"
+        }
+        options.schema = ["y": .string]
+        let (table, _) = try CSVReader.read(text: "x,y\n1,2.5\n3,1e400\n", file: "big.csv", options: options)
+        #expect(table["y"]?[1] == .string("1e400"))
+    }
+
+    @Test("NaN, nan and NAN are all missing; an empty header cell is named and reported")
+    func missingAndEmptyHeader() throws {
+        let (table, report) = try CSVReader.read(text: ",v\n1,1.5\n2,nan\n3,NaN\n4,NAN\n", file: "p.csv")
+        #expect(table.names == ["column_1", "v"])
+        #expect(table["v"]?.type == .double)
+        #expect((1..<4).allSatisfy { table["v"]?[$0] == .missing })
+        #expect(report.renamedColumns == ["column_1 (the header cell at p.csv:1:1 is empty)"])
+
+        let project = try TemporaryProject()
+        defer { project.cleanUp() }
+        try project.write("data/p.csv", ",v\n1,1.5\n2,nan\n")
+        try project.writeWorkflow("w", stages: "p: {uses: io.csv@2, with: {path: data/p.csv}}")
+        let run = try project.run("Workflows/w.yaml", registry: BuiltinStages.registry)
+        #expect(run.summary.succeeded)
+        #expect(run.events.warnings == ["column named column_1 (the header cell at data/p.csv:1:1 is empty)"])
+        #expect(try project.read("Artifacts/w/p/report.json").contains("column_1 (the header cell at data/p.csv:1:1 is empty)"))
+    }
+
+    @Test("density with a presence input matches years as numbers: 2005 and 2005.0 are the same year")
+    func yearsMatchAsNumbers() throws {
+        let project = try TemporaryProject()
+        defer { project.cleanUp() }
+        try project.write("data/firms.csv", "firm,product,value,year\nF1,P1,1,2005\nF1,P2,1,2005\nF2,P2,1,2005\nF2,P3,1,2005\nF3,P1,1,2005\nF3,P3,1,2005\n")
+        try project.write("data/int.csv", "firm,product,value,year\nF1,P3,2,2005\nF2,P1,1,2005\n")
+        try project.write("data/dec.csv", "firm,product,value,year\nF1,P3,2,2005.0\nF2,P1,1,2005.0\n")
+        try project.writeWorkflow("w", stages: """
+            firms: {uses: io.csv@2, with: {path: data/firms.csv}}
+            int: {uses: io.csv@2, with: {path: data/int.csv}}
+            dec: {uses: io.csv@2, with: {path: data/dec.csv}}
+            by_int: {uses: relatedness.density@1, inputs: {table: firms.table, presence: int.table}, with: {unit: firm, year: year, presence: positive}}
+            by_dec: {uses: relatedness.density@1, inputs: {table: firms.table, presence: dec.table}, with: {unit: firm, year: year, presence: positive}}
+            """)
+        let run = try project.run("Workflows/w.yaml", registry: BuiltinStages.registry)
+        #expect(run.summary.succeeded, "\(run.record.stages.compactMap(\.message))")
+        let outputs = Dictionary(uniqueKeysWithValues: run.record.stages.compactMap { stage in stage.outputs?["table"].map { (stage.stage, $0.digest) } })
+        let a = try BinaryTableFormat.read(contentsOf: try project.store().blobURL(#require(outputs["by_int"])))
+        #expect(a.rowCount > 0)
+        #expect(outputs["by_int"] == outputs["by_dec"])
+    }
+}
+
 extension ArtifactStore.BlobState {
     var isMissing: Bool { if case .missing = self { return true } else { return false } }
 }

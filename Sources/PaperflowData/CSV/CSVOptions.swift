@@ -14,7 +14,7 @@ public struct CSVOptions: Sendable {
     public var hasHeader = true
     /// Unquoted fields equal to one of these are missing. A quoted field is never missing
     /// (`""` is the empty string), so a writer can keep the string "NA" apart from a missing value.
-    public var missingTokens: Set<String> = ["", "NA", "NaN", "."]
+    public var missingTokens: Set<String> = ["", "NA", "NaN", "nan", "NAN", "."]
     /// Types by column name; they override inference. Declare codes (`hs6: string`) here.
     public var schema: [String: DataType] = [:]
     /// Rows looked at to infer types; a later value that does not fit widens the column and the
@@ -63,6 +63,8 @@ public struct CSVReport: Sendable, Equatable {
     public var types: [String: DataType] = [:]
     /// How many times the file was read again because a value outgrew the inferred type.
     public var rereads = 0
+    /// Columns whose header cell was empty, with the name given and where the cell is.
+    public var renamedColumns: [String] = []
 
     /// An empty report.
     public init() {}

@@ -43,12 +43,16 @@ public enum CSVReader {
         var start = 0
         if bytes.count >= 3, bytes[0] == 0xEF, bytes[1] == 0xBB, bytes[2] == 0xBF { start = 3 }
         var context = Context(bytes: bytes, start: start, file: file, options: options, mapped: mapped)
+        // Text that is not UTF-8 (a GBK export, say) would become U+FFFD replacement
+        // characters: refuse it at its place instead.
+        if let offset = UTF8Validation.firstInvalid(bytes, from: start) { throw context.encodingError(at: offset) }
         let names = try context.readHeader()
         var types = try context.inferTypes(names: names)
         var rereads = 0
         while true {
             do {
                 var (table, report) = try context.parse(names: names, types: types)
+                report.renamedColumns = context.renamedColumns
                 report.types = Dictionary(uniqueKeysWithValues: zip(names, types))
                 report.rereads = rereads
                 return (table, report)
@@ -81,6 +85,8 @@ public enum CSVReader {
         let mapped: MappedFile?
         var dataStart = 0
         var dataLine = 1
+        /// Header cells that were empty, and the names they were given.
+        var renamedColumns: [String] = []
 
         init(bytes: UnsafeRawBufferPointer, start: Int, file: String, options: CSVOptions, mapped: MappedFile?) {
             self.bytes = bytes
@@ -94,6 +100,29 @@ public enum CSVReader {
         func error(_ tokenizer: CSVTokenizer, field: Int, _ message: String, hint: String) -> CSVError {
             let (line, column) = tokenizer.column(ofField: min(field, tokenizer.fields.count - 1))
             return CSVError(file: file, line: line, column: column, message: message, hint: hint)
+        }
+
+        /// The line and character column of byte `offset` (columns count from the line's start;
+        /// on line 1, from after a BOM).
+        func place(of offset: Int) -> (line: Int, column: Int) {
+            var line = 1
+            var lineStart = start
+            for i in start..<offset where bytes[i] == UInt8(ascii: "\n") {
+                line += 1
+                lineStart = i + 1
+            }
+            var characters = 0
+            for i in lineStart..<offset where bytes[i] & 0xC0 != 0x80 { characters += 1 }
+            return (line, characters + 1)
+        }
+
+        /// The error for bytes that are not UTF-8.
+        func encodingError(at offset: Int) -> CSVError {
+            let (line, column) = place(of: offset)
+            let shown = (offset..<min(bytes.count, offset + 4)).map { "0x" + String(bytes[$0], radix: 16, uppercase: true) }
+            return CSVError(file: file, line: line, column: column,
+                            message: "bytes \(shown.joined(separator: " ")) are not UTF-8 text (the file may be in GBK, GB18030 or Latin-1)",
+                            hint: "convert the file to UTF-8, e.g. iconv -f GB18030 -t UTF-8 \(file) > converted.csv, and read that")
         }
 
         /// The error for input that is not CSV, at its line and character column.
@@ -134,7 +163,13 @@ public enum CSVReader {
             var names: [String] = []
             var seen: [String: Int] = [:]
             for (index, field) in tokenizer.fields.enumerated() {
-                let name = tokenizer.string(field)
+                var name = tokenizer.string(field)
+                if name.isEmpty {
+                    // pandas writes an empty first header cell for its index: name it, and say so.
+                    name = "column_\(index + 1)"
+                    let (line, column) = tokenizer.column(ofField: index)
+                    renamedColumns.append("\(name) (the header cell at \(file):\(line):\(column) is empty)")
+                }
                 if let first = seen[name] {
                     throw error(tokenizer, field: index, "column name '\(name)' appears twice (columns \(first + 1) and \(index + 1))",
                                 hint: "rename one of them in the header")
@@ -184,6 +219,7 @@ public enum CSVReader {
                     if canDouble[index], !canInt[index] {
                         if FieldParsing.double(slice) == nil || FieldParsing.hasLeadingZero(slice) { canDouble[index] = false }
                     }
+                    if FieldParsing.isOutOfRangeNumber(slice) { throw outOfRange(tokenizer, field: index, name: names[index]) }
                 }
             }
             for index in names.indices where candidates[index] == nil {
@@ -295,11 +331,19 @@ public enum CSVReader {
                 return error(tokenizer, field: min(fields.count, names.count),
                              "row has \(fields.count) field\(fields.count == 1 ? "" : "s"), the header has \(names.count)",
                              hint: "quote fields that contain '\(Character(Unicode.Scalar(options.delimiter)))', or fix the row; bad_rows: skip leaves such rows out")
+            case let .value(index) where FieldParsing.isOutOfRangeNumber(UnsafeRawBufferPointer(rebasing: bytes[fields[index].start..<fields[index].end])):
+                return outOfRange(tokenizer, field: index, name: names[index])
             case let .value(index):
                 return error(tokenizer, field: index,
                              "'\(tokenizer.string(fields[index]))' in column '\(names[index])' is not \(Self.article(types[index]))",
                              hint: "fix the value, mark it missing (\(options.missingTokens.sorted().map { $0.isEmpty ? "empty" : $0 }.joined(separator: ", "))), or declare the column as string")
             }
+        }
+
+        /// The error for a number beyond a Double's range (it would become infinity, or text).
+        func outOfRange(_ tokenizer: CSVTokenizer, field: Int, name: String) -> CSVError {
+            error(tokenizer, field: field, "'\(tokenizer.string(tokenizer.fields[field]))' in column '\(name)' is beyond the range of a number (±1.8e308)",
+                  hint: "fix the value or mark it missing; to keep it as written, declare the column as string")
         }
 
         func skipOrThrow(_ problem: CSVError, _ report: inout CSVReport) throws {

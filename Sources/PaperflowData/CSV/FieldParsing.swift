@@ -109,6 +109,17 @@ enum FieldParsing {
     /// digits), inf/nan words: the C library's correctly rounded `strtod` (in the C locale),
     /// called on a copy on the stack — a String per field made this path six times slower.
     @inline(never)
+    /// Whether `field` is written as a decimal number (digits, a point, an exponent) whose
+    /// magnitude no Double holds: read as one it would be infinity, so it is an error rather
+    /// than a reason to read its column as text.
+    static func isOutOfRangeNumber(_ field: UnsafeRawBufferPointer) -> Bool {
+        guard field.count > 0, field.count < 400, field.contains(where: { $0 == UInt8(ascii: "e") || $0 == UInt8(ascii: "E") }) || field.count > 308,
+              field.allSatisfy({ ($0 &- 48) < 10 || $0 == UInt8(ascii: ".") || $0 == UInt8(ascii: "e") || $0 == UInt8(ascii: "E")
+                                   || $0 == UInt8(ascii: "+") || $0 == UInt8(ascii: "-") }),
+              let value = Double(String(decoding: field, as: UTF8.self)) else { return false }
+        return value.isInfinite
+    }
+
     private static func slowDouble(_ field: UnsafeRawBufferPointer) -> Double? {
         #if canImport(Glibc)
         let first = field[0]

@@ -112,7 +112,7 @@ struct FieldSink {
     private func storeInt64(_ field: UnsafeRawBufferPointer, quoted: Bool, row: Int) -> Outcome {
         if quoted, !declared { return .widen(.string) }
         guard let value = FieldParsing.int64(field, allowLeadingZeros: declared) else {
-            if declared { return .rejected }
+            if declared || FieldParsing.isOutOfRangeNumber(field) { return .rejected }
             return .widen(FieldParsing.double(field) != nil && !FieldParsing.hasLeadingZero(field) ? .double : .string)
         }
         values.assumingMemoryBound(to: Int64.self)[row] = value
@@ -123,7 +123,7 @@ struct FieldSink {
     private func storeDouble(_ field: UnsafeRawBufferPointer, quoted: Bool, row: Int) -> Outcome {
         if quoted, !declared { return .widen(.string) }
         guard let value = FieldParsing.double(field), declared || !FieldParsing.hasLeadingZero(field) else {
-            return declared ? .rejected : .widen(.string)
+            return declared || FieldParsing.isOutOfRangeNumber(field) ? .rejected : .widen(.string)
         }
         values.assumingMemoryBound(to: Double.self)[row] = value
         return .stored

@@ -16,6 +16,15 @@ public enum Value: Sendable, Hashable, CustomStringConvertible {
     case bool(Bool)
     case string(String)
 
+    /// Whether two values name the same thing: numbers by value (a year 2005 stored as an
+    /// integer equals 2005.0 stored as a decimal), everything else by equality.
+    public func matches(_ other: Value) -> Bool {
+        switch (self, other) {
+        case let (.int64(a), .double(b)), let (.double(b), .int64(a)): return Double(a) == b
+        default: return self == other
+        }
+    }
+
     public var description: String {
         switch self {
         case .missing: return "NA"

@@ -28,7 +28,7 @@ public struct CSVStage: Stage {
                       summary: "column → int64 | double | bool | string | category"),
             ParamSpec("delimiter", .string, default: .string(","), summary: "the field separator (one character)"),
             ParamSpec("header", .bool, default: .bool(true), summary: "whether the first row names the columns"),
-            ParamSpec("missing", .list(.string), default: .list(["", "NA", "NaN", "."].map(ParamValue.string)),
+            ParamSpec("missing", .list(.string), default: .list(CSVOptions().missingTokens.sorted().map(ParamValue.string)),
                       summary: "unquoted tokens read as missing"),
             ParamSpec("bad_rows", .oneOf(["error", "skip"]), default: .string("error"), summary: "malformed rows: stop or leave out"),
             ParamSpec("infer_rows", .int, default: .int(10_000), summary: "rows sampled to infer types"),
@@ -69,7 +69,12 @@ public struct CSVStage: Stage {
             "types": .map(report.types.mapValues { .string($0.rawValue) }),
             "declared": .list(options.schema.keys.sorted().map(ParamValue.string)),
             "rereads": .int(Int64(report.rereads)),
+            "renamed_columns": .list(report.renamedColumns.map(ParamValue.string)),
         ])
+        for renamed in report.renamedColumns { context.report(.warning, "column named \(renamed)") }
+        if report.skippedRows > 0 {
+            context.report(.warning, "\(report.skippedRows) bad rows left out (bad_rows: skip), first: \(report.skippedExamples.first ?? "")")
+        }
         return ["table": .bytes(BinaryTableFormat.data(table)), "report": .bytes(Data(JSONText.pretty(reportJSON)))]
     }
 }

@@ -233,7 +233,14 @@ public struct DensityStage: Stage {
             let space = ProductSpace(presence, diagonal: context.string("diagonal") == "zero" ? .zero : .one)
             let x: Presence
             if let external {
-                guard let own = external.slices.first(where: { $0.year == slice.year }) else { continue }
+                guard let own = external.slices.first(where: { a in
+                    // Years match as numbers: 2005 and 2005.0 are the same year.
+                    switch (a.year, slice.year) {
+                    case let (x?, y?): return x.matches(y)
+                    case (nil, nil): return true
+                    default: return false
+                    }
+                }) else { continue }
                 var starts = [0], mapped = [Int32]()
                 starts.reserveCapacity(own.matrix.unitCount + 1)
                 mapped.reserveCapacity(own.matrix.products.count)
@@ -306,7 +313,7 @@ public struct ProductivityStage: Stage {
         for slice in input.slices {
             var byUnit: [String: Double] = [:]
             for row in 0..<incomeTable.rowCount where !incomes[row].isNaN && !unitColumn.isMissing(row) {
-                if let incomeYears, let year = slice.year, incomeYears[row] != year { continue }
+                if let incomeYears, let year = slice.year, !incomeYears[row].matches(year) { continue }
                 byUnit[unitColumn[row].description] = incomes[row]
             }
             let income = input.units.map { byUnit[$0] }
