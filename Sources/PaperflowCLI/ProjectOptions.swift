@@ -72,6 +72,7 @@ struct WorkflowSession {
         do {
             let graph = try WorkflowValidator(registry: registry, projectRoot: root)
                 .open(url, displayPath: path, overrides: try options.parsedOverrides())
+            for warning in graph.warnings { console.err(warning.rendered(color: console.stderrIsTerminal)) }
             return WorkflowSession(workflowURL: url, displayPath: path, projectRoot: root, graph: graph, registry: registry)
         } catch let error as DiagnosticsError {
             console.printDiagnostics(error.diagnostics)
@@ -124,7 +125,7 @@ struct StorePlanEnvironment: PlanEnvironment {
     let projectRoot: URL
 
     func fileDigest(_ relativePath: String) throws -> Digest? {
-        try store.memo.digest(ofFileAt: projectRoot.appendingPathComponent(relativePath).path)?.digest
+        try store.inputDigest(ofPath: projectRoot.appendingPathComponent(relativePath).path)
     }
 
     func cachedOutputs(for key: Digest) -> [String: OutputRecord]? {

@@ -74,6 +74,45 @@ struct TrustTests {
         #expect(ingredients.environment["PATH"] == nil && ingredients.environment["HOME"] == nil)
     }
 
+    @Test("deps may name a folder, hashed as a tree: editing a file inside reruns the stage, an unchanged tree does not")
+    func folderDeps() throws {
+        let project = try TemporaryProject()
+        defer { project.cleanUp() }
+        try project.write("scripts/run.sh", "echo one\n")
+        try project.write("scripts/lib/helper.sh", "echo helper\n")
+        try project.writeWorkflow("w", stages: """
+            s: {uses: shell@1, with: {cmd: "sh scripts/run.sh > {outs.o}", deps: [scripts], outs: {o: o.txt}}}
+            """)
+        let first = try project.run("Workflows/w.yaml", registry: BuiltinStages.registry)
+        #expect(first.record.stages(.ran) == ["s"])
+        #expect(try project.graph("Workflows/w.yaml", registry: BuiltinStages.registry).warnings.isEmpty)
+        let again = try project.run("Workflows/w.yaml", registry: BuiltinStages.registry)
+        #expect(again.record.stages(.cached) == ["s"])
+        try project.write("scripts/lib/helper.sh", "echo changed\n")
+        let edited = try project.run("Workflows/w.yaml", registry: BuiltinStages.registry)
+        #expect(edited.record.stages(.ran) == ["s"])
+        #expect(edited.record.stages.first?.ingredients?.files["scripts"] != first.record.stages.first?.ingredients?.files["scripts"])
+    }
+
+    @Test("a project file named in cmd but not in deps is a warning at the command, with the fix")
+    func undeclaredScript() throws {
+        let project = try TemporaryProject()
+        defer { project.cleanUp() }
+        try project.write("scripts/clean.py", "print(1)\n")
+        try project.write("Workflows/w.yaml", """
+            workflow: w
+            stages:
+              clean:
+                uses: shell@1
+                with: {cmd: "python3 scripts/clean.py > {outs.o}", outs: {o: o.txt}}
+            """)
+        let graph = try project.graph("Workflows/w.yaml", registry: BuiltinStages.registry)
+        #expect(graph.warnings.map(\.description) == [
+            "Workflows/w.yaml:5:17: warning: cmd names project file 'scripts/clean.py', which is not in deps: editing it would not rerun this stage\n"
+                + "  hint: add it: deps: [scripts/clean.py]",
+        ])
+    }
+
     @Test("a symlinked output is refused and changes no outside mode; a hard-linked one is copied, never the link")
     func linkedOutputs() throws {
         let project = try TemporaryProject()

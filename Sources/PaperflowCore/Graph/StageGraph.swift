@@ -71,6 +71,8 @@ public struct ResolvedStage: Sendable, Hashable {
 public struct StageGraph: Sendable {
     /// The workflow's name.
     public var workflowName: String
+    /// Warnings validation found (legal but probably wrong), at their places.
+    public var warnings: [Diagnostic] = []
     /// Its title.
     public var title: String?
     /// The paper it reruns (`paper:` — authors, year, doi …), for reports.

@@ -24,6 +24,7 @@ public struct WorkflowValidator: Sendable {
         func error(_ location: SourceLocation, _ message: String, hint: String? = nil) {
             diagnostics.append(Diagnostic(at: location, message, hint: hint))
         }
+        var warnings: [Diagnostic] = []
 
         var byName: [String: Int] = [:]
         var byBase: [String: [Int]] = [:]
@@ -87,6 +88,13 @@ public struct WorkflowValidator: Sendable {
                 } else if paramSpec.required {
                     error(spec.location, "stage '\(spec.name)' (\(descriptor.id)) is missing required parameter '\(paramSpec.name)'",
                           hint: "add '\(paramSpec.name):' (\(paramSpec.type)) under 'with:'")
+                }
+            }
+
+            if let lint = signature.lint {
+                for finding in lint(stage.params, projectRoot) {
+                    let location = spec.parameters.first { $0.name == finding.param }?.valueLocation ?? spec.location
+                    warnings.append(Diagnostic(.warning, at: location, finding.message, hint: finding.hint))
                 }
             }
 
@@ -205,8 +213,10 @@ public struct WorkflowValidator: Sendable {
         }
         var index: [String: Int] = [:]
         for (i, stage) in stages.enumerated() { index[stage.name] = i }
-        return StageGraph(workflowName: workflow.name, title: workflow.title, paper: workflow.paper, file: workflow.file, stages: stages,
+        var graph = StageGraph(workflowName: workflow.name, title: workflow.title, paper: workflow.paper, file: workflow.file, stages: stages,
                           index: index, dependencies: dependencies, dependents: dependents)
+        graph.warnings = warnings
+        return graph
     }
 
     /// Loads and validates in one pass, reporting load-time and validation problems together.

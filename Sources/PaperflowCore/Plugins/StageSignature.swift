@@ -1,3 +1,4 @@
+import Foundation
 /// What kind of content an artifact holds; ports of different kinds cannot be connected,
 /// except through `any`.
 public struct ArtifactKind: Sendable, Hashable, Codable, RawRepresentable, CustomStringConvertible {
@@ -190,8 +191,9 @@ public struct StageSignature: Sendable {
     public init(summary: String, documentation: String = "", inputs: [PortSpec] = [], outputs: [PortSpec] = [],
                 params: [ParamSpec] = [], outputsFromParam: String? = nil, fileParams: [String] = [],
                 materializedOutputs: [(param: String, output: String)] = [], cost: StageCost = .light,
-                keyedEnvironment: [String] = []) {
+                keyedEnvironment: [String] = [], lint: StageLint? = nil) {
         self.keyedEnvironment = keyedEnvironment
+        self.lint = lint
         self.summary = summary
         self.documentation = documentation
         self.inputs = inputs
@@ -205,7 +207,26 @@ public struct StageSignature: Sendable {
 
     /// Environment variables whose values change the stage's outputs: part of its key.
     public var keyedEnvironment: [String]
+    /// Warnings about resolved parameters that are legal but probably wrong (checked at validation).
+    public var lint: StageLint?
 
     /// The parameter spec named `name`.
     public func param(_ name: String) -> ParamSpec? { params.first { $0.name == name } }
+}
+
+/// A stage's check of its resolved parameters against the project: each finding names the
+/// parameter it is about, what is wrong and the fix; the validator prints it as a warning there.
+public typealias StageLint = @Sendable (_ params: [String: ParamValue], _ projectRoot: URL) -> [LintFinding]
+
+/// One finding of a `StageLint`.
+public struct LintFinding: Sendable, Hashable {
+    public var param: String
+    public var message: String
+    public var hint: String
+
+    public init(param: String, message: String, hint: String) {
+        self.param = param
+        self.message = message
+        self.hint = hint
+    }
 }

@@ -262,7 +262,7 @@ public final class Executor: Sendable {
         var files: [String: Digest] = [:]
         for path in stage.fileDependencies {
             do {
-                guard let (digest, _) = try store.memo.digest(ofFileAt: projectRoot.appendingPathComponent(path).path) else {
+                guard let digest = try dependencyDigest(path) else {
                     return fail(stage, "input file '\(path)' does not exist (declared at \(stage.location)); create it or fix the path")
                 }
                 files[path] = digest
@@ -325,7 +325,7 @@ public final class Executor: Sendable {
         // The stage reads store copies of its input files, made from the bytes the key was
         // made from (a file edited since fails here, naming it, rather than being read).
         var copies: [String: URL] = [:]
-        for (path, digest) in files {
+        for (path, digest) in files where !isDirectory(path) {
             do {
                 copies[path] = try store.ingestCopy(ofFileAt: projectRoot.appendingPathComponent(path).path, expected: digest).url
             } catch {
@@ -356,8 +356,8 @@ public final class Executor: Sendable {
         // A command or plugin reads the project's files where they are: they must still be the
         // bytes the key was made from (a stat, and a rehash only if the stat changed).
         for (path, digest) in files.sorted(by: { $0.key < $1.key }) {
-            let now = (try? store.memo.digest(ofFileAt: projectRoot.appendingPathComponent(path).path)) ?? nil
-            if now?.digest != digest {
+            let now = (try? dependencyDigest(path)) ?? nil
+            if now != digest {
                 return .failed(message: "input file '\(path)' changed while the stage ran; its outputs were not stored. Run again",
                                key: key, ingredients: ingredients, started: started, finished: Date().timeIntervalSince1970)
             }
@@ -425,6 +425,14 @@ public final class Executor: Sendable {
             let artifact = StoredArtifact(digest: record.digest, size: record.size, url: store.blobURL(record.digest))
             try store.export(artifact, to: materialization.path, projectRoot: projectRoot, protected: protectedFiles)
         }
+    }
+
+    private func dependencyDigest(_ path: String) throws -> Digest? {
+        try store.inputDigest(ofPath: projectRoot.appendingPathComponent(path).path)
+    }
+
+    private func isDirectory(_ path: String) -> Bool {
+        FileSystem.isDirectory(projectRoot.appendingPathComponent(path).path)
     }
 
     /// Project files no export may overwrite: this workflow's file and lock.

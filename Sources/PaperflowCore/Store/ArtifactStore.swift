@@ -155,6 +155,17 @@ public final class ArtifactStore: Sendable {
         }
     }
 
+    /// The content digest of a declared input: a file's, or a folder's tree digest (its files
+    /// through the memo, so an unchanged tree costs a walk of stats); nil when it does not exist.
+    /// - Throws: `StoreError.io` when it exists but cannot be read.
+    public func inputDigest(ofPath path: String) throws -> Digest? {
+        guard FileSystem.isDirectory(path) else { return try memo.digest(ofFileAt: path)?.digest }
+        return try ContentHasher.treeDigest(URL(fileURLWithPath: path, isDirectory: true)) { file in
+            guard let (digest, _) = try memo.digest(ofFileAt: file) else { throw StoreError.io("cannot read \(file)", ENOENT) }
+            return digest
+        }
+    }
+
     /// The state of a blob.
     public enum BlobState: Sendable {
         case present(StoredArtifact)

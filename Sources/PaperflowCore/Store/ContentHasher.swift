@@ -27,6 +27,33 @@ public enum ContentHasher {
         try stream(path, copyingTo: nil)
     }
 
+    /// The digest of a folder: the sorted relative paths of its regular files with their
+    /// executable bits and digests (from `fileDigest`), and its symbolic links with their
+    /// targets (never followed). Dot-files and `__pycache__` are left out.
+    /// - Throws: `StoreError.io` when an entry cannot be read.
+    public static func treeDigest(_ folder: URL, fileDigest: (String) throws -> Digest) throws -> Digest {
+        var lines: [String] = []
+        func walk(_ url: URL, _ relative: String) throws {
+            for name in try FileManager.default.contentsOfDirectory(atPath: url.path).sorted()
+            where !name.hasPrefix(".") && name != "__pycache__" {
+                let path = url.appendingPathComponent(name).path
+                let entry = relative.isEmpty ? name : "\(relative)/\(name)"
+                var info = stat()
+                guard lstat(path, &info) == 0 else { throw StoreError.io("cannot stat '\(path)'", errno) }
+                switch info.st_mode & S_IFMT {
+                case S_IFDIR: try walk(URL(fileURLWithPath: path, isDirectory: true), entry)
+                case S_IFLNK: lines.append("link \(entry) \(try FileManager.default.destinationOfSymbolicLink(atPath: path))")
+                case S_IFREG:
+                    let executable = info.st_mode & S_IXUSR != 0 ? "x" : "-"
+                    lines.append("file \(entry) \(executable) \(try fileDigest(path))")
+                default: continue
+                }
+            }
+        }
+        try walk(folder, "")
+        return digest(of: Data(lines.joined(separator: "\n").utf8))
+    }
+
     /// Reads `path` once, hashing it and (when `destination` is an open descriptor) writing the
     /// same bytes there, so a file enters the store with one read.
     static func stream(_ path: String, copyingTo destination: Int32?) throws -> (digest: Digest, size: Int64) {

@@ -32,6 +32,12 @@ public enum FileSystem {
                             mtimeNanoseconds: mtime, ctimeNanoseconds: ctime)
     }
 
+    /// Whether `path` is a directory (not a link to one).
+    public static func isDirectory(_ path: String) -> Bool {
+        var info = stat()
+        return lstat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFDIR
+    }
+
     /// Whether anything (file, directory, link) exists at `path`.
     public static func exists(_ path: String) -> Bool {
         var info = stat()

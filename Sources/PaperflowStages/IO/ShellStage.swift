@@ -28,15 +28,34 @@ public struct ShellStage: Stage {
         params: [
             ParamSpec("cmd", .string, required: true, shellCommand: true,
                       summary: "the command line (${params.X} values are shell-quoted; ${params.X:raw} splices as written)"),
-            ParamSpec("deps", .list(.path), default: .list([]), summary: "project files the command reads"),
+            ParamSpec("deps", .list(.path), default: .list([]), summary: "project files or folders (hashed as trees) the command reads"),
             ParamSpec("outs", .map(.string), default: .map([:]), summary: "output name → file name"),
             ParamSpec("env", .map(.string), default: .map([:]), summary: "environment variables (part of the key)"),
             ParamSpec("timeout", .double, summary: "seconds before the command is killed"),
         ],
         outputsFromParam: "outs",
         fileParams: ["deps"],
-        keyedEnvironment: ShellQuoting.keyedEnvironment
+        keyedEnvironment: ShellQuoting.keyedEnvironment,
+        lint: { params, root in ShellStage.undeclaredFiles(params, projectRoot: root) }
     )
+
+    /// Project files the command names that `deps` does not cover: an edit to such a script
+    /// or data file would not rerun the stage (DVC's and Snakemake's most common stale result).
+    static func undeclaredFiles(_ params: [String: ParamValue], projectRoot: URL) -> [LintFinding] {
+        guard let command = params["cmd"]?.stringValue else { return [] }
+        let deps = params["deps"]?.listValue?.compactMap(\.stringValue) ?? []
+        let separators = CharacterSet.whitespacesAndNewlines.union(CharacterSet(charactersIn: ";|&<>()'\"`="))
+        var seen: Set<String> = []
+        var findings: [LintFinding] = []
+        for token in command.components(separatedBy: separators) where !token.isEmpty && seen.insert(token).inserted {
+            guard !token.hasPrefix("/"), !token.hasPrefix("-"), !token.contains("{"), !token.contains("$"), !token.hasPrefix("Artifacts/"),
+                  !deps.contains(where: { token == $0 || token.hasPrefix($0.hasSuffix("/") ? $0 : $0 + "/") }),
+                  FileSystem.identity(ofFileAt: projectRoot.appendingPathComponent(token).path) != nil else { continue }
+            findings.append(LintFinding(param: "cmd", message: "cmd names project file '\(token)', which is not in deps: editing it would not rerun this stage",
+                                        hint: "add it: deps: [\((deps + [token]).joined(separator: ", "))]"))
+        }
+        return findings
+    }
 
     public init() {}
 

@@ -59,26 +59,7 @@ public struct ExternalPlugin: Sendable {
     /// in path order. Dot-files and `__pycache__` are left out (editor and interpreter litter);
     /// a symbolic link counts as its target's text.
     public static func folderDigest(_ folder: URL) throws -> Digest {
-        var lines: [String] = []
-        func walk(_ url: URL, _ relative: String) throws {
-            for name in try FileManager.default.contentsOfDirectory(atPath: url.path).sorted()
-            where !name.hasPrefix(".") && name != "__pycache__" {
-                let path = url.appendingPathComponent(name).path
-                let entry = relative.isEmpty ? name : "\(relative)/\(name)"
-                var info = stat()
-                guard lstat(path, &info) == 0 else { throw StoreError.io("cannot stat '\(path)'", errno) }
-                switch info.st_mode & S_IFMT {
-                case S_IFDIR: try walk(URL(fileURLWithPath: path, isDirectory: true), entry)
-                case S_IFLNK: lines.append("link \(entry) \(try FileManager.default.destinationOfSymbolicLink(atPath: path))")
-                case S_IFREG:
-                    let executable = info.st_mode & S_IXUSR != 0 ? "x" : "-"
-                    lines.append("file \(entry) \(executable) \(try ContentHasher.digest(ofFileAt: path).digest)")
-                default: continue
-                }
-            }
-        }
-        try walk(folder, "")
-        return ContentHasher.digest(of: Data(lines.joined(separator: "\n").utf8))
+        try ContentHasher.treeDigest(folder) { try ContentHasher.digest(ofFileAt: $0).digest }
     }
 
     /// The registry entry: the plugin's signature, keyed by its folder hash.
