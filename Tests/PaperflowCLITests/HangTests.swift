@@ -79,13 +79,20 @@ struct HangTests {
         #expect(Date().timeIntervalSince(sent) < 2)
     }
 
-    @Test("a child that ignores SIGTERM is killed after the grace period; SIGTERM to paperflow exits 143")
+    @Test("a child that ignores SIGTERM is killed after the grace period; SIGTERM to paperflow exits 143 and leaves the lock as it was")
     func termIgnoringChild() throws {
         let project = try TemporaryProject()
         defer { project.cleanUp() }
-        try project.writeWorkflow("w", stages: """
-            stubborn: {uses: shell@1, with: {cmd: "trap '' TERM; echo $$ > pid.txt; while true; do sleep 0.1; done", outs: {o: o.txt}}}
-            """)
+        let workflow = """
+            workflow: w
+            params: {mode: quick}
+            stages:
+              stubborn: {uses: shell@1, with: {cmd: "if [ ${params.mode} = stubborn ]; then trap '' TERM; echo $$ > pid.txt; while true; do sleep 0.1; done; fi; echo done > {outs.o}", outs: {o: o.txt}}}
+            """
+        try project.write("Workflows/w.yaml", workflow)
+        #expect(try PaperflowProcess.run(["run", "Workflows/w.yaml"], in: project.root).status == 0)
+        let lock = try Data(contentsOf: project.root.appendingPathComponent("Workflows/w.lock"))
+        try project.write("Workflows/w.yaml", workflow.replacingOccurrences(of: "mode: quick", with: "mode: stubborn"))
         let run = try PaperflowProcess(["run", "Workflows/w.yaml"], in: project.root)
         let pidFile = project.root.appendingPathComponent("pid.txt")
         #expect(PaperflowProcess.waitUntil(timeout: 30) { ((try? String(contentsOf: pidFile, encoding: .utf8)) ?? "").hasSuffix("\n") })
@@ -97,6 +104,7 @@ struct HangTests {
         #expect(status == 143, "\(run.stderr)")
         #expect(seconds >= ChildProcess.killGrace - 0.5 && seconds < ChildProcess.killGrace + 2, "took \(seconds) s")
         #expect(kill(child, 0) != 0, "the TERM-ignoring shell \(child) is still running")
+        #expect(try Data(contentsOf: project.root.appendingPathComponent("Workflows/w.lock")) == lock)
     }
 
     @Test("a command printing 1 GiB keeps paperflow under 100 MB; its log keeps the head and the tail")
