@@ -67,12 +67,14 @@ def main():
         print(f"generating {ROWS:,} rows ...", flush=True)
         run([sys.executable, str(HERE / "generate.py"), str(ROWS), str(path)])
     print(f"{path.name}: {path.stat().st_size / 1e6:.0f} MB, {ROWS:,} rows; {os.cpu_count()} cores; {time.strftime('%Y-%m-%d')}")
-    results = {}
-    for tool in ["paperflow", "pandas", "pyarrow", "polars", "duckdb"]:
-        runs = []
-        # One discarded warm-up run per tool (the first process after a build or another tool
-        # meets a fragmented memory and a cold allocator), then the median of 3.
-        for attempt in range(4):
+    tools = ["paperflow", "pandas", "pyarrow", "polars", "duckdb"]
+    all_runs = {tool: [] for tool in tools}
+    # Interleaved: each round runs every tool once, so a change in the machine's load falls on
+    # all of them alike. The first round is discarded (the first process after a build or
+    # another tool meets a fragmented memory and a cold allocator); the median of 3 rounds.
+    for attempt in range(4):
+        for tool in tools:
+            runs = all_runs[tool]
             if tool == "paperflow":
                 # Peak memory of the CSV read alone: the binary round trip runs in its own process.
                 out = json.loads(run([paperflow, "bench", "csv", str(path), "--group-sum", "city,year:value"]))
@@ -86,6 +88,8 @@ def main():
                 out = json.loads(run([str(VENV / "bin" / "python"), "-c", REFERENCE, tool, str(path)]))
             if attempt > 0:
                 runs.append(out)
+    results = {}
+    for tool, runs in all_runs.items():
         results[tool] = {k: statistics.median(r[k] for r in runs) if isinstance(runs[0][k], float) else runs[0][k]
                          for k in runs[0] if k in ("csv_read_s", "group_sum_s", "peak_memory_bytes", "hs6_kept_zeros",
                                                    "binary_read_s")}

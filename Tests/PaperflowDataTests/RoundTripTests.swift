@@ -129,9 +129,12 @@ struct RoundTripTests {
             guard case let .double(read) = column[row] else { Issue.record("row \(row) \(spelling) is not a double"); continue }
             #expect(read.bitPattern == values[row / 3].bitPattern, "\(spelling) read as \(read)")
         }
-        for text in ["0x1p3", "inf", "nan", "1.5e", "1e5x", "--1", "1.5.2"] {
+        for text in ["0x1p3", "inf", "1.5e", "1e5x", "--1", "1.5.2"] {
             let (words, _) = try CSVReader.read(text: "x\n\(text)\n2.5\n", file: "words.csv")
             #expect(words["x"]!.type == .string, "\(text) was read as a number")
         }
+        // nan, like NaN, is a missing value (issue 19: the two spellings were read differently).
+        let (nan, _) = try CSVReader.read(text: "x\nnan\n2.5\n", file: "words.csv")
+        #expect(nan["x"]!.type == .double && nan["x"]![0] == .missing)
     }
 }

@@ -63,14 +63,15 @@ public struct CSVStage: Stage {
         for name in options.schema.keys where table[name] == nil {
             throw StageFailure("schema names column '\(name)', which \(path) does not have; its columns are \(table.names.joined(separator: ", "))")
         }
-        let reportJSON: ParamValue = .map([
+        var reportFields: [String: ParamValue] = [
             "file": .string(path), "rows": .int(Int64(report.rows)), "skipped_rows": .int(Int64(report.skippedRows)),
             "skipped_examples": .list(report.skippedExamples.map(ParamValue.string)),
             "types": .map(report.types.mapValues { .string($0.rawValue) }),
             "declared": .list(options.schema.keys.sorted().map(ParamValue.string)),
             "rereads": .int(Int64(report.rereads)),
-            "renamed_columns": .list(report.renamedColumns.map(ParamValue.string)),
-        ])
+        ]
+        if !report.renamedColumns.isEmpty { reportFields["renamed_columns"] = .list(report.renamedColumns.map(ParamValue.string)) }
+        let reportJSON: ParamValue = .map(reportFields)
         for renamed in report.renamedColumns { context.report(.warning, "column named \(renamed)") }
         if report.skippedRows > 0 {
             context.report(.warning, "\(report.skippedRows) bad rows left out (bad_rows: skip), first: \(report.skippedExamples.first ?? "")")
