@@ -28,6 +28,8 @@ public struct WorkflowValidator: Sendable {
 
         var byName: [String: Int] = [:]
         var byBase: [String: [Int]] = [:]
+        // Read once: ProcessInfo builds a new dictionary on every call (500 stages: 500 copies).
+        let environment = ProcessInfo.processInfo.environment
         for (i, spec) in workflow.stages.enumerated() {
             byName[spec.name] = i
             byBase[spec.baseName, default: []].append(i)
@@ -56,7 +58,6 @@ public struct WorkflowValidator: Sendable {
                                       materializations: [], cost: descriptor?.signature.cost ?? .light)
             guard let descriptor else { resolved.append(stage); continue }
             let signature = descriptor.signature
-            let environment = ProcessInfo.processInfo.environment
             for name in signature.keyedEnvironment { stage.environment[name] = environment[name] }
 
             for entry in spec.parameters {

@@ -48,7 +48,8 @@ public struct ShellStage: Stage {
         var seen: Set<String> = []
         var findings: [LintFinding] = []
         for token in command.components(separatedBy: separators) where !token.isEmpty && seen.insert(token).inserted {
-            guard !token.hasPrefix("/"), !token.hasPrefix("-"), !token.contains("{"), !token.contains("$"), !token.hasPrefix("Artifacts/"),
+            // A file's name has a dot or a slash; plain words (cat, echo) are never looked up.
+            guard token.contains(".") || token.contains("/"), !token.hasPrefix("/"), !token.hasPrefix("-"), !token.contains("{"), !token.contains("$"), !token.hasPrefix("Artifacts/"),
                   !deps.contains(where: { token == $0 || token.hasPrefix($0.hasSuffix("/") ? $0 : $0 + "/") }),
                   FileSystem.identity(ofFileAt: projectRoot.appendingPathComponent(token).path) != nil else { continue }
             findings.append(LintFinding(param: "cmd", message: "cmd names project file '\(token)', which is not in deps: editing it would not rerun this stage",
