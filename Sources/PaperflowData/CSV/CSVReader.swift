@@ -102,23 +102,10 @@ public enum CSVReader {
             return CSVError(file: file, line: line, column: column, message: message, hint: hint)
         }
 
-        /// The line and character column of byte `offset` (columns count from the line's start;
-        /// on line 1, from after a BOM).
-        func place(of offset: Int) -> (line: Int, column: Int) {
-            var line = 1
-            var lineStart = start
-            for i in start..<offset where bytes[i] == UInt8(ascii: "\n") {
-                line += 1
-                lineStart = i + 1
-            }
-            var characters = 0
-            for i in lineStart..<offset where bytes[i] & 0xC0 != 0x80 { characters += 1 }
-            return (line, characters + 1)
-        }
-
-        /// The error for bytes that are not UTF-8.
+        /// The error for bytes that are not UTF-8 (columns count from the line's start; on line 1,
+        /// from after a BOM).
         func encodingError(at offset: Int) -> CSVError {
-            let (line, column) = place(of: offset)
+            let (line, column) = CSVTokenizer.position(of: offset, in: bytes, from: start, line: 1)
             let shown = (offset..<min(bytes.count, offset + 4)).map { "0x" + String(bytes[$0], radix: 16, uppercase: true) }
             return CSVError(file: file, line: line, column: column,
                             message: "bytes \(shown.joined(separator: " ")) are not UTF-8 text (the file may be in GBK, GB18030 or Latin-1)",

@@ -53,15 +53,20 @@ struct CSVTokenizer {
     /// Recomputed from the record's start when an error needs it, so reading keeps no
     /// per-field position bookkeeping.
     func column(ofField index: Int) -> (line: Int, column: Int) {
-        let offset = fields[index].start - (fields[index].quoted ? 1 : 0)
-        var fieldLine = recordLine, start = recordStart
-        for i in recordStart..<offset where bytes[i] == UInt8(ascii: "\n") {
-            fieldLine += 1
-            start = i + 1
+        Self.position(of: fields[index].start - (fields[index].quoted ? 1 : 0), in: bytes, from: recordStart, line: recordLine)
+    }
+
+    /// The line and 1-based character column of byte `offset`, counting from byte `start`, which
+    /// begins line `line` (newlines inside quoted fields count as lines).
+    static func position(of offset: Int, in bytes: UnsafeRawBufferPointer, from start: Int, line: Int) -> (line: Int, column: Int) {
+        var line = line, lineStart = start
+        for i in start..<offset where bytes[i] == UInt8(ascii: "\n") {
+            line += 1
+            lineStart = i + 1
         }
         var characters = 0
-        for i in start..<offset where bytes[i] & 0xC0 != 0x80 { characters += 1 }
-        return (fieldLine, characters + 1)
+        for i in lineStart..<offset where bytes[i] & 0xC0 != 0x80 { characters += 1 }
+        return (line, characters + 1)
     }
 
     /// The text of a field, unescaped.
