@@ -16,7 +16,8 @@ public struct PaperflowCommand: ParsableCommand {
         version: PaperflowVersion.current,
         subcommands: [
             RunCommand.self, PlanCommand.self, DagCommand.self, StatusCommand.self, ShowCommand.self,
-            WhyCommand.self, ReportCommand.self, CleanCommand.self, GCCommand.self, CacheCommand.self, StagesCommand.self, BenchCommand.self,
+            WhyCommand.self, DiffCommand.self, ExpCommand.self, ReportCommand.self, CleanCommand.self, GCCommand.self, CacheCommand.self,
+            StagesCommand.self, BenchCommand.self,
         ]
     )
 

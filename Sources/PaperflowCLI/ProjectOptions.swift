@@ -57,7 +57,7 @@ struct WorkflowSession {
     let workflowURL: URL
     let displayPath: String
     let projectRoot: URL
-    let graph: StageGraph
+    var graph: StageGraph
     let registry: StageRegistry
 
     /// The lock file beside the workflow.

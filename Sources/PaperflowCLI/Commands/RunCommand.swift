@@ -19,8 +19,36 @@ struct RunCommand: ParsableCommand {
             """
     )
 
-    @Argument(help: ArgumentHelp("Workflow files, or directories of workflows.", valueName: "workflow"))
-    var workflows: [String]
+    @Argument(help: ArgumentHelp(
+        "Workflow files, or directories of workflows; then, for one workflow, the stages to run (with what they need).",
+        valueName: "workflow|stage"))
+    var arguments: [String]
+
+    @Option(help: ArgumentHelp("Run this experiment: its outputs and views go under Artifacts/<workflow>/experiments/NAME/; the committed lock, exports and main views stay as they are. Any --set run is an experiment (named exp-DATE-TIME when not named).", valueName: "name"))
+    var name: String?
+
+    @Option(help: ArgumentHelp("Run up to this stage: it and what it needs, nothing after it.", valueName: "stage"))
+    var until: String?
+
+    @Option(help: ArgumentHelp("Run this stage even if it is cached, then compare its bytes with the cached result (a difference is nondeterminism). Repeatable.", valueName: "stage"))
+    var force: [String] = []
+
+    @Flag(help: "Only say what would run and why (the same as 'paperflow plan').")
+    var dryRun = false
+
+    @Flag(help: "Print nothing but errors and the final summary line.")
+    var quiet = false
+
+    /// The workflow files and directories among the arguments.
+    var workflows: [String] { arguments.filter(Self.isWorkflowArgument) }
+    /// The stage names among them.
+    var targets: [String] { arguments.filter { !Self.isWorkflowArgument($0) } + (until.map { [$0] } ?? []) }
+
+    static func isWorkflowArgument(_ argument: String) -> Bool {
+        var isDirectory: ObjCBool = false
+        return argument.hasSuffix(".yaml") || argument.hasSuffix(".yml")
+            || (FileManager.default.fileExists(atPath: argument, isDirectory: &isDirectory) && isDirectory.boolValue)
+    }
 
     @OptionGroup var options: ProjectOptions
 
@@ -47,13 +75,60 @@ struct RunCommand: ParsableCommand {
 
     func validate() throws {
         if let jobs, jobs < 1 { throw ValidationError("-j must be at least 1") }
+        if workflows.isEmpty { throw ValidationError("name a workflow file (Workflows/NAME.yaml) or a directory of workflows") }
+        if !targets.isEmpty, workflows.count != 1 || !(workflows[0].hasSuffix(".yaml") || workflows[0].hasSuffix(".yml")) {
+            throw ValidationError("stages to run (\(targets.joined(separator: ", "))) go with one workflow file: paperflow run Workflows/NAME.yaml STAGE")
+        }
+        if let name, name.isEmpty || name.contains(where: { !($0.isLetter || $0.isNumber || "-_.".contains($0)) }) || name.hasPrefix(".") {
+            throw ValidationError("--name '\(name)': use letters, digits, '-', '_' and '.', e.g. --name probit-vs-logit")
+        }
+    }
+
+    /// The experiment this run is: `--name`, or an automatic name for a run with overrides.
+    func experimentName() -> String? {
+        if let name { return name }
+        guard !options.overrides.isEmpty else { return nil }
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        formatter.dateFormat = "yyyyMMdd-HHmmss"
+        return "exp-" + formatter.string(from: Date())
     }
 
     func run() throws {
         let console = Console.shared
-        let sessions = try WorkflowSession.workflowPaths(workflows).map {
+        var sessions = try WorkflowSession.workflowPaths(workflows).map {
             try WorkflowSession.open($0, options: options, console: console)
         }
+        if dryRun {
+            for session in sessions {
+                let store = try session.openStore()
+                console.out("\(session.graph.workflowName) (\(session.displayPath)):")
+                for line in PlanCommand.render(try session.plan(store: store)) { console.out(line) }
+            }
+            return
+        }
+        // Stages named on the command line: those and what they need, nothing else.
+        let partial = !targets.isEmpty
+        if partial {
+            let graph = sessions[0].graph
+            var positions: [Int] = []
+            for target in targets {
+                // A stage, or every member of a matrix stage by its base name (`model` → model[1] …).
+                let matched = graph.stages.indices.filter { graph.stages[$0].name == target || graph.stages[$0].baseName == target }
+                guard !matched.isEmpty else {
+                    console.err("error: workflow \(graph.workflowName) has no stage '\(target)'" + NameSuggestion.didYouMean(target, in: graph.index.keys))
+                    throw ExitCode(1)
+                }
+                positions += matched
+            }
+            sessions[0].graph = graph.needed(for: positions)
+        }
+        for stage in force where !sessions.contains(where: { $0.graph.index[stage] != nil }) {
+            console.err("error: --force \(stage): no workflow given has that stage")
+            throw ExitCode(1)
+        }
+        let experiment = experimentName()
         let remoteURL = remote ?? ProcessInfo.processInfo.environment["PAPERFLOW_REMOTE"].flatMap { $0.isEmpty ? nil : $0 }
         // Remote records are used when the committed locks or the team's secret vouch for them.
         let trust = RemoteTrust(secret: ProcessInfo.processInfo.environment[RemoteTrust.secretVariable],
@@ -74,6 +149,8 @@ struct RunCommand: ParsableCommand {
         let sink: any ExecutionEventSink
         if json {
             sink = JSONLinesReporter(console: console)
+        } else if quiet {
+            sink = PlainReporter(console: console, quiet: true)
         } else if console.stdoutIsTerminal {
             sink = TerminalReporter(console: console)
         } else {
@@ -81,12 +158,15 @@ struct RunCommand: ParsableCommand {
         }
         var failed = false
         for session in sessions {
+            var execution = ExecutionOptions(jobs: jobs ?? ProcessInfo.processInfo.activeProcessorCount,
+                                             keepGoing: keepGoing, overrides: options.overrides, remote: remoteSession,
+                                             remoteUpload: upload, build: PaperflowVersion.build)
+            execution.experiment = experiment
+            execution.force = Set(force)
+            // A partial run describes part of the workflow: it writes no lock.
             let executor = Executor(graph: session.graph, registry: session.registry, store: store,
-                                    projectRoot: session.projectRoot, lockURL: session.lockURL,
-                                    options: ExecutionOptions(jobs: jobs ?? ProcessInfo.processInfo.activeProcessorCount,
-                                                              keepGoing: keepGoing, overrides: options.overrides, remote: remoteSession,
-                                                              remoteUpload: upload, build: PaperflowVersion.build),
-                                    sink: sink, cancellation: cancellation)
+                                    projectRoot: session.projectRoot, lockURL: partial ? nil : session.lockURL,
+                                    options: execution, sink: sink, cancellation: cancellation)
             let summary: RunSummary
             do {
                 summary = try executor.run()
@@ -94,12 +174,23 @@ struct RunCommand: ParsableCommand {
                 console.err("error: the store could not be written: \(error)")
                 throw ExitCode(1)
             }
-            // The run's page: tables, figures and provenance (a failed run's too, to show where it stopped).
-            do {
-                let url = try RunReport(graph: session.graph, record: try RunRecord(contentsOf: summary.recordURL), store: store).write()
-                if !json { console.out("report: \(url.path)") }
-            } catch {
-                console.err("warning: the report could not be written: \(error)")
+            // The run's page: tables, figures and provenance (a failed run's too, to show where it
+            // stopped); an experiment's in its own folder; a partial run leaves the page as it was.
+            if !partial {
+                do {
+                    // An experiment's page ends with how it differs from the workflow as committed.
+                    let comparison = experiment.flatMap {
+                        try? DiffCommand.compare("lock", $0, workflow: session.graph.file, store: store, projectRoot: session.projectRoot).html
+                    }
+                    let url = try RunReport(graph: session.graph, record: try RunRecord(contentsOf: summary.recordURL), store: store,
+                                            experiment: experiment, comparison: comparison).write()
+                    if !json, !quiet { console.out("report: \(url.path)") }
+                } catch {
+                    console.err("warning: the report could not be written: \(error)")
+                }
+            }
+            if let experiment, !json, !quiet {
+                console.out("experiment '\(experiment)' recorded; compare it with 'paperflow diff lock \(experiment)', keep it with 'paperflow exp apply \(experiment)'")
             }
             if !json {
                 for stage in summary.failed { console.err("stage '\(stage)' failed; see Artifacts/\(summary.workflow)/\(stage).log if it wrote one") }

@@ -49,6 +49,10 @@ struct StatusCommand: ParsableCommand {
                     outcome = "did not finish (interrupted or killed)"
                 }
                 console.out("  last run \(last.header.runID) at \(when): \(outcome); \(last.stages(.ran).count) ran, \(last.stages(.cached).count) cached, \(last.stages(.failed).count) failed")
+                if let experiment = last.header.experiment {
+                    console.out("  it was experiment '\(experiment)' (\(last.header.overrides.map { "--set \($0)" }.joined(separator: " "))): "
+                                + "the workflow as written is described by the lock; compare with 'paperflow diff lock \(experiment)'")
+                }
             } else {
                 console.out("  never run")
             }

@@ -10,16 +10,22 @@ struct RunReport {
     let graph: StageGraph
     let record: RunRecord
     let store: ArtifactStore
+    /// The experiment the run was, whose page goes to its own folder.
+    var experiment: String? = nil
+    /// For an experiment: how it differs from the committed lock (`paperflow diff`'s HTML).
+    var comparison: String? = nil
 
     /// Where the page goes.
-    static func url(store: ArtifactStore, workflow: String) -> URL {
-        store.root.appendingPathComponent(workflow, isDirectory: true).appendingPathComponent("report.html")
+    static func url(store: ArtifactStore, workflow: String, experiment: String? = nil) -> URL {
+        var folder = store.root.appendingPathComponent(workflow, isDirectory: true)
+        if let experiment { folder = folder.appendingPathComponent("experiments", isDirectory: true).appendingPathComponent(experiment, isDirectory: true) }
+        return folder.appendingPathComponent("report.html")
     }
 
     /// Writes the page atomically (a reader never sees half of it).
     @discardableResult
     func write() throws -> URL {
-        let url = Self.url(store: store, workflow: graph.workflowName)
+        let url = Self.url(store: store, workflow: graph.workflowName, experiment: experiment)
         try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
         try Data(html.utf8).write(to: url, options: .atomic)
         return url
@@ -116,7 +122,9 @@ struct RunReport {
                 + "<td class=\"status-\(entry.status.rawValue)\">\(entry.status.rawValue)\(entry.message.map { "<br>\(Markup.escape($0))" } ?? "")</td>"
                 + "<td><code>\(Markup.escape(parameters))</code></td><td>\(([inputs] + files).filter { !$0.isEmpty }.joined(separator: "<br>"))</td><td>\(outputs)</td><td>\(time)</td></tr>\n"
         }
-        page += "</tbody>\n</table>\n<p class=\"run\">Written by Paperflow from the run record and the artifact store.</p>\n</body>\n</html>\n"
+        page += "</tbody>\n</table>\n"
+        if let comparison { page += comparison }
+        page += "<p class=\"run\">Written by Paperflow from the run record and the artifact store.</p>\n</body>\n</html>\n"
         return page
     }
 

@@ -4,10 +4,21 @@ import PaperflowCore
 /// One line per event: what CI logs and pipes get.
 final class PlainReporter: ExecutionEventSink {
     let console: Console
+    /// `run --quiet`: only failures, warnings and the summary line.
+    let quiet: Bool
 
-    init(console: Console) { self.console = console }
+    init(console: Console, quiet: Bool = false) {
+        self.console = console
+        self.quiet = quiet
+    }
 
     func handle(_ event: ExecutionEvent) {
+        if quiet {
+            switch event {
+            case .stageFailed, .warning, .runFinished: break
+            default: return
+            }
+        }
         switch event {
         case let .runStarted(runID, workflow, count):
             console.out("\(workflow): \(count) stage\(count == 1 ? "" : "s") (run \(runID))")

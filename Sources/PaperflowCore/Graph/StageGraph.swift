@@ -100,4 +100,27 @@ public struct StageGraph: Sendable {
         }
         return seen
     }
+
+    /// Positions of `start` and everything it reads from, transitively.
+    public func ancestors(of start: Int) -> Set<Int> {
+        var seen: Set<Int> = [start]
+        var stack = [start]
+        while let next = stack.popLast() {
+            for dependency in dependencies[next] where seen.insert(dependency).inserted { stack.append(dependency) }
+        }
+        return seen
+    }
+
+    /// The graph of `targets` and what they need (`run W.yaml STAGE…`), in the same order.
+    public func needed(for targets: [Int]) -> StageGraph {
+        let kept = targets.reduce(into: Set<Int>()) { $0.formUnion(ancestors(of: $1)) }.sorted()
+        var position: [Int: Int] = [:]
+        for (new, old) in kept.enumerated() { position[old] = new }
+        var graph = self
+        graph.stages = kept.map { stages[$0] }
+        graph.dependencies = kept.map { dependencies[$0].compactMap { position[$0] } }
+        graph.dependents = kept.map { dependents[$0].compactMap { position[$0] } }
+        graph.index = Dictionary(uniqueKeysWithValues: graph.stages.enumerated().map { ($1.name, $0) })
+        return graph
+    }
 }

@@ -14,6 +14,13 @@ public struct ExecutionOptions: Sendable {
     public var remote: RemoteSession?
     /// The build running the stages, for run headers, action records and the lock.
     public var build: BuildIdentity
+    /// The experiment this run is (`--name`, or any `--set` run): its views go under
+    /// `Artifacts/<workflow>/experiments/<name>/`, its stages to an experiment lock beside the
+    /// store, and it writes no export, no main view and not the committed lock.
+    public var experiment: String?
+    /// Stages to execute even when cached (`--force`); their bytes are compared with the cached
+    /// result, and a difference is reported as nondeterminism.
+    public var force: Set<String> = []
     /// Upload what ran to `remote` (`--remote-upload`; off by default: only CI, or whoever opts
     /// in, writes to a shared cache — Bazel's `--remote_upload_local_results`).
     public var remoteUpload: Bool
@@ -108,7 +115,7 @@ public final class Executor: Sendable {
         let recordURL = store.runsDirectory.appendingPathComponent("\(runID).jsonl")
         let writer = try RunRecordWriter(url: recordURL, header: RunHeader(
             runID: runID, workflow: graph.workflowName, file: graph.file, started: started, host: host,
-            jobs: options.jobs, overrides: options.overrides, paperflow: options.build))
+            jobs: options.jobs, overrides: options.overrides, paperflow: options.build, experiment: options.experiment))
         sink.handle(.runStarted(runID: runID, workflow: graph.workflowName, stageCount: graph.stages.count))
 
         let count = graph.stages.count
@@ -176,8 +183,14 @@ public final class Executor: Sendable {
         // Only a complete run of the workflow as written describes it: a run with `--set`
         // overrides, a failed or an interrupted run leaves the committed lock alone (its stages
         // are in its run record).
-        if let lockURL, summary.succeeded, !cancellation.isCancelled, options.overrides.isEmpty, entries.count == graph.stages.count {
+        if let lockURL, summary.succeeded, !cancellation.isCancelled, options.overrides.isEmpty, options.experiment == nil,
+           entries.count == graph.stages.count {
             try WorkflowLock(workflow: graph.workflowName, stages: entries, paperflow: options.build).write(to: lockURL)
+        }
+        if let name = options.experiment {
+            try Experiment(name: name, workflow: graph.workflowName, file: graph.file, overrides: options.overrides, runID: runID,
+                           started: started, succeeded: summary.succeeded)
+                .write(stages: WorkflowLock(workflow: graph.workflowName, stages: entries, paperflow: options.build), in: store)
         }
         summary.seconds = Date().timeIntervalSince1970 - started
         try writer.finish(RunFooter(finished: Date().timeIntervalSince1970, succeeded: summary.succeeded, counts: [
@@ -273,7 +286,9 @@ public final class Executor: Sendable {
         let ingredients = Planner.ingredients(of: stage, inputs: inputs.mapValues { $0.map(\.digest) }, files: files)
         let key = ingredients.key
 
-        if let action = store.action(for: key) {
+        let forced = options.force.contains(stage.name)
+        let previous = forced ? store.action(for: key) : nil
+        if !forced, let action = store.action(for: key) {
             var intact = action.outputs.count == stage.outputs.count
             for (port, output) in action.outputs where intact {
                 switch store.check(output.digest) {
@@ -298,7 +313,7 @@ public final class Executor: Sendable {
             store.forgetAction(key)
         }
         let warn: (String) -> Void = { [sink] in sink.handle(.warning(stage: stage.name, message: $0)) }
-        if let remote = options.remote, let action = remote.fetch(key, into: store, warn: warn),
+        if !forced, let remote = options.remote, let action = remote.fetch(key, into: store, warn: warn),
            Set(action.outputs.keys) == Set(stage.outputs.map(\.port)) {
             do {
                 try publish(stage, outputs: action.outputs)
@@ -397,6 +412,18 @@ public final class Executor: Sendable {
             let finished = Date().timeIntervalSince1970
             let action = ActionRecord(key: key, stage: stage.name, workflow: graph.workflowName, outputs: outputs,
                                       runID: runID, seconds: finished - started, build: options.build)
+            if let previous {
+                // --force: the same key ran before; the same bytes again, or nondeterminism.
+                let before = previous.outputs.mapValues(\.digest), after = outputs.mapValues(\.digest)
+                if before == after {
+                    sink.handle(.note(stage: stage.name, message: "forced rerun: same bytes as the cached result"))
+                } else {
+                    let ports = after.keys.sorted().filter { before[$0] != after[$0] }
+                    sink.handle(.warning(stage: stage.name, message: "forced rerun: not reproducible — "
+                        + ports.map { "output '\($0)' was \(before[$0]?.short ?? "absent"), now \(after[$0]!.short)" }.joined(separator: "; ")
+                        + "; the stage gives different bytes for the same inputs (a seed, a clock, an unordered map?)"))
+                }
+            }
             try store.record(action)
             try publish(stage, outputs: outputs)
             if options.remoteUpload, !stage.confidential { options.remote?.upload(action, from: store, warn: warn) }
@@ -418,9 +445,10 @@ public final class Executor: Sendable {
         for output in stage.outputs {
             guard let record = outputs[output.port] else { continue }
             let artifact = StoredArtifact(digest: record.digest, size: record.size, url: store.blobURL(record.digest))
-            try store.updateView(workflow: graph.workflowName, stage: stage.name, fileName: output.fileName, artifact: artifact)
+            try store.updateView(workflow: viewFolder, stage: stage.name, fileName: output.fileName, artifact: artifact)
         }
-        for materialization in stage.materializations {
+        // An experiment leaves the project's files as they are.
+        for materialization in stage.materializations where options.experiment == nil {
             guard let record = outputs[materialization.output] else { continue }
             let artifact = StoredArtifact(digest: record.digest, size: record.size, url: store.blobURL(record.digest))
             try store.export(artifact, to: materialization.path, projectRoot: projectRoot, protected: protectedFiles)
@@ -435,6 +463,11 @@ public final class Executor: Sendable {
         FileSystem.isDirectory(projectRoot.appendingPathComponent(path).path)
     }
 
+    /// `Artifacts/<this folder>/<stage>/…` holds the views: the workflow's, or an experiment's.
+    private var viewFolder: String {
+        options.experiment.map { "\(graph.workflowName)/experiments/\(ArtifactStore.safeFileName($0))" } ?? graph.workflowName
+    }
+
     /// Project files no export may overwrite: this workflow's file and lock.
     private var protectedFiles: Set<String> {
         var paths: Set<String> = [graph.file]
@@ -445,7 +478,7 @@ public final class Executor: Sendable {
     private func keepLog(of stage: ResolvedStage, scratch: URL) {
         let log = scratch.appendingPathComponent("stage.log")
         guard let identity = FileSystem.identity(ofFileAt: log.path), identity.size > 0 else { return }
-        let destination = store.root.appendingPathComponent(graph.workflowName, isDirectory: true)
+        let destination = store.root.appendingPathComponent(viewFolder, isDirectory: true)
             .appendingPathComponent("\(ArtifactStore.safeFileName(stage.name)).log")
         try? FileSystem.makeDirectory(destination.deletingLastPathComponent())
         _ = rename(log.path, destination.path)

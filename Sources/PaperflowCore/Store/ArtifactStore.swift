@@ -330,7 +330,7 @@ public final class ArtifactStore: Sendable {
     }
 
     /// A stage name as a file name: matrix brackets and commas are kept, slashes are not.
-    static func safeFileName(_ name: String) -> String {
+    public static func safeFileName(_ name: String) -> String {
         String(name.map { $0 == "/" ? "_" : $0 })
     }
 

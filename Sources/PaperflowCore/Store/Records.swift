@@ -160,6 +160,8 @@ public struct RunHeader: Sendable, Codable {
     public var overrides: [String]
     /// The build that ran it (absent in records of builds before it was recorded).
     public var paperflow: BuildIdentity?
+    /// The experiment it was, if any.
+    public var experiment: String?
 }
 
 /// One line of a run record per stage, appended as the stage ends.

@@ -97,7 +97,9 @@ extension ArtifactStore {
             for output in (outputs ?? [:]).values { liveBlobs.insert(output.digest) }
         }
         let fileManager = FileManager.default
-        if let enumerator = fileManager.enumerator(at: lockDirectory, includingPropertiesForKeys: nil) {
+        // The committed locks, and every named experiment's (until `exp remove` drops it).
+        for directory in [lockDirectory, root.appendingPathComponent("experiments", isDirectory: true)] {
+            guard let enumerator = fileManager.enumerator(at: directory, includingPropertiesForKeys: nil) else { continue }
             for case let url as URL in enumerator where url.pathExtension == "lock" {
                 guard let lock = try WorkflowLock.read(from: url) else { continue }
                 for entry in lock.stages.values { keep(key: entry.key, outputs: entry.outputs) }

@@ -46,7 +46,7 @@ struct TableLayout: Equatable {
     // MARK: Renderers
 
     var markdown: String {
-        func line(_ cells: [String]) -> String { "| " + cells.map { $0.replacingOccurrences(of: "|", with: "\\|") }.joined(separator: " | ") + " |\n" }
+        func line(_ cells: [String]) -> String { "| " + cells.map(Markup.markdownCell).joined(separator: " | ") + " |\n" }
         var text = caption.map { "**\($0)**\n\n" } ?? ""
         text += line([corner] + titles)
         text += "|---|" + String(repeating: "---:|", count: titles.count) + "\n"
