@@ -111,6 +111,8 @@ struct ProcessTests {
         let refused = try PaperflowProcess.run(["run", "Workflows/k.yaml", "--no-wait"], in: project.root)
         #expect(refused.status == 1)
         #expect(refused.stderr.contains("is locked by pid \(first.pid)"))
+        // The message names flags that exist.
+        #expect(refused.stderr.contains("wait for it to finish and try again ('paperflow run' waits by itself unless given --no-wait)"))
         try FileManager.default.removeItem(at: project.root.appendingPathComponent("slow.flag"))
         #expect(first.wait() == 0)
         #expect(second.wait() == 0)

@@ -49,6 +49,12 @@ public struct WorkflowValidator: Sendable {
                       "stage '\(spec.name)' asks for \(reference.id)@\(major), but this Paperflow provides \(descriptor!.reference)",
                       hint: "write '\(descriptor!.reference)' (read the plugin's changes first: its outputs may differ)")
                 descriptor = nil
+            } else if reference.major == nil {
+                // Without @N a new major version (other ports, other parameters) would be taken
+                // silently on an upgrade.
+                error(spec.uses.location, "stage '\(spec.name)' uses '\(reference.id)' without a major version",
+                      hint: "write '\(descriptor!.reference)': the @N pins the ports and parameters the workflow was written for")
+                descriptor = nil
             }
             descriptors.append(descriptor)
             var stage = ResolvedStage(name: spec.name, baseName: spec.baseName, location: spec.location,
@@ -226,13 +232,15 @@ public struct WorkflowValidator: Sendable {
                      loader: WorkflowLoader = WorkflowLoader()) throws -> StageGraph {
         var problems: [Diagnostic] = []
         let workflow = try loader.load(contentsOf: url, displayPath: displayPath, overrides: overrides, problems: &problems)
+        let graph: StageGraph
         do {
-            let graph = try validate(workflow)
-            if !problems.isEmpty { throw DiagnosticsError(problems) }
-            return graph
+            graph = try validate(workflow)
         } catch let error as DiagnosticsError {
             throw DiagnosticsError(problems + error.diagnostics)
         }
+        // Loading problems alone: thrown once, outside the catch above (which counted them twice).
+        if !problems.isEmpty { throw DiagnosticsError(problems) }
+        return graph
     }
 
     /// Kahn's algorithm; ties go to the earlier stage in the file.

@@ -370,6 +370,12 @@ private struct Builder {
             if case let .sequence(list) = v.kind { items = list } else { items = [v] }
             var sources: [Located<OutputReference>] = []
             for item in items {
+                if case .sequence = item.kind {
+                    // `[model[1,probit].fit]`: YAML read the matrix name's brackets as a list.
+                    error(item.location, "a list inside the list of inputs of '\(port)': a matrix stage's name has brackets, which YAML reads as a list",
+                          hint: "quote the reference, e.g. [\"model[1,probit].fit\"]")
+                    continue
+                }
                 guard let text = item.scalarText, let reference = OutputReference(parsing: text) else {
                     error(item.location, "'\(item.scalarText ?? item.shapeDescription)' is not a reference to a stage output",
                           hint: "write STAGE.OUTPUT, e.g. 'customs.records'")

@@ -82,6 +82,12 @@ public struct YAMLComposer: Sendable {
              let .composer(context, problem, mark, _):
             var message = "YAML syntax error: \(problem)"
             if let context { message += " \(context.text) at \(context.mark.line):\(context.mark.column)" }
+            // `[model[1,probit].fit]`: a matrix member's name inside a flow list reads as a list.
+            let line = String(text.split(separator: "\n", omittingEmptySubsequences: false).dropFirst(max(mark.line - 1, 0)).first ?? "")
+            if message.contains("flow"), let bracketed = line.range(of: #"[A-Za-z0-9_.-]+\[[^\]\s]*\]\.[A-Za-z0-9_]+"#, options: .regularExpression) {
+                return Diagnostic(at: location(mark, file: file), message + ": a matrix stage's name has brackets, which YAML reads as a list",
+                                  hint: "quote the reference inside [ ], e.g. [\"\(line[bracketed])\"]")
+            }
             return Diagnostic(at: location(mark, file: file), message,
                               hint: "check the indentation and quoting on this line and the one before it")
         case let .duplicatedKeysInMapping(duplicates, context):

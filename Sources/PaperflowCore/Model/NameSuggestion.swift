@@ -1,13 +1,16 @@
 /// Finds the nearest known name to a misspelt one, for "did you mean …?" hints.
 public enum NameSuggestion {
     /// The candidate closest to `name` by edit distance, if it is close enough to be a typo
-    /// (at most a third of the name's length, and at least 1, edits away).
+    /// (at most a third of the name's length, and at least 1, edits away); of equally close
+    /// candidates the first in sorted order, so the suggestion never depends on a set's order.
     public static func nearest(to name: String, in candidates: some Sequence<String>) -> String? {
         let limit = max(2, name.count / 3)
         var best: (String, Int)?
         for candidate in candidates {
             let distance = editDistance(name.lowercased(), candidate.lowercased())
-            if distance <= limit, best.map({ distance < $0.1 }) ?? true { best = (candidate, distance) }
+            if distance <= limit, best.map({ distance < $0.1 || (distance == $0.1 && candidate < $0.0) }) ?? true {
+                best = (candidate, distance)
+            }
         }
         return best?.0
     }

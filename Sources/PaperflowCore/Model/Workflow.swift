@@ -2,7 +2,8 @@
 public struct PluginReference: Sendable, Hashable, Codable, CustomStringConvertible {
     /// The plugin id, e.g. `relatedness.density`.
     public var id: String
-    /// The major version the workflow asks for; `nil` accepts the registered one.
+    /// The major version the workflow asks for; `nil` (no `@N`) is refused by validation with the
+    /// current version suggested.
     public var major: Int?
 
     /// Creates a reference.

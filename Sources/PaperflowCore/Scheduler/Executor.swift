@@ -165,9 +165,30 @@ public final class Executor: Sendable {
         pump()
         group.wait()
 
-        // Stages never started: skipped after a failure, cancelled after an interrupt.
+        // Stages never started: skipped after a failure, cancelled after an interrupt — but a
+        // stage that does not depend on a failure and whose result is in the local store is
+        // reported as cached, not as skipped (fail-fast stops work, not bookkeeping).
         let leftovers: [Int] = state.value.withLock { s in (0..<count).filter { !s.finished[$0] } }
-        for i in leftovers {
+        let failed = state.value.withLock { s in Set(s.summary.failed.compactMap { graph.index[$0] }) }
+        let tainted = failed.reduce(into: Set<Int>()) { $0.formUnion(graph.descendants(of: $1)) }
+        var reported: Set<Int> = []
+        if !cancellation.isCancelled {
+            for i in leftovers where !tainted.contains(i) {
+                guard let stageInputs: [String: [StoredArtifact]] = state.value.withLock({ s in
+                    graph.dependencies[i].allSatisfy { s.outputs[$0] != nil } ? inputs(of: i, outputs: s.outputs) : nil
+                }), case let .cached(outputs, key, ingredients, _) = process(i, inputs: stageInputs, runID: runID, cacheOnly: true) else { continue }
+                let name = graph.stages[i].name
+                try writer.append(StageRecord(stage: name, status: .cached, key: key, outputs: outputs, host: host))
+                state.value.withLock { s in
+                    s.finished[i] = true
+                    s.outputs[i] = outputs
+                    s.summary.cached.append(name)
+                    s.lockEntries[name] = WorkflowLock.Entry(key: key, ingredients: ingredients, outputs: outputs, confidential: graph.stages[i].confidential)
+                }
+                reported.insert(i)
+            }
+        }
+        for i in leftovers where !reported.contains(i) {
             let name = graph.stages[i].name
             let interrupted = cancellation.isCancelled
             let reason = interrupted ? "the run was interrupted" : "an upstream or earlier stage failed"
@@ -269,9 +290,11 @@ public final class Executor: Sendable {
 
     // MARK: One stage
 
-    private func process(_ i: Int, inputs: [String: [StoredArtifact]], runID: String) -> Outcome {
+    /// - Parameter cacheOnly: look the stage up in the local store only; anything but a hit
+    ///   comes back as `.cancelled` (nothing runs, nothing is fetched).
+    private func process(_ i: Int, inputs: [String: [StoredArtifact]], runID: String, cacheOnly: Bool = false) -> Outcome {
         let stage = graph.stages[i]
-        if cancellation.isCancelled { return .cancelled }
+        if cancellation.isCancelled || (cacheOnly && options.force.contains(stage.name)) { return .cancelled }
         var files: [String: Digest] = [:]
         for path in stage.fileDependencies {
             do {
@@ -312,6 +335,7 @@ public final class Executor: Sendable {
             }
             store.forgetAction(key)
         }
+        if cacheOnly { return .cancelled }
         let warn: (String) -> Void = { [sink] in sink.handle(.warning(stage: stage.name, message: $0)) }
         if !forced, let remote = options.remote, let action = remote.fetch(key, into: store, warn: warn),
            Set(action.outputs.keys) == Set(stage.outputs.map(\.port)) {

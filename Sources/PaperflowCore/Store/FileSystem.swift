@@ -144,7 +144,8 @@ public enum StoreError: Error, Sendable, CustomStringConvertible {
         switch self {
         case let .io(what, code): return "\(what): \(String(cString: strerror(code)))"
         case let .lockHeld(holder, path):
-            return "the artifact store \(path) is locked by \(holder); wait for it to finish or pass --wait"
+            return "the artifact store \(path) is locked by \(holder); wait for it to finish and try again "
+                + "('paperflow run' waits by itself unless given --no-wait)"
         case let .corruptRecord(path, problem): return "unreadable record \(path): \(problem); run 'paperflow cache verify --repair'"
         case let .inputChangedWhileReading(path): return "file '\(path)' changed while it was being read; run again"
         case let .refusedExport(path, why): return "refusing to export to '\(path)': \(why)"

@@ -39,8 +39,9 @@ enum ModelStages {
             outputs: [PortSpec("fit", kind: .json, fileName: "fit.json", summary: "estimates, covariance, fit statistics")],
             params: [
                 ParamSpec("formula", .string, required: true, summary: "fixest syntax: y ~ x1*x2 + i(k) | fe1 + fe2^fe3"),
-                ParamSpec("vcov", .either(.oneOf(["classical", "hc1"]), .map(.list(.string))), default: .string("classical"),
-                          summary: "classical | hc1 | {cluster: [vars]}"),
+                ParamSpec("vcov", .either(.oneOf(["classical", "iid", "hc1", "HC1", "hetero"]), .map(.either(.string, .list(.string)))),
+                          default: .string("classical"),
+                          summary: "classical | hc1 | {cluster: [vars]}; fixest's spellings iid, hetero, HC1 and {cluster: var} too"),
                 ParamSpec("convention", .oneOf(conventions), default: .string("fixest"), summary: "small-sample convention"),
                 ParamSpec("margins", .oneOf(["none", "average", "at-means"]), default: .string("none"),
                           summary: "marginal effects (probit/logit): interaction-aware, delta-method SEs"),
@@ -59,11 +60,12 @@ enum ModelStages {
     }
 
     static func covariance(_ context: StageContext) throws -> Covariance {
+        // fixest writes vcov = "iid", "hetero" (or "HC1") and cluster = ~var: the same covariances.
         switch context.params["vcov"] {
-        case .string("hc1"): return .hc1
+        case .string("hc1"), .string("HC1"), .string("hetero"): return .hc1
         case let .map(map):
-            guard map.count == 1, let variables = map["cluster"]?.listValue?.compactMap(\.stringValue),
-                  (1...2).contains(variables.count) else {
+            let variables = map["cluster"].flatMap { $0.stringValue.map { [$0] } ?? $0.listValue?.compactMap(\.stringValue) } ?? []
+            guard map.count == 1, (1...2).contains(variables.count) else {
                 throw StageFailure("vcov takes classical, hc1 or {cluster: [var]} with one or two variables, e.g. {cluster: [firm]}")
             }
             return .cluster(variables)
