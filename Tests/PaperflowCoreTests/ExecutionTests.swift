@@ -61,8 +61,11 @@ struct ExecutionTests {
     func versionBump() throws {
         let project = try TemporaryProject()
         defer { project.cleanUp() }
-        try project.write("Workflows/chain.yaml", Self.diamond.replacingOccurrences(of: "test.constant@1", with: "test.constant"))
+        // A workflow names the major version (an unversioned reference is refused): the upgrade
+        // is the registry's new version and the workflow's edit to ask for it.
+        try project.write("Workflows/chain.yaml", Self.diamond)
         _ = try project.run("Workflows/chain.yaml", registry: FakeStages.registry(constantVersion: 1))
+        try project.write("Workflows/chain.yaml", Self.diamond.replacingOccurrences(of: "test.constant@1", with: "test.constant@2"))
         let bumped = try project.run("Workflows/chain.yaml", registry: FakeStages.registry(constantVersion: 2))
         // a and d use test.constant; b and c read a's output, which is byte-identical, so they are cut off.
         #expect(Set(bumped.record.stages(.ran)) == ["a", "d"])
