@@ -128,6 +128,12 @@ public struct SourceFingerprinter {
         for name in stageTypes.keys.sorted() {
             lines.append("        \"\(name)\": \"\(fingerprint(ofStage: name)!)\",")
         }
+        lines += ["    ]"]
+        // By type identity too: the registry looks each stage up once per process, and turning
+        // a metatype into its name costs more than the lookup (demangling).
+        let own = stageTypes.filter { sources[$0.value].module == "PaperflowStages" }.keys.sorted()
+        lines += ["    /// By stage type.", "    static let byType: [ObjectIdentifier: String] = ["]
+        for name in own { lines.append("        ObjectIdentifier(\(name).self): \"\(fingerprint(ofStage: name)!)\",") }
         lines += ["    ]", "}", ""]
         return lines.joined(separator: "\n")
     }

@@ -3,8 +3,9 @@ import PaperflowCore
 /// Every built-in stage plugin. The engine knows none of them by name; the CLI hands this list
 /// to a `StageRegistry`.
 public enum BuiltinStages {
-    /// The descriptors of all built-in stages.
-    public static var all: [PluginDescriptor] {
+    /// The descriptors of all built-in stages (made once: looking up each type's fingerprint
+    /// by its name is not free).
+    public static let all: [PluginDescriptor] = {
         [
             fingerprinted(FileStage.self),
             fingerprinted(ExportStage.self),
@@ -54,13 +55,13 @@ public enum BuiltinStages {
             fingerprinted(JiangsuGenerator.self),
             fingerprinted(SurveyGenerator.self),
         ]
-    }
+    }()
 
     /// The fingerprint of a built-in stage type's code and data, made at build time.
     public static func fingerprint(of type: any Stage.Type) -> String {
         // Every type in `all` is found by the generator (a test holds this); the whole build's
         // fingerprint is the safe answer for a type it could not see.
-        BuiltinFingerprints.byStage[String(describing: type)] ?? BuiltinFingerprints.build
+        BuiltinFingerprints.byType[ObjectIdentifier(type)] ?? BuiltinFingerprints.build
     }
 
     /// The fingerprint of everything the built-in stages are made of (run headers, locks).

@@ -101,7 +101,7 @@ struct CommandTests {
         #expect(rerun.stdout.contains("w: 0 ran, 3 cached in "))
         #expect(try project.read("Artifacts/w/words/upper.txt") == "ONE TWO THREE\n")
         let all = try PaperflowProcess.run(["clean", "--all"], in: project.root)
-        #expect(all.stdout == "removed Artifacts/w/, Artifacts/cas, Artifacts/actions, Artifacts/runs, Artifacts/memo\n")
+        #expect(all.stdout == "removed Artifacts/w/, Artifacts/cas, Artifacts/actions, Artifacts/runs, Artifacts/memo, Artifacts/lock-stamps\n")
         #expect(try PaperflowProcess.run(["run", "Workflows/w.yaml", "--json"], in: project.root).stdout.contains("\"ran\":[\"raw\",\"words\",\"export\"]"))
     }
 

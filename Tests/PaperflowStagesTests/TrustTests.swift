@@ -219,6 +219,22 @@ struct TrustTests {
         }
     }
 
+    @Test("an unchanged lock is not re-encoded, but a lock edited by hand is rewritten by the next complete run")
+    func lockStamp() throws {
+        let project = try TemporaryProject()
+        defer { project.cleanUp() }
+        try project.writeWorkflow("w", stages: "a: {uses: shell@1, with: {cmd: \"echo a > {outs.o}\", outs: {o: a.txt}}}")
+        _ = try project.run("Workflows/w.yaml", registry: BuiltinStages.registry)
+        let url = project.root.appendingPathComponent("Workflows/w.lock")
+        let written = try Data(contentsOf: url)
+        let identity = FileSystem.identity(ofFileAt: url.path)
+        _ = try project.run("Workflows/w.yaml", registry: BuiltinStages.registry)
+        #expect(FileSystem.identity(ofFileAt: url.path) == identity)
+        try (written + Data("\n\n".utf8)).write(to: url)
+        _ = try project.run("Workflows/w.yaml", registry: BuiltinStages.registry)
+        #expect(try Data(contentsOf: url) == written)
+    }
+
     @Test("a file rewritten while the workflow reads it never gives a stored table other than its keyed content")
     func fileEditedDuringRead() throws {
         let project = try TemporaryProject()
@@ -314,6 +330,9 @@ struct TrustTests {
         defer { project.cleanUp() }
         let store = try project.store()
         let leftover = try project.write("Artifacts/cas/ab/.cdef.tmp-4242-7", "half")
+        // What the killed run left of its own: its scratch folder.
+        try FileManager.default.createDirectory(at: store.temporaryDirectory.appendingPathComponent("20261206T000000.000Z-4242"),
+                                                withIntermediateDirectories: true)
         let report = store.verify(repair: false)
         #expect(report.isConsistent)
         #expect(report.interruptedWrites == [leftover.path])

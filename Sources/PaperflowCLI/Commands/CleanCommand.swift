@@ -23,7 +23,8 @@ struct CleanCommand: ParsableCommand {
         let storeRoot = options.storeRoot
         let lock = try options.lockStore(command: "paperflow clean", wait: false, console: console)
         let fileManager = FileManager.default
-        let storeFolders: Set<String> = ["cas", "actions", "runs", "tmp", "memo", "lock", "lock-holder.json", "README.md"]
+        let storeFolders: Set<String> = ["cas", "actions", "runs", "tmp", "memo", "lock", "lock-holder.json", "README.md",
+                                         "experiments", "lock-stamps"]
         let entries = (try? fileManager.contentsOfDirectory(atPath: storeRoot.path)) ?? []
         var removed: [String] = []
         for entry in entries where !storeFolders.contains(entry) && !entry.hasPrefix(".") {
@@ -36,7 +37,7 @@ struct CleanCommand: ParsableCommand {
         }
         FileSystem.removeTree(storeRoot.appendingPathComponent("tmp").path)
         if all {
-            for folder in ["cas", "actions", "runs", "memo"] {
+            for folder in ["cas", "actions", "runs", "memo", "experiments", "lock-stamps"] {
                 let url = storeRoot.appendingPathComponent(folder)
                 guard fileManager.fileExists(atPath: url.path) else { continue }
                 // Blobs are read-only; removeTree makes their folders writable, following no link.

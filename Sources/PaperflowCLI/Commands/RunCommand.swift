@@ -130,14 +130,15 @@ struct RunCommand: ParsableCommand {
         }
         let experiment = experimentName()
         let remoteURL = remote ?? ProcessInfo.processInfo.environment["PAPERFLOW_REMOTE"].flatMap { $0.isEmpty ? nil : $0 }
-        // Remote records are used when the committed locks or the team's secret vouch for them.
-        let trust = RemoteTrust(secret: ProcessInfo.processInfo.environment[RemoteTrust.secretVariable],
-                                locks: sessions.compactMap { try? WorkflowLock.read(from: $0.lockURL) })
         let cancellation = CancellationFlag()
         let interrupts = Self.handleInterrupts(cancellation: cancellation, console: console)
         defer { for source in interrupts { source.cancel() } }
+        // Remote records are used when the committed locks or the team's secret vouch for them
+        // (the locks are read only when there is a remote: a no-op run does not decode them).
         let remoteSession = try remoteURL.map {
-            RemoteSession(remote: try CacheCommand.remote($0, console: console, cancellation: cancellation), trust: trust)
+            RemoteSession(remote: try CacheCommand.remote($0, console: console, cancellation: cancellation),
+                          trust: RemoteTrust(secret: ProcessInfo.processInfo.environment[RemoteTrust.secretVariable],
+                                             locks: sessions.compactMap { try? WorkflowLock.read(from: $0.lockURL) }))
         }
         let upload = remoteUpload || ProcessInfo.processInfo.environment["PAPERFLOW_REMOTE_UPLOAD"] == "1"
         let lock = try options.lockStore(command: CommandLine.arguments.joined(separator: " "), wait: !noWait, console: console)
@@ -176,7 +177,13 @@ struct RunCommand: ParsableCommand {
             }
             // The run's page: tables, figures and provenance (a failed run's too, to show where it
             // stopped); an experiment's in its own folder; a partial run leaves the page as it was.
-            if !partial {
+            // A run that computed nothing leaves the page of the run that did (a no-op rerun spent a
+            // fifth of its time rewriting an unchanged page).
+            let reportURL = RunReport.url(store: store, workflow: session.graph.workflowName, experiment: experiment)
+            let nothingNew = summary.ran.isEmpty && summary.failed.isEmpty && summary.cancelled.isEmpty && summary.skipped.isEmpty
+            if !partial, nothingNew, FileSystem.identity(ofFileAt: reportURL.path) != nil {
+                if !json, !quiet { console.out("report: \(reportURL.path) (unchanged)") }
+            } else if !partial {
                 do {
                     // An experiment's page ends with how it differs from the workflow as committed.
                     let comparison = experiment.flatMap {

@@ -113,6 +113,9 @@ public final class Executor: Sendable {
         let runID = ArtifactStore.newRunID()
         let started = Date().timeIntervalSince1970
         let recordURL = store.runsDirectory.appendingPathComponent("\(runID).jsonl")
+        // The run's scratch folder exists for as long as it runs: if it is killed, the folder
+        // tells the next run to look for half-written files in the store.
+        try? FileSystem.makeDirectory(store.temporaryDirectory.appendingPathComponent(runID, isDirectory: true))
         let writer = try RunRecordWriter(url: recordURL, header: RunHeader(
             runID: runID, workflow: graph.workflowName, file: graph.file, started: started, host: host,
             jobs: options.jobs, overrides: options.overrides, paperflow: options.build, experiment: options.experiment))
@@ -206,7 +209,10 @@ public final class Executor: Sendable {
         // are in its run record).
         if let lockURL, summary.succeeded, !cancellation.isCancelled, options.overrides.isEmpty, options.experiment == nil,
            entries.count == graph.stages.count {
-            try WorkflowLock(workflow: graph.workflowName, stages: entries, paperflow: options.build).write(to: lockURL)
+            // The stamp (machine-local, in the store) lets an unchanged lock skip its encoding.
+            let stamp = store.root.appendingPathComponent("lock-stamps", isDirectory: true)
+                .appendingPathComponent(ContentHasher.digest(of: Data(lockURL.path.utf8)).hex)
+            try WorkflowLock(workflow: graph.workflowName, stages: entries, paperflow: options.build).write(to: lockURL, stamp: stamp)
         }
         if let name = options.experiment {
             try Experiment(name: name, workflow: graph.workflowName, file: graph.file, overrides: options.overrides, runID: runID,

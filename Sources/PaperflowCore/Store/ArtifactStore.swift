@@ -206,7 +206,7 @@ public final class ArtifactStore: Sendable {
     /// The action record for `key`, if any; an unreadable record counts as absent.
     public func action(for key: Digest) -> ActionRecord? {
         guard let data = try? Data(contentsOf: actionURL(key)) else { return nil }
-        return ActionRecord(text: Substring(decoding: data, as: UTF8.self))
+        return data.withUnsafeBytes { ActionRecord(utf8: $0) }
     }
 
     /// Records a finished stage (after its blobs are in place, so a record never names a missing blob).
@@ -232,8 +232,13 @@ public final class ArtifactStore: Sendable {
 
     /// Removes every scratch directory (call only while holding the store lock).
     public func clearTemporaryFiles() {
+        // A run that was killed leaves its scratch folder under tmp/; only then can it have left
+        // half-written files beside blobs and action records (its stores happen while its
+        // scratch exists), so only then are the 512 shard folders listed.
+        let interrupted = !((try? FileManager.default.contentsOfDirectory(atPath: temporaryDirectory.path)) ?? []).isEmpty
         FileSystem.removeTree(temporaryDirectory.path)
         try? FileSystem.makeDirectory(temporaryDirectory)
+        guard interrupted else { return }
         // Temporary files of writes a killed process did not finish (`.NAME.tmp-PID-N` beside
         // blobs and action records): never complete, never named by a record.
         for folder in [casDirectory, actionsDirectory] {

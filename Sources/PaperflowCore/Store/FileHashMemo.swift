@@ -22,14 +22,37 @@ public final class FileHashMemo: Sendable {
         self.url = url
         var entries: [String: Entry] = [:]
         if let data = try? Data(contentsOf: url) {
-            for line in Substring(decoding: data, as: UTF8.self).split(separator: "\n") {
-                let parts = line.split(separator: " ", maxSplits: 6, omittingEmptySubsequences: false)
-                guard parts.count == 7, let device = UInt64(parts[0]), let inode = UInt64(parts[1]),
-                      let size = Int64(parts[2]), let mtime = Int64(parts[3]), let ctime = Int64(parts[4]),
-                      let digest = Digest(parsing: String(parts[5])) else { continue }
-                entries[String(parts[6])] = Entry(identity: FileIdentity(device: device, inode: inode, size: size,
-                                                                         mtimeNanoseconds: mtime, ctimeNanoseconds: ctime),
-                                                  digest: digest)
+            // Cut by byte (every run reads the whole memo): six space-separated fields, then the
+            // path to the end of the line.
+            data.withUnsafeBytes { bytes in
+                func integer(_ range: Range<Int>) -> Int64? {
+                    guard !range.isEmpty else { return nil }
+                    var value: Int64 = 0
+                    for i in range {
+                        let digit = bytes[i] &- 48
+                        guard digit < 10 else { return nil }
+                        value = value &* 10 &+ Int64(digit)
+                    }
+                    return value
+                }
+                var start = 0
+                while start < bytes.count {
+                    var end = start
+                    while end < bytes.count, bytes[end] != 0x0A { end += 1 }
+                    defer { start = end + 1 }
+                    var cuts: [Int] = []
+                    cuts.reserveCapacity(6)
+                    for i in start..<end where bytes[i] == 0x20 && cuts.count < 6 { cuts.append(i) }
+                    guard cuts.count == 6, let device = integer(start..<cuts[0]), let inode = integer((cuts[0] + 1)..<cuts[1]),
+                          let size = integer((cuts[1] + 1)..<cuts[2]), let mtime = integer((cuts[2] + 1)..<cuts[3]),
+                          let ctime = integer((cuts[3] + 1)..<cuts[4]),
+                          let digest = Digest(parsing: String(decoding: UnsafeRawBufferPointer(rebasing: bytes[(cuts[4] + 1)..<cuts[5]]), as: UTF8.self))
+                    else { continue }
+                    let path = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[(cuts[5] + 1)..<end]), as: UTF8.self)
+                    entries[path] = Entry(identity: FileIdentity(device: UInt64(device), inode: UInt64(inode), size: size,
+                                                                 mtimeNanoseconds: mtime, ctimeNanoseconds: ctime),
+                                          digest: digest)
+                }
             }
         }
         state = Mutex((entries, false))

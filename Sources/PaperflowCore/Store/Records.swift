@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// One output of a finished stage as recorded in the action cache, run records and lock files.
 public struct OutputRecord: Sendable, Hashable, Codable {
@@ -80,31 +83,55 @@ public struct ActionRecord: Sendable, Hashable, Codable {
 
     /// Parses the line format; `nil` for anything else (a torn or foreign file).
     public init?(text: Substring) {
-        var fields: [Substring: Substring] = [:]
+        var text = text
+        guard let record = text.withUTF8({ Self(utf8: UnsafeRawBufferPointer($0)) }) else { return nil }
+        self = record
+    }
+
+    /// Parses the line format from its bytes: a cache hit reads one record per stage, so the
+    /// lines are cut by byte, and only the fields' values become strings.
+    public init?(utf8 bytes: UnsafeRawBufferPointer) {
+        func string(_ range: Range<Int>) -> String { String(decoding: UnsafeRawBufferPointer(rebasing: bytes[range]), as: UTF8.self) }
+        func equals(_ range: Range<Int>, _ word: StaticString) -> Bool {
+            range.count == word.utf8CodeUnitCount && memcmp(bytes.baseAddress! + range.lowerBound, word.utf8Start, range.count) == 0
+        }
+        var key: Digest?, stage: String?, workflow: String?, run: String?, seconds: Double?, build = BuildIdentity.unknown
+        var signature: String?
         var outputs: [String: OutputRecord] = [:]
-        let lines = text.split(separator: "\n")
-        guard lines.first == "paperflow-action 1" else { return nil }
-        for line in lines.dropFirst() {
-            guard let space = line.firstIndex(of: " ") else { return nil }
-            let name = line[..<space], rest = line[line.index(after: space)...]
-            if name == "output" {
-                let parts = rest.split(separator: " ", maxSplits: 3, omittingEmptySubsequences: false)
-                guard parts.count == 4, let digest = Digest(parsing: String(parts[1])), let size = Int64(parts[2]) else { return nil }
-                outputs[String(parts[0])] = OutputRecord(digest: digest, size: size, fileName: String(parts[3]))
-            } else {
-                fields[name] = rest
+        var start = 0, first = true
+        while start < bytes.count {
+            var end = start
+            while end < bytes.count, bytes[end] != 0x0A { end += 1 }
+            defer { start = end + 1 }
+            if end == start { continue }
+            if first {
+                guard equals(start..<end, "paperflow-action 1") else { return nil }
+                first = false
+                continue
+            }
+            guard let space = (start..<end).first(where: { bytes[$0] == 0x20 }) else { return nil }
+            let name = start..<space, rest = (space + 1)..<end
+            if equals(name, "output") {
+                // PORT DIGEST SIZE FILE NAME (the file name runs to the end of the line)
+                var cuts: [Int] = []
+                for i in rest where bytes[i] == 0x20 && cuts.count < 3 { cuts.append(i) }
+                guard cuts.count == 3, let digest = Digest(parsing: string((cuts[0] + 1)..<cuts[1])),
+                      let size = Int64(string((cuts[1] + 1)..<cuts[2])) else { return nil }
+                outputs[string(rest.lowerBound..<cuts[0])] = OutputRecord(digest: digest, size: size, fileName: string((cuts[2] + 1)..<end))
+            } else if equals(name, "key") { key = Digest(parsing: string(rest))
+            } else if equals(name, "stage") { stage = string(rest)
+            } else if equals(name, "workflow") { workflow = string(rest)
+            } else if equals(name, "run") { run = string(rest)
+            } else if equals(name, "seconds") { seconds = Double(string(rest))
+            } else if equals(name, "signature") { signature = string(rest)
+            } else if equals(name, "build") {
+                let parts = string(rest).split(separator: " ")
+                if parts.count == 2 { build = BuildIdentity(version: String(parts[0]), fingerprint: String(parts[1])) }
             }
         }
-        guard let key = fields["key"].flatMap({ Digest(parsing: String($0)) }), let stage = fields["stage"],
-              let workflow = fields["workflow"], let run = fields["run"],
-              let seconds = fields["seconds"].flatMap({ Double($0) }) else { return nil }
-        var build = BuildIdentity.unknown
-        if let parts = fields["build"]?.split(separator: " "), parts.count == 2 {
-            build = BuildIdentity(version: String(parts[0]), fingerprint: String(parts[1]))
-        }
-        self.init(key: key, stage: String(stage), workflow: String(workflow), outputs: outputs, runID: String(run), seconds: seconds,
-                  build: build)
-        signature = fields["signature"].map(String.init)
+        guard !first, let key, let stage, let workflow, let run, let seconds else { return nil }
+        self.init(key: key, stage: stage, workflow: workflow, outputs: outputs, runID: run, seconds: seconds, build: build)
+        self.signature = signature
     }
 }
 

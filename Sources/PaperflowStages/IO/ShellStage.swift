@@ -44,12 +44,27 @@ public struct ShellStage: Stage {
     static func undeclaredFiles(_ params: [String: ParamValue], projectRoot: URL) -> [LintFinding] {
         guard let command = params["cmd"]?.stringValue else { return [] }
         let deps = params["deps"]?.listValue?.compactMap(\.stringValue) ?? []
-        let separators = CharacterSet.whitespacesAndNewlines.union(CharacterSet(charactersIn: ";|&<>()'\"`="))
+        // Words of the command that could name a file: split on blanks and shell punctuation by
+        // byte, and only words with a dot or a slash, not a placeholder, variable, option or
+        // absolute path, become strings (this runs for every shell stage on every run).
+        var tokens: [String] = []
+        let bytes = Array(command.utf8)
+        var start = 0
+        func take(_ end: Int) {
+            defer { start = end + 1 }
+            guard end > start else { return }
+            let word = bytes[start..<end]
+            guard word.contains(where: { $0 == UInt8(ascii: ".") || $0 == UInt8(ascii: "/") }),
+                  !word.contains(where: { $0 == UInt8(ascii: "{") || $0 == UInt8(ascii: "$") }),
+                  word.first != UInt8(ascii: "/"), word.first != UInt8(ascii: "-") else { return }
+            tokens.append(String(decoding: word, as: UTF8.self))
+        }
+        for (index, byte) in bytes.enumerated() where " \t\n\r;|&<>()'\"`=".utf8.contains(byte) { take(index) }
+        take(bytes.count)
         var seen: Set<String> = []
         var findings: [LintFinding] = []
-        for token in command.components(separatedBy: separators) where !token.isEmpty && seen.insert(token).inserted {
-            // A file's name has a dot or a slash; plain words (cat, echo) are never looked up.
-            guard token.contains(".") || token.contains("/"), !token.hasPrefix("/"), !token.hasPrefix("-"), !token.contains("{"), !token.contains("$"), !token.hasPrefix("Artifacts/"),
+        for token in tokens where seen.insert(token).inserted {
+            guard !token.hasPrefix("Artifacts/"),
                   !deps.contains(where: { token == $0 || token.hasPrefix($0.hasSuffix("/") ? $0 : $0 + "/") }),
                   FileSystem.identity(ofFileAt: projectRoot.appendingPathComponent(token).path) != nil else { continue }
             findings.append(LintFinding(param: "cmd", message: "cmd names project file '\(token)', which is not in deps: editing it would not rerun this stage",
