@@ -129,6 +129,38 @@ struct ExperimentTests {
         return result
     }
 
+    @Test("diff --margins puts a probit's average marginal effects beside an LPM's coefficients")
+    func marginsAgainstLPM() throws {
+        let project = try TemporaryProject()
+        defer { project.cleanUp() }
+        try project.copy(fixture: "models/m2_panel.csv", to: "data/panel.csv")
+        try project.write("Workflows/m.yaml", """
+            workflow: m
+            stages:
+              panel: {uses: io.csv@2, with: {path: data/panel.csv}}
+              binary: {uses: data.derive@1, inputs: {table: panel.table}, with: {columns: ["d = ifelse(y > 0, 1, 0)"]}}
+              model: {uses: models.probit@2, inputs: {table: binary.table}, with: {formula: "d ~ x1 + x2", margins: average}}
+            """)
+        #expect(try PaperflowProcess.run(["run", "Workflows/m.yaml", "--quiet"], in: project.root).status == 0)
+        let lpm = try PaperflowProcess.run(["run", "Workflows/m.yaml", "--set", "stages.model.uses=models.lpm@2", "--set", "stages.model.with.margins=none",
+                                            "--name", "lpm", "--quiet"], in: project.root)
+        #expect(lpm.status == 0, "\(lpm.stderr)")
+        let json = try PaperflowProcess.run(["diff", "lock", "lpm", "--margins", "--format", "json"], in: project.root)
+        #expect(json.status == 0, "\(json.stderr)")
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+        let fit = try #require((object["fits"] as? [[String: Any]])?.first)
+        #expect((fit["estimator_before"] as? String)?.hasPrefix("probit AME") == true, "\(fit)")
+        // The probit side's numbers are its AMEs, as the fit artifact records them.
+        let artifact = try #require(try JSONSerialization.jsonObject(with: Data(try project.read("Artifacts/m/model/fit.json").utf8)) as? [String: Any])
+        let effects = try #require((artifact["margins"] as? [String: Any])?["effects"] as? [[String: Any]])
+        let rows = try #require(fit["estimates"] as? [[String: Any]])
+        for effect in effects {
+            let row = try #require(rows.first { $0["term"] as? String == effect["name"] as? String })
+            #expect(((row["before"] as? [String: Any])?["estimate"] as? Double) == effect["estimate"] as? Double)
+        }
+        #expect(rows.contains { $0["term"] as? String == "x1" && $0["after"] is [String: Any] })
+    }
+
     /// a → b → c, d (d independent).
     static let chain = """
         workflow: p

@@ -22,6 +22,8 @@ struct DiffCommand: ParsableCommand {
 
     @Option(help: "text, markdown, html or json.") var format: String = "text"
     @Option(help: "Differing cells listed per table.") var cells: Int = 20
+    @Flag(help: "Compare probit and logit fits by their average marginal effects (when they report them, margins: average), the scale of an LPM's coefficients.")
+    var margins = false
 
     @OptionGroup var options: ProjectOptions
 
@@ -36,7 +38,8 @@ struct DiffCommand: ParsableCommand {
         let store = try ArtifactStore(root: options.storeRoot)
         let comparison: RunComparison
         do {
-            comparison = try Self.compare(before, after, workflow: workflow, store: store, projectRoot: options.projectRoot, cells: cells)
+            comparison = try Self.compare(before, after, workflow: workflow, store: store, projectRoot: options.projectRoot, cells: cells,
+                                          margins: margins)
         } catch {
             console.err("error: \(error)")
             throw ExitCode(1)
@@ -50,7 +53,8 @@ struct DiffCommand: ParsableCommand {
     }
 
     /// Resolves both sides (each names the workflow for the other when it can) and compares them.
-    static func compare(_ a: String, _ b: String, workflow: String?, store: ArtifactStore, projectRoot: URL, cells: Int = 20) throws -> RunComparison {
+    static func compare(_ a: String, _ b: String, workflow: String?, store: ArtifactStore, projectRoot: URL, cells: Int = 20,
+                        margins: Bool = false) throws -> RunComparison {
         var file = workflow
         if file == nil {
             for side in [a, b] where side != "lock" && side != "last" {
@@ -59,6 +63,6 @@ struct DiffCommand: ParsableCommand {
         }
         let first = try RunState.resolve(a, workflowFile: file, projectRoot: projectRoot, store: store)
         let second = try RunState.resolve(b, workflowFile: file ?? first.file, projectRoot: projectRoot, store: store)
-        return RunComparison(first, second, store: store, cellLimit: cells)
+        return RunComparison(first, second, store: store, cellLimit: cells, margins: margins)
     }
 }

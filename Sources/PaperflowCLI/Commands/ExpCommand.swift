@@ -62,6 +62,7 @@ struct ExpCommand: ParsableCommand {
         @Argument var name: String
         @Argument var other: String?
         @Option(help: "text, markdown, html or json.") var format: String = "text"
+        @Flag(help: "Compare probit/logit average marginal effects with LPM coefficients.") var margins = false
         @OptionGroup var options: ProjectOptions
 
         func run() throws {
@@ -72,6 +73,7 @@ struct ExpCommand: ParsableCommand {
             command.after = other ?? name
             command.workflow = experiment.file
             command.format = format
+            command.margins = margins
             command.options = options
             try command.validate()
             try command.run()

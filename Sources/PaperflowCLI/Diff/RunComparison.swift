@@ -75,7 +75,9 @@ struct RunComparison {
     var otherOutputs: [String] = []
 
     /// Compares `before` with `after`, reading their outputs from `store`.
-    init(_ before: RunState, _ after: RunState, store: ArtifactStore, cellLimit: Int = 20) {
+    /// - Parameter margins: compare a probit's or logit's average marginal effects (when its fit
+    ///   has them) rather than its coefficients — the scale of an LPM's coefficients.
+    init(_ before: RunState, _ after: RunState, store: ArtifactStore, cellLimit: Int = 20, margins: Bool = false) {
         self.before = before
         self.after = after
         let names = Set(before.entries.keys).union(after.entries.keys).sorted()
@@ -96,7 +98,7 @@ struct RunComparison {
                 let urls = (store.blobURL(x.digest), store.blobURL(y.digest))
                 if x.fileName.hasSuffix(".pftable") {
                     tables.append(Self.compareTables(stage: name, output: port, urls, limit: cellLimit))
-                } else if let fit = Self.compareFits(stage: name, urls) {
+                } else if let fit = Self.compareFits(stage: name, urls, margins: margins) {
                     fits.append(fit)
                 } else {
                     otherOutputs.append("\(name).\(port)")
@@ -132,8 +134,8 @@ struct RunComparison {
     }
 
     /// A grid of two fit artifacts' estimates, or nil when the outputs are not fits.
-    static func compareFits(stage: String, _ urls: (URL, URL)) -> FitChange? {
-        guard let a = fit(urls.0), let b = fit(urls.1) else { return nil }
+    static func compareFits(stage: String, _ urls: (URL, URL), margins: Bool = false) -> FitChange? {
+        guard let a = fit(urls.0, margins: margins), let b = fit(urls.1, margins: margins) else { return nil }
         // A fixed effect's dummies (`year_2005`, estimated where a side does not absorb it).
         let effects = Set(a.fixedEffects + b.fixedEffects)
         func isDummy(_ term: String) -> Bool { effects.contains { term.hasPrefix($0 + "_") } }
@@ -145,17 +147,23 @@ struct RunComparison {
                          observations: (a.observations, b.observations))
     }
 
-    static func fit(_ url: URL) -> (estimator: String, terms: [String], values: [String: (estimate: Double, se: Double, p: Double)],
-                                    fixedEffects: [String], observations: Int)? {
+    static func fit(_ url: URL, margins: Bool = false) -> (estimator: String, terms: [String], values: [String: (estimate: Double, se: Double, p: Double)],
+                                                          fixedEffects: [String], observations: Int)? {
         guard let data = try? Data(contentsOf: url), let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
-              let rows = object["coefficients"] as? [[String: Any]] else { return nil }
+              var rows = object["coefficients"] as? [[String: Any]] else { return nil }
+        var kind: String?
+        if margins, let effects = object["margins"] as? [String: Any], let effectRows = effects["effects"] as? [[String: Any]] {
+            rows = effectRows
+            kind = (effects["kind"] as? String).map { $0 == "average" ? "AME" : "marginal effects at means" }
+        }
         var terms: [String] = [], values: [String: (Double, Double, Double)] = [:]
         for row in rows {
             guard let name = row["name"] as? String, let estimate = (row["estimate"] as? NSNumber)?.doubleValue else { continue }
             terms.append(name)
             values[name] = (estimate, (row["se"] as? NSNumber)?.doubleValue ?? .nan, (row["p"] as? NSNumber)?.doubleValue ?? .nan)
         }
-        let estimator = [object["estimator"] as? String, (object["vcov"] as? String)].compactMap { $0 }.joined(separator: ", ")
+        let estimator = [(object["estimator"] as? String).map { name in kind.map { "\(name) \($0)" } ?? name }, (object["vcov"] as? String)]
+            .compactMap { $0 }.joined(separator: ", ")
         let effects = (object["fixed_effects"] as? [[String: Any]])?.compactMap { $0["name"] as? String } ?? []
         return (estimator.isEmpty ? "model" : estimator, terms, values, effects, (object["observations"] as? NSNumber)?.intValue ?? 0)
     }

@@ -268,6 +268,10 @@ public final class ArtifactStore: Sendable {
         }
         try FileSystem.makeDirectory(URL(fileURLWithPath: directoryPath, isDirectory: true))
         try place(artifact, at: URL(fileURLWithPath: viewPath, isDirectory: false))
+        // The hard link changed the blob's ctime: remember its new stat tuple (its bytes are the
+        // ones just checked), so the next run does not hash every blob again.
+        let blob = blobPath(artifact.digest)
+        if let identity = FileSystem.identity(ofFileAt: blob), identity.size == artifact.size { memo.remember(blob, identity, artifact.digest) }
     }
 
     /// Makes the project file `relativePath` hold the blob's bytes (an `io.export` target),
