@@ -119,8 +119,8 @@ struct ExperimentTests {
         #expect(changed.map { "\($0.0) → \($0.1)" } == ["    uses: models.probit@2 →     uses: models.logit@2"])
     }
 
-    static func coefficients(_ project: TemporaryProject, _ path: String) throws -> [String: (Double, Double)] {
-        let data = try Data(contentsOf: project.root.appendingPathComponent("Artifacts/liu-zhu-2021/\(path)"))
+    static func coefficients(_ project: TemporaryProject, _ path: String, workflow: String = "liu-zhu-2021") throws -> [String: (Double, Double)] {
+        let data = try Data(contentsOf: project.root.appendingPathComponent("Artifacts/\(workflow)/\(path)"))
         let object = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
         var result: [String: (Double, Double)] = [:]
         for row in (object["coefficients"] as? [[String: Any]]) ?? [] {
@@ -129,18 +129,24 @@ struct ExperimentTests {
         return result
     }
 
-    @Test("diff --margins puts a probit's average marginal effects beside an LPM's coefficients")
-    func marginsAgainstLPM() throws {
+    /// A probit of a 0/1 outcome derived from the m2 panel (`Workflows/m.yaml`).
+    static func binaryChoice(margins: String) throws -> TemporaryProject {
         let project = try TemporaryProject()
-        defer { project.cleanUp() }
         try project.copy(fixture: "models/m2_panel.csv", to: "data/panel.csv")
         try project.write("Workflows/m.yaml", """
             workflow: m
             stages:
               panel: {uses: io.csv@2, with: {path: data/panel.csv}}
               binary: {uses: data.derive@1, inputs: {table: panel.table}, with: {columns: ["d = ifelse(y > 0, 1, 0)"]}}
-              model: {uses: models.probit@2, inputs: {table: binary.table}, with: {formula: "d ~ x1 + x2", margins: average}}
+              model: {uses: models.probit@2, inputs: {table: binary.table}, with: {formula: "d ~ x1 + x2", margins: \(margins)}}
             """)
+        return project
+    }
+
+    @Test("diff --margins puts a probit's average marginal effects beside an LPM's coefficients")
+    func marginsAgainstLPM() throws {
+        let project = try Self.binaryChoice(margins: "average")
+        defer { project.cleanUp() }
         #expect(try PaperflowProcess.run(["run", "Workflows/m.yaml", "--quiet"], in: project.root).status == 0)
         let lpm = try PaperflowProcess.run(["run", "Workflows/m.yaml", "--set", "stages.model.uses=models.lpm@2", "--set", "stages.model.with.margins=none",
                                             "--name", "lpm", "--quiet"], in: project.root)
@@ -159,6 +165,46 @@ struct ExperimentTests {
             #expect(((row["before"] as? [String: Any])?["estimate"] as? Double) == effect["estimate"] as? Double)
         }
         #expect(rows.contains { $0["term"] as? String == "x1" && $0["after"] is [String: Any] })
+    }
+
+    @Test("a --set matrix axis is one experiment with several members, each compared with the stage it split")
+    func matrixExperiment() throws {
+        let project = try Self.binaryChoice(margins: "none")
+        defer { project.cleanUp() }
+        #expect(try PaperflowProcess.run(["run", "Workflows/m.yaml", "--quiet"], in: project.root).status == 0)
+        let lock = try project.read("Workflows/m.lock")
+        let run = try PaperflowProcess.run(["run", "Workflows/m.yaml", "--set", "stages.model.matrix.uses=[models.probit@2, models.logit@2]",
+                                            "--name", "estimators", "--quiet"], in: project.root)
+        #expect(run.status == 0, "\(run.stderr)")
+        // The probit member has the committed model's key: only the logit member ran.
+        #expect(run.stdout.hasPrefix("m: 1 ran, 3 cached in "), "\(run.stdout)")
+        #expect(try project.read("Workflows/m.lock") == lock)
+
+        let list = try PaperflowProcess.run(["exp", "list"], in: project.root)
+        #expect(list.stdout.split(separator: "\n").map { $0.split(separator: " ").first.map(String.init) ?? "" } == ["estimators"])
+        let show = try PaperflowProcess.run(["exp", "show", "estimators"], in: project.root)
+        #expect(show.stdout.contains("\n  2 members: model[probit], model[logit]\n"), "\(show.stdout)")
+
+        let json = try PaperflowProcess.run(["diff", "lock", "estimators", "--format", "json"], in: project.root)
+        #expect(json.status == 0, "\(json.stderr)")
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+        let recipe = try #require(object["recipe"] as? [[String: Any]])
+        #expect(recipe.map { "\($0["stage"] as? String ?? "?") \($0["change"] as? String ?? "?")" }
+                == ["model removed", "model[logit] added", "model[probit] added"])
+        #expect((recipe[1]["reasons"] as? [String]) == ["a member of model by its new matrix axis; compared with model"])
+        // One grid: the probit member's fit is the committed model's, byte for byte.
+        let fits = try #require(object["fits"] as? [[String: Any]])
+        #expect(fits.map { $0["stage"] as? String } == ["model → model[logit]"])
+        let probit = try Self.coefficients(project, "model/fit.json", workflow: "m")
+        let logit = try Self.coefficients(project, "experiments/estimators/model[logit]/fit.json", workflow: "m")
+        let rows = try #require(fits.first?["estimates"] as? [[String: Any]])
+        #expect(rows.count == 3)
+        for row in rows {
+            let term = try #require(row["term"] as? String)
+            #expect(((row["before"] as? [String: Any])?["estimate"] as? Double) == probit[term]?.0, "\(term)")
+            #expect(((row["after"] as? [String: Any])?["estimate"] as? Double) == logit[term]?.0, "\(term)")
+            #expect(((row["after"] as? [String: Any])?["se"] as? Double) == logit[term]?.1, "\(term)")
+        }
     }
 
     /// a → b → c, d (d independent).

@@ -49,6 +49,9 @@ struct ExpCommand: ParsableCommand {
             console.out("experiment \(experiment.name) of \(experiment.workflow) (\(experiment.file))")
             console.out("  run \(experiment.runID) at \(ExpCommand.when(experiment.started)): \(experiment.succeeded ? "succeeded" : "failed")")
             for override in experiment.overrides { console.out("  --set \(override)") }
+            if !experiment.members.isEmpty {
+                console.out("  \(experiment.members.count) members: \(experiment.members.joined(separator: ", "))")
+            }
             console.out("  views: Artifacts/\(experiment.workflow)/experiments/\(experiment.name)/")
             if let comparison = try? DiffCommand.compare("lock", experiment.name, workflow: experiment.file, store: store, projectRoot: options.projectRoot) {
                 console.out("  \(comparison.recipe.count) stage\(comparison.recipe.count == 1 ? "" : "s") differ from the committed lock"

@@ -92,19 +92,61 @@ struct RunComparison {
             default: break
             }
             guard let a = before.entries[name], let b = after.entries[name] else { continue }
-            for port in Set(a.outputs.keys).intersection(b.outputs.keys).sorted() {
-                let x = a.outputs[port]!, y = b.outputs[port]!
-                guard x.digest != y.digest else { continue }
-                let urls = (store.blobURL(x.digest), store.blobURL(y.digest))
-                if x.fileName.hasSuffix(".pftable") {
-                    tables.append(Self.compareTables(stage: name, output: port, urls, limit: cellLimit))
-                } else if let fit = Self.compareFits(stage: name, urls, margins: margins) {
-                    fits.append(fit)
-                } else {
-                    otherOutputs.append("\(name).\(port)")
-                }
+            compareOutputs(a.outputs, b.outputs, label: name, store: store, cellLimit: cellLimit, margins: margins)
+        }
+        // A stage that a matrix axis (`--set stages.model.matrix.uses=[…]`) split into members:
+        // each member is compared with the stage it came from (and the other way round).
+        let onlyBefore = names.filter { after.entries[$0] == nil }, onlyAfter = names.filter { before.entries[$0] == nil }
+        for (old, new) in Self.memberPairs(onlyBefore, onlyAfter) {
+            let split = Self.labels(of: old).labels.count < Self.labels(of: new).labels.count
+            let (member, origin) = split ? (new, old) : (old, new)
+            if let index = recipe.firstIndex(where: { $0.stage == member }) {
+                recipe[index].reasons = ["a member of \(origin) by its new matrix axis; compared with \(origin)"]
+            }
+            compareOutputs(before.entries[old]!.outputs, after.entries[new]!.outputs, label: "\(old) → \(new)", store: store,
+                           cellLimit: cellLimit, margins: margins)
+        }
+    }
+
+    /// Compares the outputs two stages share by port: tables cell by cell, fits as a grid.
+    private mutating func compareOutputs(_ a: [String: OutputRecord], _ b: [String: OutputRecord], label: String, store: ArtifactStore,
+                                         cellLimit: Int, margins: Bool) {
+        for port in Set(a.keys).intersection(b.keys).sorted() {
+            let x = a[port]!, y = b[port]!
+            guard x.digest != y.digest else { continue }
+            let urls = (store.blobURL(x.digest), store.blobURL(y.digest))
+            if x.fileName.hasSuffix(".pftable") {
+                tables.append(Self.compareTables(stage: label, output: port, urls, limit: cellLimit))
+            } else if let fit = Self.compareFits(stage: label, urls, margins: margins) {
+                fits.append(fit)
+            } else {
+                otherOutputs.append("\(label).\(port)")
             }
         }
+    }
+
+    /// A matrix stage's base name and labels: `model[1,models.logit@2]` → ("model", ["1", "models.logit@2"]).
+    static func labels(of name: String) -> (base: Substring, labels: [Substring]) {
+        guard name.hasSuffix("]"), let open = name.firstIndex(of: "[") else { return (name[...], []) }
+        return (name[..<open], name[name.index(after: open)..<name.index(before: name.endIndex)].split(separator: ",", omittingEmptySubsequences: false))
+    }
+
+    /// Pairs of a stage on one side only with a member of it on the other: same base name, and
+    /// the member's labels are the stage's with one more axis (`model[1]` and `model[1,logit]`,
+    /// `model` and `model[logit]`), in either direction.
+    static func memberPairs(_ before: [String], _ after: [String]) -> [(String, String)] {
+        func isMember(_ member: String, of origin: String) -> Bool {
+            let (m, o) = (labels(of: member), labels(of: origin))
+            guard m.base == o.base, m.labels.count == o.labels.count + 1 else { return false }
+            var rest = o.labels[...]
+            for label in m.labels where label == rest.first { rest = rest.dropFirst() }
+            return rest.isEmpty
+        }
+        var pairs: [(String, String)] = []
+        for old in before {
+            for new in after where isMember(new, of: old) || isMember(old, of: new) { pairs.append((old, new)) }
+        }
+        return pairs
     }
 
     static func compareTables(stage: String, output: String, _ urls: (URL, URL), limit: Int) -> TableChange {

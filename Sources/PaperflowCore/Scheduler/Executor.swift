@@ -215,8 +215,14 @@ public final class Executor: Sendable {
             try WorkflowLock(workflow: graph.workflowName, stages: entries, paperflow: options.build).write(to: lockURL, stamp: stamp)
         }
         if let name = options.experiment {
+            // A `--set` on a stage's matrix makes one experiment whose members are that stage's expansions.
+            let axes = Set(options.overrides.compactMap { text -> String? in
+                guard let path = try? Override(parsing: text, index: 1).path, path.count >= 3, path[0] == "stages", path[2] == "matrix" else { return nil }
+                return path[1]
+            })
+            let members = graph.stages.filter { axes.contains($0.baseName) && $0.name != $0.baseName }.map(\.name)
             try Experiment(name: name, workflow: graph.workflowName, file: graph.file, overrides: options.overrides, runID: runID,
-                           started: started, succeeded: summary.succeeded)
+                           started: started, succeeded: summary.succeeded, members: members)
                 .write(stages: WorkflowLock(workflow: graph.workflowName, stages: entries, paperflow: options.build), in: store)
         }
         summary.seconds = Date().timeIntervalSince1970 - started

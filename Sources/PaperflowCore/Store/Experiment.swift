@@ -14,8 +14,12 @@ public struct Experiment: Sendable, Codable, Equatable {
     public var runID: String
     public var started: Double
     public var succeeded: Bool
+    /// The stages of a matrix axis the overrides set (`--set stages.model.matrix.uses=[…]`):
+    /// one experiment, several members.
+    public var members: [String]
 
-    public init(name: String, workflow: String, file: String, overrides: [String], runID: String, started: Double, succeeded: Bool) {
+    public init(name: String, workflow: String, file: String, overrides: [String], runID: String, started: Double, succeeded: Bool,
+                members: [String] = []) {
         self.name = name
         self.workflow = workflow
         self.file = file
@@ -23,6 +27,19 @@ public struct Experiment: Sendable, Codable, Equatable {
         self.runID = runID
         self.started = started
         self.succeeded = succeeded
+        self.members = members
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        name = try container.decode(String.self, forKey: .name)
+        workflow = try container.decode(String.self, forKey: .workflow)
+        file = try container.decode(String.self, forKey: .file)
+        overrides = try container.decode([String].self, forKey: .overrides)
+        runID = try container.decode(String.self, forKey: .runID)
+        started = try container.decode(Double.self, forKey: .started)
+        succeeded = try container.decode(Bool.self, forKey: .succeeded)
+        members = try container.decodeIfPresent([String].self, forKey: .members) ?? []
     }
 
     /// The folder of a workflow's experiments.
@@ -38,7 +55,7 @@ public struct Experiment: Sendable, Codable, Equatable {
         let json: ParamValue = .map([
             "name": .string(name), "workflow": .string(workflow), "file": .string(file),
             "overrides": .list(overrides.map(ParamValue.string)), "run": .string(runID),
-            "started": .double(started), "succeeded": .bool(succeeded),
+            "started": .double(started), "succeeded": .bool(succeeded), "members": .list(members.map(ParamValue.string)),
         ])
         try FileSystem.writeAtomically(Data(JSONText.pretty(json)), to: folder.appendingPathComponent("\(safe).json"))
     }
@@ -65,6 +82,6 @@ public struct Experiment: Sendable, Codable, Equatable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case name, workflow, file, overrides, runID = "run", started, succeeded
+        case name, workflow, file, overrides, runID = "run", started, succeeded, members
     }
 }
