@@ -74,7 +74,7 @@ def main():
     args = parser.parse_args()
     if shutil.which("nginx") is None:
         subprocess.run([str(ROOT / ".ci/install-tools")], check=True)
-    subprocess.run(["swift", "build", "-c", "release", "--product", "paperflow"], cwd=ROOT, check=True)
+    subprocess.run(["swift", "build", "-c", "release", "--static-swift-stdlib", "--product", "paperflow"], cwd=ROOT, check=True)
     paperflow = str(ROOT / ".build/release/paperflow")
 
     shutil.rmtree(WORK, ignore_errors=True)

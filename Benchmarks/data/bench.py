@@ -58,8 +58,8 @@ def main():
     if not (VENV / "bin" / "python").exists():
         run([sys.executable, "-m", "venv", str(VENV)])
         run([str(VENV / "bin" / "pip"), "install", "--quiet", "pandas", "pyarrow", "polars", "duckdb"])
-    run(["swift", "build", "-c", "release", "--product", "paperflow"])
-    paperflow = str(Path(run(["swift", "build", "-c", "release", "--show-bin-path"]).strip()) / "paperflow")
+    run(["swift", "build", "-c", "release", "--static-swift-stdlib", "--product", "paperflow"])
+    paperflow = str(Path(run(["swift", "build", "-c", "release", "--static-swift-stdlib", "--show-bin-path"]).strip()) / "paperflow")
     work = HERE / "work"
     work.mkdir(exist_ok=True)
     path = work / f"trade-{ROWS}.csv"

@@ -122,8 +122,8 @@ def main():
     if not (VENV / "bin" / "python").exists():
         run([sys.executable, "-m", "venv", str(VENV)])
         run([str(VENV / "bin" / "pip"), "install", "--quiet", "pyfixest==0.60.0", "statsmodels", "pandas"])
-    run(["swift", "build", "-c", "release", "--product", "paperflow"])
-    paperflow = str(Path(run(["swift", "build", "-c", "release", "--show-bin-path"]).strip()) / "paperflow")
+    run(["swift", "build", "-c", "release", "--static-swift-stdlib", "--product", "paperflow"])
+    paperflow = str(Path(run(["swift", "build", "-c", "release", "--static-swift-stdlib", "--show-bin-path"]).strip()) / "paperflow")
     work = HERE / "work"
     work.mkdir(exist_ok=True)
     print(f"{os.cpu_count()} cores; {time.strftime('%Y-%m-%d')}; median of {args.repeat} after one warm-up", flush=True)

@@ -70,8 +70,13 @@ struct WorkflowSession {
             .standardizedFileURL
         let registry = try options.registry(console: console)
         do {
+            // Composed trees of long workflows are kept in the store, when there is one.
+            let artifacts = root.appendingPathComponent("Artifacts", isDirectory: true)
+            let cache = FileSystem.isDirectory(artifacts.path)
+                ? YAMLTreeCache(directory: artifacts.appendingPathComponent("yaml", isDirectory: true)) : nil
             let graph = try WorkflowValidator(registry: registry, projectRoot: root)
-                .open(url, displayPath: path, overrides: try options.parsedOverrides())
+                .open(url, displayPath: path, overrides: try options.parsedOverrides(),
+                      loader: WorkflowLoader(composer: YAMLComposer(cache: cache)))
             for warning in graph.warnings { console.err(warning.rendered(color: console.stderrIsTerminal)) }
             return WorkflowSession(workflowURL: url, displayPath: path, projectRoot: root, graph: graph, registry: registry)
         } catch let error as DiagnosticsError {

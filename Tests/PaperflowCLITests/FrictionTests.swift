@@ -13,6 +13,36 @@ struct FrictionTests {
         return project
     }
 
+    @Test("stdout to a file is buffered, yet a merged log keeps the order of stdout and stderr lines")
+    func mergedLogOrder() throws {
+        let project = try TemporaryProject()
+        defer { project.cleanUp() }
+        var stages = ""
+        for i in 0..<400 { stages += "  a_stage_with_a_rather_long_name_\(i): {uses: shell@1, with: {cmd: 'echo \(i) > {outs.o}', outs: {o: c\(i).txt}}}\n" }
+        try project.write("Workflows/w.yaml", "workflow: w\nstages:\n" + stages)
+        #expect(try PaperflowProcess.run(["run", "Workflows/w.yaml", "-j", "1"], in: project.root).status == 0)
+        try project.write("Workflows/w.yaml", "workflow: w\nstages:\n" + stages
+                          + "  bad: {uses: shell@1, with: {cmd: 'echo oops >&2; exit 3', outs: {o: bad.txt}}}\n")
+        let log = project.root.appendingPathComponent("merged.log")
+        let shell = Process()
+        shell.executableURL = URL(fileURLWithPath: "/bin/sh")
+        shell.arguments = ["-c", "cd \"$0\" && exec \"$1\" run Workflows/w.yaml -j 1 >\"$2\" 2>&1", project.root.path,
+                           Fixtures.paperflowExecutable.path, log.path]
+        try shell.run()
+        shell.waitUntilExit()
+        #expect(shell.terminationStatus == 1)
+        let lines = try project.read("merged.log").split(separator: "\n").map(String.init)
+        // 400 cached lines (more than the 16 KiB buffer holds: it is written out on the way),
+        // then the failing stage's start, its failure on stderr, and the summary, in that order.
+        #expect(lines.dropFirst().prefix(400) == ArraySlice((0..<400).map { "cached   a_stage_with_a_rather_long_name_\($0)" }))
+        let rest = Array(lines.dropFirst(401))
+        let started = rest.firstIndex { $0.hasPrefix("run      bad (shell@1)") }
+        let failed = rest.firstIndex { $0.hasPrefix("FAILED   bad: ") }
+        let summary = rest.firstIndex { $0.hasPrefix("w: 0 ran, 400 cached, 1 failed in ") }
+        #expect(started == 0, "\(rest)")
+        #expect(started != nil && failed != nil && summary != nil && started! < failed! && failed! < summary!, "\(rest)")
+    }
+
     @Test("a loading problem is printed once and counted once")
     func loaderErrorOnce() throws {
         let project = try Self.project(["Workflows/k.yaml": "workflow: k\nstages:\n  a: {uses: shell@1, with: {cmd: \"true\"}, colour: red}\n"])

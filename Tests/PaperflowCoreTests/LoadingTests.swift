@@ -166,6 +166,71 @@ struct LoadingTests {
             """, file: "w.yaml")
         #expect(small.params.map(\.value) == [.list([.int(1), .int(2)]), .list([.int(1), .int(2)])])
     }
+
+    /// A long workflow: 200 stages with scalars of every style, a list, a block scalar and CJK text.
+    static let longWorkflow: String = {
+        var text = "workflow: long\ntitle: \"长 workflow — 试验\"\nparams:\n  years: [2001, 2002]\nstages:\n"
+        for i in 0..<200 {
+            text += "  s\(i): {uses: test.constant@1, with: {value: \(i), label: 'stage \(i)', flag: true}}\n"
+        }
+        text += "  notes:\n    uses: test.constant@1\n    with:\n      value: |\n        line one\n        line two\n"
+        return text
+    }()
+
+    @Test("a long workflow's composed tree is kept by its text's digest and read back identical, under the caller's file name")
+    func treeCache() throws {
+        let project = try TemporaryProject()
+        defer { project.cleanUp() }
+        let cache = YAMLTreeCache(directory: project.root.appendingPathComponent("Artifacts/yaml"))
+        let text = Self.longWorkflow
+        #expect(text.utf8.count >= YAMLTreeCache.minimumLength)
+        let plain = try #require(try YAMLComposer().compose(text, file: "Workflows/long.yaml"))
+        let first = try #require(try YAMLComposer(cache: cache).compose(text, file: "Workflows/long.yaml"))
+        #expect(first == plain)
+        let files = try FileManager.default.contentsOfDirectory(atPath: cache.directory.path)
+        #expect(files == [YAMLTreeCache.name(of: text)])
+        // Read back: equal nodes, kinds, styles and locations, in the file name of this load.
+        let again = try #require(try YAMLComposer(cache: cache).compose(text, file: "/abs/long.yaml"))
+        let expected = try #require(try YAMLComposer().compose(text, file: "/abs/long.yaml"))
+        #expect(again == expected)
+        let value = ["stages", "notes", "with", "value"].reduce(Optional(again)) { node, key in
+            node?.pairs?.first { $0.key.scalarText == key }?.value
+        }
+        #expect(value?.kind == .scalar("line one\nline two\n", .block))
+        // The same workflow loads the same through the cache.
+        let viaCache = try WorkflowLoader(composer: YAMLComposer(cache: cache)).load(text: text, file: "w.yaml")
+        #expect(viaCache == (try WorkflowLoader().load(text: text, file: "w.yaml")))
+    }
+
+    @Test("a cached tree is used as found, and a cut or foreign cache file is ignored, never trusted half")
+    func treeCacheDamage() throws {
+        let project = try TemporaryProject()
+        defer { project.cleanUp() }
+        let cache = YAMLTreeCache(directory: project.root.appendingPathComponent("Artifacts/yaml"))
+        let text = Self.longWorkflow
+        let file = cache.directory.appendingPathComponent(YAMLTreeCache.name(of: text))
+        // A well-formed entry is what the lookup returns: the cache is really read.
+        let planted = YAMLNode(.mapping([(YAMLNode(.scalar("workflow", .plain), at: SourceLocation(file: "", line: 1, column: 1)),
+                                          YAMLNode(.scalar("planted", .plain), at: SourceLocation(file: "", line: 1, column: 11)))]),
+                               at: SourceLocation(file: "", line: 1, column: 1))
+        try FileManager.default.createDirectory(at: cache.directory, withIntermediateDirectories: true)
+        try YAMLTreeCache.encode(planted).write(to: file)
+        let read = try #require(try YAMLComposer(cache: cache).compose(text, file: "w.yaml"))
+        #expect(read.pairs?.first?.value.scalarText == "planted")
+        #expect(read.location == SourceLocation(file: "w.yaml", line: 1, column: 1))
+
+        let whole = YAMLTreeCache.encode(try #require(try YAMLComposer().compose(text, file: "")))
+        let expected = try YAMLComposer().compose(text, file: "w.yaml")
+        for damaged in [whole.prefix(whole.count / 2), whole.prefix(whole.count - 1), whole + Data([0]),
+                        Data("PFYAMLTREE1\n".utf8) + whole.dropFirst(12), Data()] {
+            try Data(damaged).write(to: file)
+            #expect(try YAMLComposer(cache: cache).compose(text, file: "w.yaml") == expected)
+        }
+        // Short texts are not cached at all.
+        try FileManager.default.removeItem(at: cache.directory)
+        _ = try YAMLComposer(cache: cache).compose("workflow: w\nstages: {}\n", file: "w.yaml")
+        #expect(!FileManager.default.fileExists(atPath: cache.directory.path))
+    }
 }
 
 @Suite("Cache keys")

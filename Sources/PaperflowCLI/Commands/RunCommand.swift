@@ -97,7 +97,18 @@ struct RunCommand: ParsableCommand {
 
     func run() throws {
         let console = Console.shared
-        var sessions = try WorkflowSession.workflowPaths(workflows).map {
+        let processStarted = Date().timeIntervalSince1970
+        let paths = try WorkflowSession.workflowPaths(workflows)
+        let remoteURL = remote ?? ProcessInfo.processInfo.environment["PAPERFLOW_REMOTE"].flatMap { $0.isEmpty ? nil : $0 }
+        // Nothing to do, as a stamp of the last such run shows by stat: replay it (RunStamp).
+        let stampable = stampable(remote: remoteURL)
+        var heldLock: StoreLock?
+        if stampable, FileSystem.isDirectory(options.storeRoot.appendingPathComponent("stamps").path) {
+            let lock = try heldLock ?? options.lockStore(command: CommandLine.arguments.joined(separator: " "), wait: !noWait, console: console)
+            if try replayStamps(paths, console: console) { withExtendedLifetime(lock) {}; return }
+            heldLock = lock
+        }
+        var sessions = try paths.map {
             try WorkflowSession.open($0, options: options, console: console)
         }
         if dryRun {
@@ -129,7 +140,6 @@ struct RunCommand: ParsableCommand {
             throw ExitCode(1)
         }
         let experiment = experimentName()
-        let remoteURL = remote ?? ProcessInfo.processInfo.environment["PAPERFLOW_REMOTE"].flatMap { $0.isEmpty ? nil : $0 }
         let cancellation = CancellationFlag()
         let interrupts = Self.handleInterrupts(cancellation: cancellation, console: console)
         defer { for source in interrupts { source.cancel() } }
@@ -141,13 +151,13 @@ struct RunCommand: ParsableCommand {
                                              locks: sessions.compactMap { try? WorkflowLock.read(from: $0.lockURL) }))
         }
         let upload = remoteUpload || ProcessInfo.processInfo.environment["PAPERFLOW_REMOTE_UPLOAD"] == "1"
-        let lock = try options.lockStore(command: CommandLine.arguments.joined(separator: " "), wait: !noWait, console: console)
+        let lock = try heldLock ?? options.lockStore(command: CommandLine.arguments.joined(separator: " "), wait: !noWait, console: console)
         let store = try ArtifactStore(root: options.storeRoot)
         // Scratch left by a run that was killed: safe to remove now that we hold the lock.
         store.clearTemporaryFiles()
 
 
-        let sink: any ExecutionEventSink
+        var sink: any ExecutionEventSink
         if json {
             sink = JSONLinesReporter(console: console)
         } else if quiet {
@@ -157,8 +167,12 @@ struct RunCommand: ParsableCommand {
         } else {
             sink = PlainReporter(console: console)
         }
+        let watch = WarningWatch(sink)
+        if stampable { sink = watch }
         var failed = false
         for session in sessions {
+            // This command's stamp is remade (or not) by the run below.
+            if stampable { unlink(stampURL(for: session.displayPath).path) }
             var execution = ExecutionOptions(jobs: jobs ?? ProcessInfo.processInfo.activeProcessorCount,
                                              keepGoing: keepGoing, overrides: options.overrides, remote: remoteSession,
                                              remoteUpload: upload, build: PaperflowVersion.build)
@@ -195,6 +209,9 @@ struct RunCommand: ParsableCommand {
                 } catch {
                     console.err("warning: the report could not be written: \(error)")
                 }
+            }
+            if stampable {
+                stamp(session, summary: summary, store: store, reportURL: reportURL, warned: watch.warned, processStarted: processStarted)
             }
             if let experiment, !json, !quiet {
                 console.out("experiment '\(experiment)' recorded; compare it with 'paperflow diff lock \(experiment)', keep it with 'paperflow exp apply \(experiment)'")

@@ -47,6 +47,7 @@ final class JSONLinesReporter: ExecutionEventSink {
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         if let data = try? encoder.encode(ParamValue.map(fields)) {
             console.out(String(decoding: data, as: UTF8.self))
+            console.flush()  // a stream for tools that follow the run as it goes
         }
     }
 }

@@ -26,6 +26,7 @@ final class PlainReporter: ExecutionEventSink {
             console.out("cached   \(stage)")
         case let .stageStarted(stage, plugin, _):
             console.out("run      \(stage) (\(plugin))")
+            console.flush()  // a log shows what is running while it runs
         case .stageProgress:
             break
         case let .stageFinished(stage, seconds):
@@ -40,6 +41,7 @@ final class PlainReporter: ExecutionEventSink {
             console.out("note:    \(stage): \(message)")
         case let .runFinished(summary):
             console.out(Self.summaryLine(summary))
+            console.flush()
         }
     }
 

@@ -10,15 +10,27 @@ import Yams
 public struct YAMLComposer: Sendable {
     /// The most nodes one document may expand to (aliases counted at every use).
     public var nodeBudget: Int
+    /// Where trees of long texts are kept by digest (nil: always compose).
+    public var cache: YAMLTreeCache?
 
     /// Creates a composer; the default budget is far above any real workflow.
-    public init(nodeBudget: Int = 200_000) {
+    public init(nodeBudget: Int = 200_000, cache: YAMLTreeCache? = nil) {
         self.nodeBudget = nodeBudget
+        self.cache = cache
     }
 
     /// Composes `text`, read from `file`; `nil` for an empty document.
     /// - Throws: `DiagnosticsError` for a syntax error, a duplicate key or an alias bomb.
     public func compose(_ text: String, file: String) throws -> YAMLNode? {
+        guard let cache, text.utf8.count >= YAMLTreeCache.minimumLength else { return try composeText(text, file: file) }
+        let (cached, name) = cache.tree(of: text, file: file)
+        if let cached { return cached }
+        let node = try composeText(text, file: file)
+        if let node { cache.store(node, name: name) }
+        return node
+    }
+
+    private func composeText(_ text: String, file: String) throws -> YAMLNode? {
         let root: Node?
         do {
             // The basic resolver tags every scalar as a string: scalar types are resolved later,

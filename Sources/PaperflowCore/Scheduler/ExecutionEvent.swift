@@ -43,6 +43,13 @@ public struct RunSummary: Sendable {
     /// The run record's file.
     public var recordURL: URL
 
+    /// Creates the summary of a run that has done nothing yet.
+    public init(runID: String, workflow: String, recordURL: URL) {
+        self.runID = runID
+        self.workflow = workflow
+        self.recordURL = recordURL
+    }
+
     /// Whether every stage ran or was cached.
     public var succeeded: Bool { failed.isEmpty && skipped.isEmpty && cancelled.isEmpty }
 }

@@ -13,6 +13,8 @@ import Darwin
 /// runs/<run id>.jsonl     run records, one line per stage
 /// tmp/                    scratch space of running stages (cleared by the next run)
 /// memo                    file-hash memo (machine-local)
+/// yaml/<hex>              composed trees of long workflow files, by the text's SHA-256
+/// stamps/<hex>            what a no-op run consulted, by stat, per command (RunStamp)
 /// lock, lock-holder.json  the exclusive lock of a running `paperflow run`
 /// <workflow>/<stage>/...  the human-facing view of the latest outputs
 /// ```
@@ -199,7 +201,7 @@ public final class ArtifactStore: Sendable {
 
     // MARK: Action cache
 
-    func actionURL(_ key: Digest) -> URL {
+    public func actionURL(_ key: Digest) -> URL {
         URL(fileURLWithPath: "\(rootPath)/actions/\(key.hex.prefix(2))/\(key.hex.dropFirst(2))", isDirectory: false)
     }
 

@@ -138,6 +138,13 @@ extension ArtifactStore {
                 if !dryRun { unlink(url.path); memo.forget(url.path) }
             }
         }
+        // Composed workflow trees and no-op stamps: speed-ups only, remade by the next runs.
+        for folder in ["yaml", "stamps"] {
+            let url = root.appendingPathComponent(folder, isDirectory: true)
+            for name in (try? fileManager.contentsOfDirectory(atPath: url.path)) ?? [] where !dryRun {
+                unlink(url.appendingPathComponent(name).path)
+            }
+        }
         if !dryRun { try memo.save() }
         return report
     }
