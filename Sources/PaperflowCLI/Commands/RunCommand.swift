@@ -211,7 +211,8 @@ struct RunCommand: ParsableCommand {
                 }
             }
             if stampable {
-                stamp(session, summary: summary, store: store, reportURL: reportURL, warned: watch.warned, processStarted: processStarted)
+                stamp(session, summary: summary, executor: executor, store: store, reportURL: reportURL, warned: watch.warned,
+                      processStarted: processStarted)
             }
             if let experiment, !json, !quiet {
                 console.out("experiment '\(experiment)' recorded; compare it with 'paperflow diff lock \(experiment)', keep it with 'paperflow exp apply \(experiment)'")

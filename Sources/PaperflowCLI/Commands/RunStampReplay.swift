@@ -61,17 +61,18 @@ extension RunCommand {
     /// After a full run of `session`: stamps it if the run found nothing to do (every stage
     /// cached, nothing warned, the report already there) and nothing it consulted changed within
     /// the racy window before `processStarted`.
-    func stamp(_ session: WorkflowSession, summary: RunSummary, store: ArtifactStore, reportURL: URL, warned: Bool,
+    func stamp(_ session: WorkflowSession, summary: RunSummary, executor: Executor, store: ArtifactStore, reportURL: URL, warned: Bool,
                processStarted: Double) {
         let url = stampURL(for: session.displayPath)
+        let finished = executor.entries
         guard summary.succeeded, summary.ran.isEmpty, summary.cached.count == session.graph.stages.count, !warned,
-              session.graph.warnings.isEmpty, FileSystem.identity(ofFileAt: reportURL.path) != nil,
-              let record = try? RunRecord(contentsOf: summary.recordURL), let lines = try? RunStamp.stageLines(ofRecordAt: summary.recordURL)
+              session.graph.warnings.isEmpty, finished.count == session.graph.stages.count,
+              FileSystem.identity(ofFileAt: reportURL.path) != nil, let lines = try? RunStamp.stageLines(ofRecordAt: summary.recordURL)
         else { return }
-        let paths = RunStamp.consulted(graph: session.graph, record: record, store: store, projectRoot: session.projectRoot,
+        let paths = RunStamp.consulted(graph: session.graph, entries: finished, store: store, projectRoot: session.projectRoot,
                                        workflowURL: session.workflowURL, lockURL: session.lockURL, reportURL: reportURL)
         guard let entries = RunStamp.entries(for: paths, runStarted: processStarted) else { return }
-        let order = record.stages.compactMap { line in line.key.map { (name: line.stage, key: $0) } }
+        let order = summary.cached.compactMap { name in finished[name].map { (name: name, key: $0.key) } }
         guard order.count == summary.cached.count else { return }
         try? RunStamp(workflow: session.graph.workflowName, file: session.graph.file, stages: order, recordLines: lines, entries: entries)
             .write(to: url)

@@ -55,6 +55,10 @@ public final class Executor: Sendable {
     let cancellation: CancellationFlag
     let logger: Logger
     let host = FileSystem.hostName
+    private let finished = Mutex<[String: WorkflowLock.Entry]>([:])
+
+    /// After `run()`: each stage that ran or was cached, with its key and outputs.
+    public var entries: [String: WorkflowLock.Entry] { finished.withLock { $0 } }
 
     /// Creates an executor.
     /// - Parameters:
@@ -204,6 +208,7 @@ public final class Executor: Sendable {
         if let error = failures.value.withLock({ $0.first }) { throw error }
 
         var (summary, entries) = state.value.withLock { ($0.summary, $0.lockEntries) }
+        finished.withLock { $0 = entries }
         // Only a complete run of the workflow as written describes it: a run with `--set`
         // overrides, a failed or an interrupted run leaves the committed lock alone (its stages
         // are in its run record).

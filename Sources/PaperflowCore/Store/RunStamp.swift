@@ -136,18 +136,17 @@ public struct RunStamp: Sendable {
     }
 
     /// The paths a complete no-op run of `graph` consulted: see the type's description.
-    public static func consulted(graph: StageGraph, record: RunRecord, store: ArtifactStore, projectRoot: URL,
+    public static func consulted(graph: StageGraph, entries: [String: WorkflowLock.Entry], store: ArtifactStore, projectRoot: URL,
                                  workflowURL: URL, lockURL: URL, reportURL: URL) -> [String] {
         let root = projectRoot.path
         var paths = [workflowURL.path, lockURL.path, reportURL.path]
         paths += tree(root + "/Plugins")
-        let byName = Dictionary(record.stages.map { ($0.stage, $0) }, uniquingKeysWith: { $1 })
         for stage in graph.stages {
             for file in stage.fileDependencies { paths += tree(root + "/" + file) }
             for materialization in stage.materializations { paths.append(root + "/" + materialization.path) }
-            guard let line = byName[stage.name], let key = line.key else { continue }
-            paths.append(store.actionURL(key).path)
-            for output in (line.outputs ?? [:]).values.sorted(by: { $0.fileName < $1.fileName }) {
+            guard let entry = entries[stage.name] else { continue }
+            paths.append(store.actionURL(entry.key).path)
+            for output in entry.outputs.values.sorted(by: { $0.fileName < $1.fileName }) {
                 paths.append(store.blobURL(output.digest).path)
                 paths.append("\(store.rootPath)/\(graph.workflowName)/\(ArtifactStore.safeFileName(stage.name))/\(output.fileName)")
             }
