@@ -1,4 +1,5 @@
 import Foundation
+import PaperflowStages
 import PaperflowTestSupport
 import Testing
 
@@ -8,27 +9,50 @@ import Testing
 struct LatexCompileTests {
     @Test("pdflatex compiles each table golden with zero errors", arguments: ["regression.tex", "crosstab.tex", "descriptive.tex"])
     func compiles(golden: String) throws {
-        let pdflatex = try ExternalTool.require("pdflatex")
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("paperflow-latex-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let document = """
-            \\documentclass{article}
-            \\usepackage[T1]{fontenc}
-            \\usepackage{booktabs}
-            \\begin{document}
-            \(try Fixtures.text("tables/\(golden)"))
-            \\end{document}
+        try Self.compile(try Fixtures.text("tables/\(golden)"))
+    }
 
-            """
-        try Data(document.utf8).write(to: directory.appendingPathComponent("table.tex"))
-        let result = try ExternalTool.run(pdflatex, ["-interaction=nonstopmode", "-halt-on-error", "table.tex"], in: directory, timeout: 120)
+    /// Every symbol the LaTeX writer maps, in a caption, a label, a title and a note.
+    static let symbols = "− ≥ ≤ ≠ ≈ × ÷ ± · ∞ → ← ↔ √ ∑ ∆ ° ¹ ² ³ … – — ‘ ’ “ ” § ¶ £ ‰ \u{00A0} \u{2009} \u{202F} "
+        + "αβγδεζηθικλμνξοπρςστυφχψω ΑΒΓΔΕΖΗΘΙΚΛΜΝΞΟΠΡΣΤΥΦΧΨΩ ϕ"
+
+    @Test("a table whose caption, labels, titles and notes carry every mapped symbol compiles under pdflatex")
+    func unicode() throws {
+        let workflow = RegressionTableTests.workflow
+            .replacingOccurrences(of: "caption: \"Table 2: Export entry & relatedness\"", with: "caption: \"Table 2 (t − 1, ≥ 5%): \(Self.symbols)\"")
+            .replacingOccurrences(of: "x1: \"Density (firm)\"", with: "x1: \"ρ(firm) ≤ 1 × \(Self.symbols)\"")
+            .replacingOccurrences(of: "titles: [Two-way FE, Province FE, Pooled OLS]", with: "titles: [\"β ≥ 0\", \"Σ\", \"\(Self.symbols)\"]")
+            .replacingOccurrences(of: "notes: \"M2 panel, 30 provinces × 14 years.\"", with: "notes: \"\(Self.symbols)\"")
+        let project = try RegressionTableTests.project(workflow)
+        defer { project.cleanUp() }
+        let run = try project.run("Workflows/m.yaml", registry: BuiltinStages.registry)
+        #expect(run.summary.succeeded)
+        let latex = try project.read("Artifacts/m/table/table.tex")
+        // Nothing outside ASCII is left for pdflatex to guess at.
+        let foreign = latex.unicodeScalars.filter { !$0.isASCII }.map(String.init).joined()
+        #expect(foreign.isEmpty, "\(foreign)")
+        #expect(latex.contains("(t $-$ 1, $\\geq$ 5\\%)"))
+        #expect(!latex.contains("xeCJK"))
+        try Self.compile(latex)
+    }
+
+    @Test("CJK text is left for xelatex with xeCJK, and the table says so in its first lines")
+    func cjk() throws {
+        let workflow = RegressionTableTests.workflow
+            .replacingOccurrences(of: "caption: \"Table 2: Export entry & relatedness\"", with: "caption: \"表 2：出口与关联度\"")
+        let project = try RegressionTableTests.project(workflow)
+        defer { project.cleanUp() }
+        #expect(try project.run("Workflows/m.yaml", registry: BuiltinStages.registry).summary.succeeded)
+        let latex = try project.read("Artifacts/m/table/table.tex")
+        #expect(latex.hasPrefix("% This table contains CJK text: compile with xelatex and \\usepackage{xeCJK}\n"))
+        #expect(latex.contains("\\caption{表 2：出口与关联度}"))
+    }
+
+    /// Compiles `table` in a booktabs article with pdflatex: exit 0, no error in the log, one page.
+    static func compile(_ table: String) throws {
+        let result = try LaTeXCompiler.compile(table: table)
         #expect(result.status == 0, "\(result.output.suffix(3000))")
-        let log = try String(contentsOf: directory.appendingPathComponent("table.log"), encoding: .utf8)
-        let errors = log.split(separator: "\n").filter { $0.hasPrefix("!") || $0.contains("LaTeX Error") }
-        #expect(errors.isEmpty, "\(errors)")
-        let pdf = try Data(contentsOf: directory.appendingPathComponent("table.pdf"))
-        #expect(pdf.starts(with: Data("%PDF".utf8)))
-        #expect(log.contains("Output written on table.pdf (1 page"))
+        #expect(result.errors.isEmpty, "\(result.errors)")
+        #expect(result.onePagePDF)
     }
 }

@@ -256,9 +256,12 @@ struct PaperWorkflowTests {
         // The rotation the generator found for Table 5's foreign response rows.
         let truth = try json(project, "zhou-2010/survey/truth.json").mapValue ?? [:]
         #expect(truth["table5_foreign_rows"]?.listValue?.compactMap(\.stringValue) == ["Beijing", "Suzhou", "Shenzhen", "Dongguan", "Shanghai"])
-        // Table 2 as printed: Shenzhen's z 2.55 for hardware and 1.86 for software (the paper: 1.855, to three decimals).
+        // Table 2 as printed: the hardware z to two decimals, the software z to three (the paper's
+        // Beijing 2.252, Suzhou −0.125, Shenzhen 1.855).
         let table2 = try project.read("Artifacts/zhou-2010/table2/table.md")
-        #expect(table2.contains("| Shenzhen | 2992 | 57.13 | 151 | 66.89 | 2.55 | 1441 | 71.13 | 70 | 80.00 | 1.86 |"), "\(table2)")
+        #expect(table2.contains("| Beijing | 1516 | 79.13 | 100 | 82.00 | 0.75 | 6224 | 80.96 | 180 | 86.67 | 2.252 |"), "\(table2)")
+        #expect(table2.contains("| Suzhou | 1734 | 34.21 | 157 | 30.57 | -0.99 | 297 | 66.33 | 20 | 65.00 | -0.125 |"), "\(table2)")
+        #expect(table2.contains("| Shenzhen | 2992 | 57.13 | 151 | 66.89 | 2.55 | 1441 | 71.13 | 70 | 80.00 | 1.855 |"), "\(table2)")
         for name in ["table1", "table2", "table3", "table4", "table5", "table6", "consistency"] {
             try expectGolden(project, "zhou-2010/\(name)/table.md", "zhou-2010-\(name).md")
         }

@@ -160,6 +160,10 @@ struct SurveyTableTests {
         ("{rows: region, cells: [\"mean(region)\"]}", "cells names 'region', which is text; summarise a number or a yes/no column"),
         ("{rows: region, row_order: [Beijing, Shanghai]}", "row_order leaves out 'Suzhou', a value of region; list every value"),
         ("{rows: region, cells: [\"n()\"], sort_by: \"mean(rd_employees)\"}", "sort_by 'mean(rd_employees)' is not a column of the table; columns: n()"),
+        ("{rows: region, cells: [\"n()\", \"mean(rd_employees)\"], column_digits: {\"mean(rd)\": 3}}",
+         "column_digits names 'mean(rd)', which is not a column title; titles: N, mean(rd_employees)"),
+        ("{rows: region, cells: [\"mean(rd_employees)\"], column_digits: {\"mean(rd_employees)\": 12}}",
+         "column_digits 'mean(rd_employees)' must be a whole number from 0 to 10"),
     ])
     func failures(with: String, message: String) throws {
         let project = try Self.project("uses: tables.crosstab@1\nwith: \(with)")

@@ -41,6 +41,8 @@ public struct CrossTabStage: Stage {
             ParamSpec("subset", .string, default: .string(""), summary: "a condition: tabulate the rows where it is true"),
             ParamSpec("labels", .map(.string), default: .map([:]), summary: "cell expression, variable or value → label"),
             ParamSpec("digits", .int, default: .int(2), summary: "decimal places"),
+            ParamSpec("column_digits", .map(.int), default: .map([:]),
+                      summary: "decimal places of single columns, by title (`software: z: 3`), as a paper prints them"),
             ParamSpec("caption", .string, default: .string(""), summary: "the caption"),
             ParamSpec("notes", .string, default: .string(""), summary: "a note under the table"),
         ]
@@ -181,9 +183,19 @@ public struct CrossTabStage: Stage {
             }
             (rowLevels, grid) = (ranked.map { rowLevels[$0] }, ranked.map { grid[$0] })
         }
+        var columnDigits = Array(repeating: digits, count: titles.count)
+        for (title, value) in (context.params["column_digits"]?.mapValue ?? [:]).sorted(by: { $0.key < $1.key }) {
+            guard let position = titles.firstIndex(of: title) else {
+                throw StageFailure("column_digits names '\(title)', which is not a column title; titles: \(titles.joined(separator: ", "))")
+            }
+            guard let places = value.intValue, (0...10).contains(places) else {
+                throw StageFailure("column_digits '\(title)' must be a whole number from 0 to 10")
+            }
+            columnDigits[position] = Int(places)
+        }
         func formatted(_ line: [Double?]) -> [String] {
             line.enumerated().map { position, value in
-                SummaryStatistic.format(value, isCount: cells[position % cells.count].isWhole, digits: digits)
+                SummaryStatistic.format(value, isCount: cells[position % cells.count].isWhole, digits: columnDigits[position])
             }
         }
         var rows = zip(rowLevels, grid).map { TableLayout.Row(label: labels[$0] ?? $0, cells: formatted($1)) }

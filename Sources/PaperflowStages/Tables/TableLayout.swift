@@ -54,6 +54,45 @@ struct TableLayout: Equatable {
         return text + "\n" + notes.map { "\($0)\n" }.joined()
     }
 
+    /// LaTeX for the Unicode that tables carry, in commands pdflatex knows without extra packages
+    /// (Latin letters with accents pass as UTF-8, which LaTeX reads by default since 2018).
+    static let latexSymbols: [Character: String] = {
+        var map: [Character: String] = [
+            "\u{2212}": "$-$", "≥": "$\\geq$", "≤": "$\\leq$", "≠": "$\\neq$", "≈": "$\\approx$", "×": "$\\times$",
+            "÷": "$\\div$", "±": "$\\pm$", "·": "$\\cdot$", "∞": "$\\infty$", "→": "$\\rightarrow$", "←": "$\\leftarrow$",
+            "↔": "$\\leftrightarrow$", "√": "$\\surd$", "∑": "$\\sum$", "∆": "$\\Delta$", "°": "$^{\\circ}$",
+            "¹": "$^1$", "²": "$^2$", "³": "$^3$", "…": "\\ldots{}", "–": "--", "—": "---", "‘": "`", "’": "'",
+            "“": "``", "”": "''", "§": "\\S{}", "¶": "\\P{}", "£": "\\pounds{}", "‰": "\\textperthousand{}",
+            "\u{00A0}": "~", "\u{2009}": "\\,", "\u{202F}": "\\,",
+        ]
+        let greek = ["alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta", "iota", "kappa", "lambda", "mu",
+                     "nu", "xi", "omicron", "pi", "rho", "sigma", "tau", "upsilon", "phi", "chi", "psi", "omega"]
+        for (offset, name) in greek.enumerated() {
+            // α…ω at U+03B1… (ς, final sigma, sits between ρ and σ); Α…Ω at U+0391….
+            let lower = Unicode.Scalar(0x03B1 + offset + (offset >= 17 ? 1 : 0))!
+            let upper = Unicode.Scalar(0x0391 + offset + (offset >= 17 ? 1 : 0))!
+            map[Character(lower)] = name == "omicron" ? "o" : "$\\\(name)$"
+            // Capitals that look like Latin ones have no command of their own: the Latin letter.
+            let latinLooking = ["alpha": "A", "beta": "B", "epsilon": "E", "zeta": "Z", "eta": "H", "iota": "I", "kappa": "K",
+                                "mu": "M", "nu": "N", "omicron": "O", "rho": "P", "tau": "T", "chi": "X"]
+            map[Character(upper)] = latinLooking[name] ?? "$\\\(name.prefix(1).uppercased() + name.dropFirst())$"
+        }
+        map["ς"] = "$\\varsigma$"
+        map["ϕ"] = "$\\phi$"
+        return map
+    }()
+
+    /// Whether `text` holds Chinese, Japanese or Korean characters (which pdflatex cannot set).
+    static func hasCJK(_ text: String) -> Bool {
+        text.unicodeScalars.contains { scalar in
+            switch scalar.value {
+            case 0x3000...0x30FF, 0x3400...0x4DBF, 0x4E00...0x9FFF, 0xAC00...0xD7AF, 0xF900...0xFAFF, 0xFF00...0xFFEF,
+                 0x20000...0x2FA1F: return true
+            default: return false
+            }
+        }
+    }
+
     var latex: String {
         func escape(_ text: String) -> String {
             var result = ""
@@ -64,8 +103,8 @@ struct TableLayout: Equatable {
                 case "~": result += "\\textasciitilde{}"
                 case "<", ">": result += "$\(character)$"
                 case "^": result += "\\textasciicircum{}"
-                case "²": result += "$^2$"
-                default: result.append(character)
+                default:
+                    if let symbol = Self.latexSymbols[character] { result += symbol } else { result.append(character) }
                 }
             }
             return result
@@ -78,7 +117,13 @@ struct TableLayout: Equatable {
             return escape(body.replacingOccurrences(of: "$-$", with: "\u{1}")).replacingOccurrences(of: "\u{1}", with: "$-$")
                 + (stars.isEmpty ? "" : "$^{\(stars)}$")
         }
-        var text = "\\begin{table}[htbp]\n\\centering\n"
+        var text = ""
+        if Self.hasCJK(([caption ?? "", corner] + titles + rows.flatMap { [$0.label] + $0.cells } + notes).joined()) {
+            // Set by xelatex with xeCJK; pdflatex stops at the first CJK character.
+            text += "% This table contains CJK text: compile with xelatex and \\usepackage{xeCJK}\n"
+                + "% (and \\setCJKmainfont{Noto Serif CJK SC} or another installed CJK font).\n"
+        }
+        text += "\\begin{table}[htbp]\n\\centering\n"
         if let caption { text += "\\caption{\(escape(caption))}\n" }
         text += "\\begin{tabular}{l" + String(repeating: "c", count: titles.count) + "}\n\\toprule\n"
         text += escape(corner) + " & " + titles.map(escape).joined(separator: " & ") + " \\\\\n\\midrule\n"
