@@ -74,6 +74,44 @@ struct ReportTests {
         #expect(try project.read("Artifacts/r/report.html") == page)
     }
 
+    /// The provenance rows of a page: stage → the Plugin, Parameters, Inputs, Outputs and Time cells.
+    static func provenance(_ page: String) -> [String: [String]] {
+        let body = page.components(separatedBy: "<table class=\"provenance\">").last ?? ""
+        var rows: [String: [String]] = [:]
+        for row in body.components(separatedBy: "<tr><td>").dropFirst() {
+            let cells = row.components(separatedBy: "</td><td").map { $0.replacingOccurrences(of: #"^[^>]*>"#, with: "", options: .regularExpression) }
+            let stage = row.components(separatedBy: "</td>").first ?? ""
+            guard cells.count >= 7 else { continue }
+            rows[stage] = [cells[1], cells[3], cells[4], cells[5], cells[6].components(separatedBy: "</td>").first ?? ""]
+        }
+        return rows
+    }
+
+    @Test("a page written after a rerun that took stages from the cache shows their provenance as the first run's; the summary counts ran first")
+    func cachedProvenance() throws {
+        let project = try Self.project()
+        defer { project.cleanUp() }
+        #expect(try PaperflowProcess.run(["run", "Workflows/r.yaml"], in: project.root, timeout: 300).status == 0)
+        let first = Self.provenance(try project.read("Artifacts/r/report.html"))
+        #expect(first.count == 6)
+        #expect(first["model"]?[0] == "models.fe@2")
+        // A new caption: the table stage runs, the page is written again, every other stage is cached.
+        try project.write("Workflows/r.yaml", Self.workflow.replacingOccurrences(of: "caption: \"Mean y by region\"", with: "caption: \"Mean of y\""))
+        let rerun = try PaperflowProcess.run(["run", "Workflows/r.yaml"], in: project.root, timeout: 300)
+        #expect(rerun.stdout.contains("1 ran, 5 cached"), "\(rerun.stdout)")
+        let page = try project.read("Artifacts/r/report.html")
+        let second = Self.provenance(page)
+        for stage in ["data", "model", "table", "spread", "trend"] {
+            #expect(second[stage] == first[stage], "\(stage): \(second[stage] ?? []) vs \(first[stage] ?? [])")
+            #expect(!(second[stage]?.contains("") ?? true), "\(stage) has an empty provenance cell")
+        }
+        #expect(second["means"] != first["means"])
+        #expect(page.contains("<td class=\"status-cached\">cached<br>computed in run <code>"))
+        #expect(page.contains(" · 1 ran, 5 cached, 0 failed, 0 skipped, 0 cancelled</p>"), "\(page.prefix(3000))")
+        // Not generated data: no banner.
+        #expect(!page.contains("class=\"synthetic\""))
+    }
+
     @Test("paperflow report on a workflow that never ran says to run it")
     func neverRan() throws {
         let project = try Self.project()

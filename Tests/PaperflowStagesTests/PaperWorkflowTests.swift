@@ -288,8 +288,10 @@ struct PaperWorkflowTests {
         let project = try run("an-fu-2026", [])
         defer { project.cleanUp() }
         let table1 = try project.read("Artifacts/an-fu-2026/table1/table.md")
-        #expect(table1.contains("| regional effect FE | YES | NO | YES | YES |"))
-        #expect(table1.contains("| time effect FE | YES | NO | NO | YES |"))
+        // The labels as the workflow writes them (a " FE" was appended to them before).
+        #expect(table1.contains("| regional effect | YES | NO | YES | YES |"), "\(table1)")
+        #expect(table1.contains("| time effect | YES | NO | NO | YES |"))
+        #expect(table1.contains("| Estimator | OLS | OLS | OLS | OLS |"), "\(table1)")
         #expect(table1.contains("| Observations | 420 | 420 | 420 | 420 |"))
         let table2 = try project.read("Artifacts/an-fu-2026/table2/table.md")
         #expect(table2.contains("|  | East | Middle | West |"))

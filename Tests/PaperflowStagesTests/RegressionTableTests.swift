@@ -93,6 +93,22 @@ struct RegressionTableTests {
         #expect(Set(swapped.summary.ran) == ["model", "table"])
         #expect(Set(swapped.summary.cached) == ["data", "lpm"])
         #expect(try project.read("Artifacts/m/table/table.md") != probit)
+        // Which estimator made a column is on the table (it was not: probit and logit looked alike).
+        #expect(probit.contains("| Estimator | Probit, clustered (firm) SE | LPM, clustered (firm) SE |"), "\(probit)")
+        #expect(try project.read("Artifacts/m/table/table.md").contains("| Estimator | Logit, clustered (firm) SE | LPM, clustered (firm) SE |"))
+    }
+
+    @Test("a fixed effect's label is used as written; without one the row is the variable and FE; the estimator row can be left out")
+    func fixedEffectLabels() throws {
+        let project = try Self.project(Self.workflow
+            .replacingOccurrences(of: "province: Province, year: Year}", with: "province: regional effect}")
+            .replacingOccurrences(of: "statistics: [observations, r2, r2_within, clusters]", with: "statistics: [observations]\n      estimator: false"))
+        defer { project.cleanUp() }
+        #expect(try project.run("Workflows/m.yaml", registry: BuiltinStages.registry).summary.succeeded)
+        let table = try project.read("Artifacts/m/table/table.md")
+        #expect(table.contains("| regional effect | YES | YES | NO |"), "\(table)")
+        #expect(table.contains("| year FE | YES | NO | NO |"), "\(table)")
+        #expect(!table.contains("Estimator"))
     }
 
     @Test("a table of something that is not a fit, or an unknown term, fails with what to change")

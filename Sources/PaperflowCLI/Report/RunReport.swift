@@ -71,6 +71,7 @@ struct RunReport {
             thead th { border-top: 2px solid #222; border-bottom: 1px solid #222; } tbody tr:last-child td, tbody tr:last-child th { border-bottom: 2px solid #222; }
             tr.rule th, tr.rule td { border-top: 1px solid #222; } tr.se td { color: #555; } tfoot td { text-align: left; color: #555; font-size: 0.85rem; }
             table.provenance td, table.provenance th { text-align: left; vertical-align: top; border-bottom: 1px solid #eee; }
+            .synthetic { background: #fff4e5; border: 1px solid #e6a23c; padding: 0.6rem 0.9rem; margin: 1rem 0; }
             code { font-size: 0.8rem; word-break: break-all; } .status-failed { color: #b00020; } .status-ran { color: #0b5394; }
             </style>
             </head>
@@ -79,8 +80,11 @@ struct RunReport {
 
             """
         if let citation { page += "<p class=\"citation\">\(citation)</p>\n" }
+        if let banner = syntheticBanner { page += banner }
         let footer = record.footer
-        let counts = footer?.counts.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", ") ?? "unfinished"
+        let order = ["ran", "cached", "failed", "skipped", "cancelled"]
+        let counts = footer?.counts.sorted { (order.firstIndex(of: $0.key) ?? order.count, $0.key) < (order.firstIndex(of: $1.key) ?? order.count, $1.key) }
+            .map { "\($0.value) \($0.key)" }.joined(separator: ", ") ?? "unfinished"
         page += "<p class=\"run\">Workflow <code>\(Markup.escape(graph.file))</code> · run <code>\(Markup.escape(record.header.runID))</code> on \(Markup.escape(record.header.host)), started \(Self.time(record.header.started)) · \(Markup.escape(counts))"
         if !record.header.overrides.isEmpty { page += " · --set " + record.header.overrides.map { "<code>\(Markup.escape($0))</code>" }.joined(separator: " ") }
         page += "</p>\n"
@@ -107,8 +111,9 @@ struct RunReport {
         if !tables.isEmpty { page += "<h2>Tables</h2>\n" + tables }
         if !figures.isEmpty { page += "<h2>Figures</h2>\n" + figures }
         page += "<h2>Provenance</h2>\n<table class=\"provenance\">\n<thead><tr><th>Stage</th><th>Plugin</th><th>Status</th><th>Parameters</th><th>Inputs</th><th>Outputs</th><th>Time</th></tr></thead>\n<tbody>\n"
+        var earlierRuns: [String: RunRecord?] = [:]
         for entry in record.stages {
-            let ingredients = entry.ingredients
+            let (ingredients, started, seconds, origin) = provenance(of: entry, runs: &earlierRuns)
             let parameters = ingredients.map { String(decoding: JSONText.compact(.map($0.params)), as: UTF8.self) } ?? ""
             let inputs = ingredients?.inputs.sorted { $0.key < $1.key }.map { port, digests in
                 "\(Markup.escape(port)): " + digests.map { "<code>\(Markup.escape($0.description))</code>" }.joined(separator: ", ")
@@ -117,15 +122,44 @@ struct RunReport {
             let outputs = (entry.outputs ?? [:]).sorted { $0.key < $1.key }.map { port, output in
                 "\(Markup.escape(output.fileName)) <code>\(Markup.escape(output.digest.description))</code> (\(output.size) bytes)"
             }.joined(separator: "<br>")
-            let time = [entry.started.map(Self.time), entry.seconds.map { String(format: "%.3f s", $0) }].compactMap { $0 }.joined(separator: "<br>")
+            let time = [started.map(Self.time), seconds.map { String(format: "%.3f s", $0) }].compactMap { $0 }.joined(separator: "<br>")
+            let source = origin.map { "<br>computed in run <code>\(Markup.escape($0))</code>" } ?? ""
             page += "<tr><td>\(Markup.escape(entry.stage))</td><td>\(Markup.escape(ingredients.map { "\($0.plugin)@\($0.version)" } ?? ""))</td>"
-                + "<td class=\"status-\(entry.status.rawValue)\">\(entry.status.rawValue)\(entry.message.map { "<br>\(Markup.escape($0))" } ?? "")</td>"
+                + "<td class=\"status-\(entry.status.rawValue)\">\(entry.status.rawValue)\(source)\(entry.message.map { "<br>\(Markup.escape($0))" } ?? "")</td>"
                 + "<td><code>\(Markup.escape(parameters))</code></td><td>\(([inputs] + files).filter { !$0.isEmpty }.joined(separator: "<br>"))</td><td>\(outputs)</td><td>\(time)</td></tr>\n"
         }
         page += "</tbody>\n</table>\n"
         if let comparison { page += comparison }
         page += "<p class=\"run\">Written by Paperflow from the run record and the artifact store.</p>\n</body>\n</html>\n"
         return page
+    }
+
+    /// What a stage line says of its stage, or for a cached stage what the run that computed it
+    /// said (found through the action record), so a rerun's page shows the same provenance as
+    /// the first run's: ingredients, start and duration; and the id of that run.
+    func provenance(of entry: StageRecord, runs: inout [String: RunRecord?]) -> (KeyIngredients?, Double?, Double?, String?) {
+        guard entry.status == .cached, entry.ingredients == nil, let key = entry.key else {
+            return (entry.ingredients, entry.started, entry.seconds, nil)
+        }
+        guard let action = store.action(for: key) else { return (nil, nil, nil, nil) }
+        if runs[action.runID] == nil {
+            runs[action.runID] = .some(try? RunRecord(contentsOf: store.runsDirectory.appendingPathComponent("\(action.runID).jsonl")))
+        }
+        let line = runs[action.runID].flatMap { $0 }?.stages.last { $0.key == key && $0.status == .ran }
+        return (line?.ingredients, line?.started, line?.seconds ?? action.seconds, action.runID)
+    }
+
+    /// A banner over a page whose numbers come from a generator (a `synthetic.*` stage with no
+    /// real file in its `source`): the page carries the paper's title, authors and DOI, and must
+    /// not be taken for the paper's results.
+    var syntheticBanner: String? {
+        let generators = graph.stages.filter { $0.pluginID.hasPrefix("synthetic.") && ($0.params["source"]?.stringValue ?? "").isEmpty }
+        guard !generators.isEmpty else { return nil }
+        let names = generators.map { "<code>\(Markup.escape($0.name))</code> (\(Markup.escape($0.pluginReference)))" }.joined(separator: ", ")
+        return "<div class=\"synthetic\" role=\"note\"><strong>Generated data.</strong> The numbers on this page come from "
+            + "generated data with the paper's planted structure — not the paper's data. Generated by \(names). "
+            + "With the real data, name its file in the generator's <code>source</code> parameter "
+            + "(<code>--set params.source=PATH</code> in the shipped workflows; the workflow's header says which columns).</div>\n"
     }
 
     static func dataURI(_ svg: String) -> String {

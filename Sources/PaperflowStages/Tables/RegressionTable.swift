@@ -23,6 +23,9 @@ struct RegressionTable: Equatable {
         var thresholds: [Double] = [0.1, 0.05, 0.01]
         var digits = 3
         var fixedEffectRows = true
+        /// A row naming each column's estimator (and its standard errors, unless a row shows them),
+        /// with this label; nil: no such row.
+        var estimatorRow: String?
         var titles: [String] = []
         /// Columns (1-based) that show the fit's marginal effects instead of its coefficients.
         var marginColumns: [Int] = []
@@ -40,7 +43,10 @@ struct RegressionTable: Equatable {
         var groupTitles: [String] = []
         let flattened = try fits.enumerated().flatMap { index, fit -> [[String: ParamValue]] in
             let groups = fit.mapValue?["groups"]?.listValue?.compactMap(\.mapValue)
-            return try (groups ?? [fit.mapValue ?? [:]]).map { map in
+            return try (groups ?? [fit.mapValue ?? [:]]).map { group in
+                // A group's fit says what differs; the estimator and covariance are the split fit's.
+                var map = group
+                for key in ["estimator", "vcov"] where map[key] == nil { map[key] = fit.mapValue?[key] }
                 guard map["coefficients"]?.listValue != nil else {
                     throw StageFailure("input fits[\(index)] is not a models.* fit artifact (it has no coefficients)")
                 }
@@ -88,11 +94,23 @@ struct RegressionTable: Equatable {
                 if let name = effect.mapValue?["name"]?.stringValue, !effects.contains(name) { effects.append(name) }
             }
         }
+        // A fixed effect's row: the user's label as written, else the variable's name and "FE".
         fixedEffects = options.fixedEffectRows ? effects.map { name in
-            Row(label: (options.labels[name] ?? name) + " FE", cells: fits.map { fit in
+            Row(label: options.labels[name] ?? name + " FE", cells: fits.map { fit in
                 (fit["fixed_effects"]?.listValue ?? []).contains { $0.mapValue?["name"]?.stringValue == name } ? "YES" : "NO"
             })
         } : []
+        if let label = options.estimatorRow {
+            // Probit, logit and LPM side by side look alike without it; the standard errors join
+            // the name unless the table has a row of its own for them.
+            let showsErrors = options.statistics.contains("clusters")
+            fixedEffects.append(Row(label: label, cells: fits.enumerated().map { column, fit in
+                var name = Self.estimatorNames[fit["estimator"]?.stringValue ?? ""] ?? fit["estimator"]?.stringValue ?? ""
+                if options.marginColumns.contains(column + 1), !name.isEmpty { name += " AME" }
+                let errors = Self.describe(vcov: fit["vcov"]?.stringValue ?? "")
+                return showsErrors || errors.isEmpty || name.isEmpty ? name : "\(name), \(errors.prefix(1).lowercased() + errors.dropFirst()) SE"
+            }))
+        }
         statistics = try options.statistics.map { statistic in
             guard let label = Self.statisticLabels[statistic] else {
                 throw StageFailure("statistics lists '\(statistic)'; choose from \(Self.statisticLabels.keys.sorted().joined(separator: ", "))")
@@ -120,6 +138,9 @@ struct RegressionTable: Equatable {
                            rows: (coefficients + fixedEffects + statistics).map { TableLayout.Row(label: $0.label, cells: $0.cells, isStandardError: $0.isStandardError) },
                            rulesBefore: extras ? [coefficients.count] : [], notes: notes, htmlClass: "regression")
     }
+
+    /// How an estimator reads in a table (`fe` is OLS with its fixed effects absorbed).
+    static let estimatorNames = ["ols": "OLS", "fe": "OLS", "lpm": "LPM", "probit": "Probit", "logit": "Logit", "poisson": "Poisson"]
 
     /// How a fit's `vcov` reads in a table.
     static func describe(vcov: String) -> String {

@@ -23,6 +23,9 @@ public struct RegressionTableStage: Stage {
             ParamSpec("stars", .list(.double), default: .list([.double(0.1), .double(0.05), .double(0.01)]), summary: "p thresholds"),
             ParamSpec("digits", .int, default: .int(3), summary: "decimal places"),
             ParamSpec("fixed_effects", .bool, default: .bool(true), summary: "YES/NO rows for the fixed effects"),
+            ParamSpec("estimator", .bool, default: .bool(true),
+                      summary: "a row naming each column's estimator (Probit, Logit, OLS, LPM, Poisson), with its standard errors unless statistics has clusters"),
+            ParamSpec("estimator_label", .string, default: .string("Estimator"), summary: "that row's label"),
             ParamSpec("titles", .list(.string), default: .list([]), summary: "column titles (default (1), (2), …)"),
             ParamSpec("margins", .list(.int), default: .list([]),
                       summary: "columns (1-based) that show the fit's average marginal effects instead of its coefficients (a fit made with margins:)"),
@@ -48,6 +51,7 @@ public struct RegressionTableStage: Stage {
         guard (0...10).contains(digits) else { throw StageFailure("digits must be between 0 and 10; it is \(digits)") }
         options.digits = digits
         options.fixedEffectRows = context.bool("fixed_effects")!
+        options.estimatorRow = context.bool("estimator")! ? context.string("estimator_label")! : nil
         options.titles = context.params["titles"]?.listValue?.compactMap(\.stringValue) ?? []
         options.marginColumns = context.params["margins"]?.listValue?.compactMap(\.intValue).map(Int.init) ?? []
         options.notes = context.string("notes").flatMap { $0.isEmpty ? nil : $0 }
