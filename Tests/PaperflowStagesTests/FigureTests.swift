@@ -130,6 +130,48 @@ struct FigureTests {
         }
     }
 
+    @Test("a dot chart grows with its rows, spans its values rather than starting at zero, and refuses a negative top")
+    func dotChart() throws {
+        let project = try TemporaryProject()
+        defer { project.cleanUp() }
+        // 60 cities whose values lie between 0.115 and 0.13 (they collapsed into one spot on an axis from 0).
+        var lines = ["city,value"]
+        for i in 0..<60 { lines.append("city\(i),\(String(format: "%.5f", 0.115 + 0.00025 * Double(i)))") }
+        try project.write("data/cities.csv", lines.joined(separator: "\n") + "\n")
+        try project.write("Workflows/d.yaml", """
+            workflow: d
+            stages:
+              cities: {uses: io.csv@2, with: {path: data/cities.csv}}
+              dots: {uses: figures.dots@1, inputs: {table: cities.table}, with: {label: city, value: value}}
+              zero: {uses: figures.dots@1, inputs: {table: cities.table}, with: {label: city, value: value, top: 5, from_zero: true}}
+              bad: {uses: figures.dots@1, inputs: {table: cities.table}, with: {label: city, value: value, top: -30}}
+            """)
+        let run = try project.run("Workflows/d.yaml", registry: BuiltinStages.registry)
+        #expect(run.record.stages.first { $0.stage == "bad" }?.message
+                == "top must be a number of rows to keep (or 0 for all); it is -30. For the smallest rows, rank the negated value")
+        /// The height the `<svg>` element declares.
+        func height(_ stage: String) throws -> Double? {
+            let text = try project.read("Artifacts/d/\(stage)/figure.svg")
+            return text.firstMatch(of: /<svg [^>]*height="([0-9.]+)"/).flatMap { Double($0.1) }
+        }
+        let document = try XMLDocument(data: Data(contentsOf: project.root.appendingPathComponent("Artifacts/d/dots/figure.svg")))
+        #expect(try height("dots") == 48 + 56 + 18 * 60)
+        let dots = try Self.marks(document, "dot")
+        #expect(dots.count == 60)
+        let ys = dots.map { Double($0.value(of: "cy")!)! }
+        #expect(zip(ys, ys.dropFirst()).allSatisfy { $1 - $0 >= 17.9 }, "rows at least 18 px apart")
+        // The axis spans the data: the largest and smallest values sit across most of the plot width.
+        let xs = dots.map { Double($0.value(of: "cx")!)! }
+        let width = 720.0 - 24
+        #expect((xs.max()! - xs.min()!) > 0.5 * width, "\(xs.min()!)…\(xs.max()!)")
+        #expect(Set(xs.map { ($0 * 10).rounded() }).count == 60)
+        // From zero on request: the same values bunch at the right end.
+        let zero = try XMLDocument(data: Data(contentsOf: project.root.appendingPathComponent("Artifacts/d/zero/figure.svg")))
+        let zx = try Self.marks(zero, "dot").map { Double($0.value(of: "cx")!)! }
+        #expect(zx.max()! - zx.min()! < 20)
+        #expect(try height("zero") == 440)
+    }
+
     @Test("each figure renders in headless Chromium: a 720×440 screenshot with drawn pixels in several colours")
     func screenshots() throws {
         let project = try Self.run()

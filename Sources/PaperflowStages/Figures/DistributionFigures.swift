@@ -105,12 +105,18 @@ public struct DotFigureStage: Stage {
     public static let version = 1
     public static let signature = StageSignature(
         summary: "Ranked dot chart: one row per unit, sorted by value (SVG).",
-        documentation: "Rows with a missing value are left out; top keeps the largest n (0: all).",
+        documentation: """
+            Rows with a missing value are left out; top keeps the largest n (0: all). The figure
+            grows to give each row 18 pixels (height is a minimum). The axis spans the values
+            (a dot's position, not a bar's length, carries the value), or starts at zero with
+            from_zero: true.
+            """,
         inputs: [PortSpec("table", kind: .table, summary: "one row per unit")],
         outputs: FigureFrame.output,
         params: [ParamSpec("label", .string, required: true, summary: "the unit's name"),
                  ParamSpec("value", .string, required: true, summary: "the value ranked"),
-                 ParamSpec("top", .int, default: .int(0), summary: "show the largest n (0: all)")] + FigureFrame.params
+                 ParamSpec("top", .int, default: .int(0), summary: "show the largest n (0: all)"),
+                 ParamSpec("from_zero", .bool, default: .bool(false), summary: "start the axis at zero")] + FigureFrame.params
     )
 
     public init() {}
@@ -120,11 +126,15 @@ public struct DotFigureStage: Stage {
         let values = try FigureFrame.numbers(table, context, "value")
         let names = try FigureFrame.labels(table, context, "label").of
         var rows = (0..<table.rowCount).filter { !values[$0].isNaN && names[$0] != nil }.sorted { values[$0] != values[$1] ? values[$0] > values[$1] : $0 < $1 }
-        if let top = context.int("top"), top > 0 { rows = Array(rows.prefix(Int(top))) }
+        let top = context.int("top")!
+        guard top >= 0 else {
+            throw StageFailure("top must be a number of rows to keep (or 0 for all); it is \(top). For the smallest rows, rank the negated value")
+        }
+        if top > 0 { rows = Array(rows.prefix(Int(top))) }
         guard !rows.isEmpty else { throw StageFailure("no row has both a \(context.string("label")!) and a \(context.string("value")!)") }
-        var frame = try FigureFrame(context)
+        var frame = try FigureFrame(context, minimumHeight: 48 + 56 + 18 * Double(rows.count))
         frame.left = 40 + (rows.map { FigureFrame.textWidth(names[$0]!) }.max() ?? 0)
-        let x = LinearScale(covering: rows.map { values[$0] }, range: (frame.left, frame.right), includeZero: true)
+        let x = LinearScale(covering: rows.map { values[$0] }, range: (frame.left, frame.right), includeZero: context.bool("from_zero")!)
         let step = (frame.bottom - frame.top) / Double(rows.count)
         frame.horizontalAxis(x, label: FigureFrame.axisLabel(context, "x_label", default: context.string("value")!))
         for (rank, row) in rows.enumerated() {

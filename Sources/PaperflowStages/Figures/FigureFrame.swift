@@ -27,8 +27,11 @@ struct FigureFrame {
     /// The plot area.
     var left = 72.0, top = 48.0, right: Double, bottom: Double
 
-    init(_ context: StageContext, legendWidth: Double = 0) throws {
-        let width = Double(context.int("width")!), height = Double(context.int("height")!)
+    /// - Parameter minimumHeight: the height the content needs (a dot chart's rows); the figure
+    ///   is at least that tall whatever `height` says.
+    init(_ context: StageContext, legendWidth: Double = 0, minimumHeight: Double = 0) throws {
+        let width = Double(context.int("width")!)
+        let height = max(Double(context.int("height")!), min(minimumHeight.rounded(.up), 10000))
         guard width >= 200, height >= 150, width <= 10000, height <= 10000 else {
             throw StageFailure("width and height must be between 200×150 and 10000×10000 pixels; they are \(Int(width))×\(Int(height))")
         }
