@@ -104,7 +104,7 @@ struct RunCommand: ParsableCommand {
         let stampable = stampable(remote: remoteURL)
         var heldLock: StoreLock?
         if stampable, FileSystem.isDirectory(options.storeRoot.appendingPathComponent("stamps").path) {
-            let lock = try heldLock ?? options.lockStore(command: CommandLine.arguments.joined(separator: " "), wait: !noWait, console: console)
+            let lock = try options.lockStore(command: CommandLine.arguments.joined(separator: " "), wait: !noWait, console: console)
             if try replayStamps(paths, console: console) { withExtendedLifetime(lock) {}; return }
             heldLock = lock
         }
