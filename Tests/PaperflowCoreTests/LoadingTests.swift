@@ -95,6 +95,41 @@ struct LoadingTests {
         #expect(t.parameters.first { $0.name == "value" }?.value == .list([.int(1), .string("a")]))
     }
 
+    @Test("${matrix.NAME} in a matrix stage's parameters is each member's value, shell-quoted in a shell command's form")
+    func matrixValueReferences() throws {
+        let workflow = try Self.load("""
+            workflow: w
+            stages:
+              fig:
+                uses: test.constant@1
+                with: {value: 1, title: "Density by ${matrix.measure}, ${matrix.year}", notes: ["in ${matrix.year}"], cmd: "echo ${matrix.measure}"}
+                matrix: {measure: [density_firm, "a b; rm -rf x"], year: [2009, 2010]}
+            """)
+        #expect(workflow.stages.map(\.name) == ["fig[density_firm,2009]", "fig[density_firm,2010]", "fig[2,2009]", "fig[2,2010]"])
+        func parameter(_ stage: Int, _ name: String) -> ParameterEntry? {
+            workflow.stages[stage].parameters.first { $0.name == name }
+        }
+        #expect(parameter(1, "title")?.value == .string("Density by density_firm, 2010"))
+        #expect(parameter(1, "notes")?.value == .list([.string("in 2010")]))
+        #expect(parameter(2, "title")?.value == .string("Density by a b; rm -rf x, 2009"))
+        // A shell command gets the value quoted, as ${params.NAME} is.
+        #expect(parameter(2, "cmd")?.shellQuotedValue == .string("echo 'a b; rm -rf x'"))
+        #expect(parameter(2, "cmd")?.value == .string("echo a b; rm -rf x"))
+
+        for (text, message) in [
+            ("with: {title: \"${matrix.yaer}\"}\n    matrix: {year: [2009]}",
+             "w.yaml:5:20: error: '${matrix.yaer}' names no matrix axis of this stage; did you mean 'year'?"),
+            ("with: {title: \"${matrix.year}\"}", "w.yaml:5:20: error: '${matrix.year}' names no matrix axis of this stage (it has no matrix)"),
+        ] {
+            do {
+                _ = try Self.load("workflow: w\nstages:\n  fig:\n    uses: test.constant@1\n    \(text)\n")
+                Issue.record("no error for \(text)")
+            } catch let error as DiagnosticsError {
+                #expect(error.diagnostics.map(\.headline) == [message])
+            }
+        }
+    }
+
     @Test("a bad --set names the argument and suggests the stage")
     func badOverride() throws {
         #expect(throws: DiagnosticsError.self) {

@@ -75,6 +75,9 @@ private struct Builder {
     let file: String
     var diagnostics: [Diagnostic] = []
     var params: [String: ParamValue] = [:]
+    /// The matrix axes of the stage being built: `${matrix.NAME}` stays in its values until
+    /// each member fills it in.
+    var matrixAxes: [String] = []
 
     static let topLevelKeys = ["workflow", "title", "paper", "description", "params", "stages"]
     static let stageKeys = ["uses", "inputs", "with", "matrix", "description", "confidential"]
@@ -291,6 +294,8 @@ private struct Builder {
         var parameters: [ParameterEntry] = []
         var matrix: [(key: YAMLNode, values: [YAMLNode])] = []
         var confidential: Bool?
+        matrixAxes = pairs.first { $0.key.scalarText == "matrix" }?.value.pairs?.compactMap(\.key.scalarText) ?? []
+        defer { matrixAxes = [] }
         for (k, v) in pairs {
             guard let keyText = k.scalarText else { error(k.location, "stage keys must be names"); continue }
             switch keyText {
@@ -424,8 +429,18 @@ private struct Builder {
                         error(place, "unknown parameter '\(name)' in '\(token)'" + NameSuggestion.didYouMean(name, in: params.keys),
                               hint: "declare it under the workflow's 'params:'")
                     }
+                } else if reference.hasPrefix("matrix.") {
+                    // Filled in per member by `expand` (a title that names its member).
+                    let axis = String(reference.dropFirst("matrix.".count))
+                    if matrixAxes.contains(axis) {
+                        result += token
+                    } else {
+                        error(place, "'\(token)' names no matrix axis of this stage"
+                              + (matrixAxes.isEmpty ? " (it has no matrix)" : NameSuggestion.didYouMean(axis, in: matrixAxes)),
+                              hint: matrixAxes.isEmpty ? "${matrix.NAME} works in a stage with 'matrix:'" : "its axes: \(matrixAxes.joined(separator: ", "))")
+                    }
                 } else {
-                    error(place, "unknown reference '\(token)'", hint: "only ${params.NAME} can be substituted")
+                    error(place, "unknown reference '\(token)'", hint: "only ${params.NAME} and ${matrix.NAME} can be substituted")
                 }
                 consumed += token.unicodeScalars.count
                 rest = rest[rest.index(after: end)...]
@@ -457,6 +472,12 @@ private struct Builder {
             let written = String(rest[start.upperBound..<end])
             let raw = written.hasSuffix(Self.rawSuffix)
             let reference = raw ? String(written.dropLast(Self.rawSuffix.count)) : written
+            if reference.hasPrefix("matrix.") {
+                // Kept for `expand`, which quotes each member's value here.
+                result += "${\(written)}"
+                rest = rest[rest.index(after: end)...]
+                continue
+            }
             guard reference.hasPrefix("params."), let value = params[String(reference.dropFirst("params.".count))] else { return nil }
             let spliced = value.stringValue ?? value.description
             result += raw ? spliced : ShellQuoting.quote(spliced)
@@ -503,6 +524,32 @@ private struct Builder {
                     spec.parameters.append(ParameterEntry(name: axisName, value: substitute(value),
                                                           keyLocation: axis.location, valueLocation: value.location, shellQuotedValue: shellQuoted(value)))
                 }
+            }
+            // `${matrix.NAME}` in any text parameter: the member's value of that axis (a scalar's
+            // text, else its label), shell-quoted where the parameter is a shell command.
+            var fills: [(token: String, raw: String, text: String)] = []
+            for (axis, value, label) in combination {
+                let name = axis.scalarText ?? ""
+                let text = value.scalarText ?? label
+                fills.append(("${matrix.\(name)}", "${matrix.\(name)\(Self.rawSuffix)}", text))
+            }
+            func fill(_ value: ParamValue, quoted: Bool) -> ParamValue {
+                switch value {
+                case var .string(text):
+                    guard text.contains("${matrix.") else { return value }
+                    for (token, raw, filler) in fills {
+                        text = text.replacingOccurrences(of: raw, with: filler)
+                            .replacingOccurrences(of: token, with: quoted ? ShellQuoting.quote(filler) : filler)
+                    }
+                    return .string(text)
+                case let .list(items): return .list(items.map { fill($0, quoted: quoted) })
+                case let .map(entries): return .map(entries.mapValues { fill($0, quoted: quoted) })
+                default: return value
+                }
+            }
+            for index in spec.parameters.indices {
+                spec.parameters[index].value = fill(spec.parameters[index].value, quoted: false)
+                spec.parameters[index].shellQuotedValue = spec.parameters[index].shellQuotedValue.map { fill($0, quoted: true) }
             }
             expanded.append(spec)
         }
