@@ -66,8 +66,7 @@ struct WorkflowSession {
     /// Loads and validates `path`; prints every diagnostic and exits 1 when there are any.
     static func open(_ path: String, options: ProjectOptions, console: Console) throws -> WorkflowSession {
         let root = options.projectRoot
-        let url = URL(fileURLWithPath: path, relativeTo: URL(fileURLWithPath: FileManager.default.currentDirectoryPath, isDirectory: true))
-            .standardizedFileURL
+        let url = url(of: path)
         let registry = try options.registry(console: console)
         do {
             // Composed trees of long workflows are kept in the store, when there is one.
@@ -83,6 +82,12 @@ struct WorkflowSession {
             console.printDiagnostics(error.diagnostics)
             throw ExitCode(1)
         }
+    }
+
+    /// The workflow file `path` names, resolved against the current folder.
+    static func url(of path: String) -> URL {
+        URL(fileURLWithPath: path, relativeTo: URL(fileURLWithPath: FileManager.default.currentDirectoryPath, isDirectory: true))
+            .standardizedFileURL
     }
 
     /// Expands directories to the `.yaml` workflows directly inside them, sorted.

@@ -15,9 +15,7 @@ extension RunCommand {
 
     /// The stamp file of this command for the workflow at `path`.
     func stampURL(for path: String) -> URL {
-        let url = URL(fileURLWithPath: path, relativeTo: URL(fileURLWithPath: FileManager.default.currentDirectoryPath, isDirectory: true))
-            .standardizedFileURL
-        return RunStamp.url(storeRoot: options.storeRoot, projectRoot: options.projectRoot.path, workflowPath: url.path,
+        RunStamp.url(storeRoot: options.storeRoot, projectRoot: options.projectRoot.path, workflowPath: WorkflowSession.url(of: path).path,
                             arguments: Array(CommandLine.arguments.dropFirst()), environment: ProcessInfo.processInfo.environment,
                             build: Self.buildKey)
     }
@@ -51,7 +49,7 @@ extension RunCommand {
             summary.seconds = Date().timeIntervalSince1970 - started
             sink.handle(.runFinished(summary))
             if !quiet {
-                let report = options.storeRoot.appendingPathComponent(stamp.workflow, isDirectory: true).appendingPathComponent("report.html")
+                let report = RunReport.url(storeRoot: options.storeRoot, workflow: stamp.workflow)
                 console.out("report: \(report.path) (unchanged)")
             }
         }

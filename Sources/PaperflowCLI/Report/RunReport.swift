@@ -17,7 +17,12 @@ struct RunReport {
 
     /// Where the page goes.
     static func url(store: ArtifactStore, workflow: String, experiment: String? = nil) -> URL {
-        var folder = store.root.appendingPathComponent(workflow, isDirectory: true)
+        url(storeRoot: store.root, workflow: workflow, experiment: experiment)
+    }
+
+    /// The page's file under the store folder `storeRoot` (no store opened: the no-op replay).
+    static func url(storeRoot: URL, workflow: String, experiment: String? = nil) -> URL {
+        var folder = storeRoot.appendingPathComponent(workflow, isDirectory: true)
         if let experiment { folder = folder.appendingPathComponent("experiments", isDirectory: true).appendingPathComponent(experiment, isDirectory: true) }
         return folder.appendingPathComponent("report.html")
     }

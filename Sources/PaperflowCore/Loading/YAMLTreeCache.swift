@@ -1,4 +1,3 @@
-import Crypto
 import Foundation
 
 /// Composed YAML trees kept by the SHA-256 of their text, so an unchanged workflow is not parsed
@@ -40,8 +39,7 @@ public struct YAMLTreeCache: Sendable {
     }
 
     public static func name(of text: String) -> String {
-        var text = text
-        return text.withUTF8 { SHA256.hash(data: $0) }.map { String(format: "%02x", $0) }.joined()
+        ContentHasher.digest(of: Data(text.utf8)).hex
     }
 
     // MARK: Encoding

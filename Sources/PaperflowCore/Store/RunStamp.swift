@@ -1,4 +1,3 @@
-import Crypto
 import Foundation
 #if canImport(Glibc)
 import Glibc
@@ -76,8 +75,7 @@ public struct RunStamp: Sendable {
         for (name, value) in environment.sorted(by: { $0.key < $1.key }) where readsEnvironment(name) {
             text += "env \(name)=\(value)\n"
         }
-        let digest = SHA256.hash(data: Data(text.utf8)).map { String(format: "%02x", $0) }.joined()
-        return storeRoot.appendingPathComponent("stamps", isDirectory: true).appendingPathComponent(digest)
+        return storeRoot.appendingPathComponent("stamps", isDirectory: true).appendingPathComponent(ContentHasher.digest(of: Data(text.utf8)).hex)
     }
 
     /// The variables a run reads: the keyed locale and time zone, every `PAPERFLOW_` setting, and
