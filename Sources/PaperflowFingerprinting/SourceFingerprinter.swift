@@ -189,9 +189,18 @@ struct SourceScan {
                 if index + 1 < tokens.count, tokens[index + 1] == "(" { break }
                 privateStatement = true
             case ".":
-                if index + 1 < tokens.count, Self.isIdentifier(tokens[index + 1]) { memberMentions.insert(tokens[index + 1]) }
+                // In code or in a string's interpolation (`"\(values.mean())"`), which the
+                // tokens do not tell from the string's text.
+                if index + 1 < tokens.count {
+                    let next = tokens[index + 1].hasPrefix(Self.textMark) ? String(tokens[index + 1].dropFirst()) : tokens[index + 1]
+                    if Self.isIdentifier(next) { memberMentions.insert(next) }
+                }
             case ":":
                 if pendingType != nil { inInheritance = true }
+            case _ where token.hasPrefix(Self.textMark):
+                // A word of a string literal: a mention (the stage may name a column after a
+                // type), never a declaration — "class and colour" declares no type `and`.
+                mentioned.insert(String(token.dropFirst()))
             default:
                 guard Self.isIdentifier(token) else { break }
                 mentioned.insert(token)
@@ -219,6 +228,9 @@ struct SourceScan {
         }
     }
 
+    /// Marks a token that is a word inside a string literal.
+    static let textMark = "\u{1}"
+
     static func isIdentifier(_ token: String) -> Bool {
         token.first.map { $0 == "_" || $0.isLetter } == true
     }
@@ -231,7 +243,8 @@ struct SourceScan {
     }
 
     /// Identifiers, braces, colons, dots, semicolons and newlines; `//` comments dropped
-    /// (outside string literals), string contents kept as code (interpolations are code).
+    /// (outside string literals); the words of string contents kept, marked with `textMark`
+    /// (interpolations count as text too: their names are mentions either way).
     static func tokens(of bytes: [UInt8]) -> [String] {
         var tokens: [String] = []
         var index = 0
@@ -265,7 +278,8 @@ struct SourceScan {
             if isIdentifierByte(byte), !(byte >= 0x30 && byte <= 0x39) {
                 let start = index
                 while index < bytes.count, isIdentifierByte(bytes[index]) { index += 1 }
-                tokens.append(String(decoding: bytes[start..<index], as: UTF8.self))
+                let word = String(decoding: bytes[start..<index], as: UTF8.self)
+                tokens.append(inString ? Self.textMark + word : word)
                 continue
             }
             if byte >= 0x30 && byte <= 0x39 {

@@ -85,6 +85,24 @@ struct FingerprintTests {
         #expect(before.buildFingerprint != after.buildFingerprint)
     }
 
+    @Test("a word in a string declares nothing: \"class and colour\" and a column named \"class\" tie no stage to files that mention 'and' or Column")
+    func stringWordsDeclareNothing() {
+        let stage = SourceFingerprinter.File(path: "PaperflowStages/MapStage.swift", bytes: Array("""
+            struct MapStage: Stage {
+                let doc = "key, value, class and colour"
+                func run() { let table = [("class", Column(int64: [1]))] }
+            }
+            """.utf8))
+        let column = SourceFingerprinter.File(path: "PaperflowData/Column.swift", bytes: Array("struct Column { let and = 1 }\n".utf8))
+        let other = SourceFingerprinter.File(path: "PaperflowStages/OtherStage.swift", bytes: Array("""
+            struct OtherStage: Stage { func run() { let x = Column(); print("and") } }
+            """.utf8))
+        let fingerprinter = SourceFingerprinter(sources: [stage, column, other], resources: [])
+        // Files are kept in path order: Column, MapStage, OtherStage.
+        #expect(fingerprinter.closure(ofFileAt: 2) == ["PaperflowData/Column.swift", "PaperflowStages/OtherStage.swift"])
+        #expect(fingerprinter.closure(ofFileAt: 1) == ["PaperflowData/Column.swift", "PaperflowStages/MapStage.swift"])
+    }
+
     @Test("the key of a stage follows its fingerprint")
     func keyFollowsFingerprint() {
         let a = KeyIngredients(plugin: "io.csv", version: 2, implementation: "sha256:" + String(repeating: "a", count: 64),
