@@ -163,6 +163,27 @@ struct LoadingTests {
         #expect(Set(workflow.stages.map(\.baseName)) == ["model"])
     }
 
+    @Test("a subset condition names its member by column and value: figure3[density_firm,year=2009], subsample[region4=East]")
+    func matrixConditionNames() throws {
+        let workflow = try Self.load("""
+            workflow: w
+            stages:
+              figure3:
+                uses: test.constant@1
+                with: {value: 1}
+                matrix:
+                  measure: [density_firm]
+                  subset: ["year == 2009", "year==2016", 'region4 == "East"', "region4 == 'West'", "year >= 2009", 'name == "a b"']
+              consumer:
+                uses: test.concat@1
+                inputs: {in: "figure3[density_firm,year=2009].out"}
+            """)
+        #expect(workflow.stages.map(\.name).prefix(6) == ["figure3[density_firm,year=2009]", "figure3[density_firm,year=2016]",
+                                                          "figure3[density_firm,region4=East]", "figure3[density_firm,region4=West]",
+                                                          "figure3[density_firm,5]", "figure3[density_firm,6]"])
+        #expect(workflow.stages.last?.inputs.first?.sources.map(\.value.stage) == ["figure3[density_firm,year=2009]"])
+    }
+
     @Test("a reference to a matrix stage binds every expansion; one expansion can be named")
     func matrixReferences() throws {
         let project = try TemporaryProject()

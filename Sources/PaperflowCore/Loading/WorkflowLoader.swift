@@ -557,6 +557,12 @@ private struct Builder {
     }
 
     func label(for value: YAMLNode, axis: String, index: Int) -> String {
+        // A subset condition `column == value` names its member `column=value`
+        // (`figure3[density_firm,year=2009]`, `subsample[region4=East]`).
+        if let text = value.scalarText,
+           let match = text.wholeMatch(of: /\s*([A-Za-z_][A-Za-z0-9_]*)\s*==\s*(?:"([^"\[\],. ]+)"|'([^'\[\],. ]+)'|(-?[0-9]+))\s*/) {
+            return "\(match.1)=\(match.2 ?? match.3 ?? match.4 ?? "")"
+        }
         guard let text = value.scalarText, !text.isEmpty, !text.contains(where: { "[], ".contains($0) }) else {
             return String(index + 1)
         }
