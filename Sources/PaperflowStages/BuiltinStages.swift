@@ -49,6 +49,8 @@ public enum BuiltinStages {
             fingerprinted(BarFigureStage.self),
             fingerprinted(LineFigureStage.self),
             fingerprinted(DotFigureStage.self),
+            fingerprinted(ScatterFigureStage.self),
+            fingerprinted(MapFigureStage.self),
             fingerprinted(NetworkFigureStage.self),
             fingerprinted(CustomsGenerator.self),
             fingerprinted(ProvincePanelGenerator.self),

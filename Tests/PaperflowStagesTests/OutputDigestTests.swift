@@ -29,7 +29,8 @@ struct OutputDigestTests {
         for fixture in ["models/m2_panel.csv", "mixtures/three_clusters.csv", "survey/zhou2010_table2.csv", "survey/zhou2010_published.csv",
                         "networks/branches.csv", "networks/places.csv", "complexity/tiny_edge_long.csv",
                         "complexity/tiny_main_long.csv", "complexity/tiny_gdp.csv", "trade/customs_sample.csv",
-                        "geography/provinces.csv", "geography/cities.csv", "geography/jiangsu.csv", "geography/jiangsu_districts.csv"] {
+                        "geography/provinces.csv", "geography/cities.csv", "geography/jiangsu.csv", "geography/jiangsu_districts.csv",
+                        "geography/tiny.geojson", "geography/tiny_regions.csv"] {
             try project.copy(fixture: fixture, to: "data/" + fixture.split(separator: "/").last!)
         }
         try project.copy(fixture: "stage-outputs/every-stage.yaml", to: "Workflows/every-stage.yaml")

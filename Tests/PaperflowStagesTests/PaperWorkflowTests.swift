@@ -17,7 +17,7 @@ struct PaperWorkflowTests {
         let project = try TemporaryProject()
         let manager = FileManager.default
         try manager.createDirectory(at: project.root.appendingPathComponent("Workflows/data"), withIntermediateDirectories: true)
-        for folder in ["geography", "china", "world", "zhou-2010"] {
+        for folder in ["geography", "geo", "china", "world", "zhou-2010"] {
             try manager.copyItem(at: Self.repository.appendingPathComponent("Workflows/data/\(folder)"),
                                  to: project.root.appendingPathComponent("Workflows/data/\(folder)"))
         }
@@ -69,8 +69,8 @@ struct PaperWorkflowTests {
         let planted = (truth.mapValue?["coefficients"]?.mapValue ?? [:]).compactMapValues(\.doubleValue)
         #expect(planted["density_firm"] == 5.081)
         expectRecovered(try json(project, "liu-zhu-2021/model[4]/fit.json"), planted, "model (4)")
-        for index in 1...5 {
-            expectRecovered(try json(project, "liu-zhu-2021/subsample[\(index)]/fit.json"), planted, "Table 2 column \(index)")
+        for (index, member) in ["region4=East", "region4=West", "market=high", "market=middle", "market=low"].enumerated() {
+            expectRecovered(try json(project, "liu-zhu-2021/subsample[\(member)]/fit.json"), planted, "Table 2 column \(index + 1)")
         }
         // Model (5) standardises every variable, the interaction being z_firm·z_city: its slopes
         // are the planted ones re-expressed (x = m + s·z), and (6)'s average marginal effects per

@@ -61,13 +61,17 @@ struct SVGDocument {
     }
 }
 
-/// A linear map from data to pixels with "nice" ticks (steps of 1, 2 or 5 × 10^k); the domain
-/// is padded out to whole steps, so the first and last ticks are its ends.
+/// A map from data to pixels with "nice" ticks. Linear: steps of 1, 2 or 5 × 10^k, the domain
+/// padded out to whole steps, so the first and last ticks are its ends. Logarithmic: the domain
+/// (kept as log10 of the values) padded to whole decades, ticks at 1, 2, 5 × 10^k across up to
+/// two decades and at each power of ten beyond.
 struct LinearScale {
+    /// The domain in axis units: the values, or their log10 on a logarithmic scale.
     var domain: ClosedRange<Double>
     var range: (Double, Double)
-    /// The distance between ticks.
+    /// The distance between ticks (axis units).
     let step: Double
+    let logarithmic: Bool
 
     /// A scale over `values` (padded to nice bounds), optionally including zero.
     init(covering values: [Double], range: (Double, Double), includeZero: Bool = false) {
@@ -77,6 +81,19 @@ struct LinearScale {
         step = Self.step(for: high - low)
         domain = (low / step).rounded(.down) * step...(high / step).rounded(.up) * step
         self.range = range
+        logarithmic = false
+    }
+
+    /// A logarithmic scale over the positive `values`.
+    init(logCovering values: [Double], range: (Double, Double)) {
+        let logs = values.filter { $0 > 0 }.map { log10($0) }
+        let low = (logs.min() ?? 0).rounded(.down)
+        var high = (logs.max() ?? 1).rounded(.up)
+        if high == low { high += 1 }
+        domain = low...high
+        step = 1
+        self.range = range
+        logarithmic = true
     }
 
     static func step(for span: Double, count: Double = 5) -> Double {
@@ -84,18 +101,30 @@ struct LinearScale {
         return (fraction <= 1 ? 1 : fraction <= 2 ? 2 : fraction <= 5 ? 5 : 10) * magnitude
     }
 
+    /// The pixel position of a data value.
     func callAsFunction(_ value: Double) -> Double {
-        range.0 + (value - domain.lowerBound) / (domain.upperBound - domain.lowerBound) * (range.1 - range.0)
+        let axis = logarithmic ? log10(value) : value
+        return range.0 + (axis - domain.lowerBound) / (domain.upperBound - domain.lowerBound) * (range.1 - range.0)
     }
 
-    /// Every multiple of the step across the domain, ends included.
+    /// The tick values (data units): every multiple of the step across the domain, ends
+    /// included; on a logarithmic scale the decades (with 2 and 5 between them over a short span).
     var ticks: [Double] {
         let first = Int((domain.lowerBound / step).rounded()), last = Int((domain.upperBound / step).rounded())
-        return (first...last).map { Double($0) * step }
+        guard logarithmic else { return (first...last).map { Double($0) * step } }
+        let multiples: [Double] = last - first <= 2 ? [1, 2, 5] : [1]
+        return (first...last).flatMap { decade in multiples.map { $0 * pow(10, Double(decade)) } }
+            .filter { log10($0) <= domain.upperBound + 1e-9 }
     }
 
-    /// A tick's label: as few decimals as the step needs.
+    /// A tick's label: as few decimals as the step needs; on a logarithmic scale plain numbers
+    /// from 0.001 to 10⁶ and 1e±k beyond.
     func label(_ value: Double) -> String {
+        if logarithmic {
+            let decade = Int(log10(value).rounded(.down))
+            guard (-3...6).contains(decade) else { return String(format: "%.0fe%d", value / pow(10, Double(decade)), decade) }
+            return String(format: "%.\(max(0, -decade))f", value)
+        }
         let decimals = max(0, Int(-log10(step).rounded(.down)))
         return String(format: "%.\(decimals)f", value == 0 ? 0 : value)
     }

@@ -24,6 +24,26 @@ public enum Distribution {
         return regularizedBeta(degrees / total, complement: t * t / total, degrees / 2, 0.5)
     }
 
+    /// The Student t quantile: the q with P(T ≤ q) = `probability`, found by bisecting the
+    /// two-sided tail (monotone in |t|) to the last representable bit — R's `qt`, scipy's
+    /// `t.ppf`. For confidence bands, `tQuantile(0.975, degrees: n − 2)`.
+    public static func tQuantile(_ probability: Double, degrees: Double) -> Double {
+        guard probability > 0, probability < 1, degrees > 0 else {
+            return probability == 1 ? .infinity : probability == 0 ? -.infinity : .nan
+        }
+        if probability == 0.5 { return 0 }
+        let tail = 2 * min(probability, 1 - probability)
+        var low = 0.0, high = 1.0
+        while tTwoSided(high, degrees: degrees) > tail, high < 1e300 { low = high; high *= 2 }
+        for _ in 0..<2000 {
+            let middle = (low + high) / 2
+            guard middle > low, middle < high else { break }
+            if tTwoSided(middle, degrees: degrees) > tail { low = middle } else { high = middle }
+        }
+        let q = (low + high) / 2
+        return probability > 0.5 ? q : -q
+    }
+
     /// P(X > x) for a chi-square X with `degrees` degrees of freedom.
     public static func chiSquareUpperTail(_ x: Double, degrees: Double) -> Double {
         guard x > 0 else { return 1 }
