@@ -92,18 +92,30 @@ struct FigureFrame {
     }
 
     /// A legend of coloured keys, top right outside the plot area.
-    mutating func legend(_ names: [String]) {
+    mutating func legend(_ names: [String], colors: [String]? = nil) {
         guard names.count > 1 else { return }
         svg.open(["class": "legend"])
         for (index, name) in names.enumerated() {
             let y = top + Double(index) * 20
-            svg.element("rect", ["class": "key", "x": right + 14, "y": y, "width": 12, "height": 12, "fill": Self.color(index)])
+            let fill = colors.map { index < $0.count ? $0[index] : "#bbbbbb" } ?? Self.color(index)
+            svg.element("rect", ["class": "key", "x": right + 14, "y": y, "width": 12, "height": 12, "fill": fill])
             svg.element("text", ["x": right + 32, "y": y + 10, "fill": "#333333"], text: name)
         }
         svg.close()
     }
 
     static func color(_ index: Int) -> String { palette[index % palette.count] }
+
+    /// Tableau's 20 colours (as d3's schemeCategory20 lists them): pairs of a strong and a light
+    /// tone, for 9 to 20 groups.
+    static let wide = ["#1f77b4", "#aec7e8", "#ff7f0e", "#ffbb78", "#2ca02c", "#98df8a", "#d62728", "#ff9896", "#9467bd", "#c5b0d5",
+                       "#8c564b", "#c49c94", "#e377c2", "#f7b6d2", "#7f7f7f", "#c7c7c7", "#bcbd22", "#dbdb8d", "#17becf", "#9edae5"]
+
+    /// Distinct colours for `count` groups: Okabe–Ito up to 8, Tableau's 20 up to 20, never
+    /// repeated (beyond 20 the caller draws the rest grey).
+    static func categoricalColors(_ count: Int) -> [String] {
+        count <= palette.count ? palette : wide
+    }
 
     /// The legend's width for these names: keys, gap and the widest name.
     static func legendWidth(_ names: [String]) -> Double {
