@@ -55,6 +55,11 @@ struct ReportTests {
         #expect(page.contains("Liu Junyang, Zhu Shengjun (2021). Multi-scalar knowledge spillovers. doi: <a href=\"https://doi.org/10.18306/dlkxjz.2021.03.004\">"))
         #expect(page.components(separatedBy: "<section class=\"table\"").count - 1 == 2)
         #expect(page.components(separatedBy: "<figure class=\"figure\"").count - 1 == 2)
+        // The stage graph runs left to right: every dependency ends to the right of where it starts.
+        let dagData = try #require(page.firstMatch(of: /alt="stage graph of r" src="data:image\/svg\+xml;base64,([A-Za-z0-9+\/=]+)"/))
+        let dag = String(decoding: try #require(Data(base64Encoded: String(dagData.1))), as: UTF8.self)
+        let edges = dag.matches(of: /class="dependency" d="M([0-9.]+),[0-9.]+ C[0-9., ]+ ([0-9.]+),[0-9.]+"/)
+        #expect(!edges.isEmpty && edges.allSatisfy { Double($0.1)! < Double($0.2)! }, "\(dag)")
         #expect(page.contains("<caption>Fixed effects by region</caption>"))
         #expect(page.contains("<th>Density (firm)</th>"))
         let provenance = try #require(page.components(separatedBy: "<table class=\"provenance\">").last)
@@ -133,7 +138,7 @@ struct ReportTests {
         }, true);
         window.addEventListener('load', () => {
           const images = [...document.images].map(image => ({alt: image.alt, loaded: image.complete && image.naturalWidth > 0,
-                                                             width: image.getBoundingClientRect().width}));
+                                                             width: image.getBoundingClientRect().width, natural: image.naturalWidth}));
           const tables = [...document.querySelectorAll('section.table table')].map(table => table.rows.length);
           const probe = document.createElement('pre');
           probe.id = 'probe';
@@ -159,7 +164,7 @@ struct ReportTests {
         let loaded = try Chromium.load(probed)
         let json = try #require(loaded.dom.components(separatedBy: "<pre id=\"probe\">").last?.components(separatedBy: "</pre>").first)
         struct Probe: Decodable {
-            struct Image: Decodable { var alt: String; var loaded: Bool; var width: Double }
+            struct Image: Decodable { var alt: String; var loaded: Bool; var width: Double; var natural: Double }
             var errors: [String]
             var images: [Image]
             var tables: [Int]
@@ -168,6 +173,8 @@ struct ReportTests {
         #expect(probe.errors.isEmpty, "\(probe.errors)")
         #expect(probe.images.map(\.alt) == ["stage graph of r", "spread", "trend"])
         #expect(probe.images.allSatisfy { $0.loaded && $0.width > 100 }, "\(probe.images)")
+        // The stage graph at its own size (12 px text), scrolled rather than shrunk.
+        #expect(probe.images.first.map { $0.width == $0.natural } == true, "\(probe.images)")
         // The regression table: header, 2 terms × 2 rows, FE rows, N, R², notes; the cross table: header, 3 regions, total.
         #expect(probe.tables.count == 2)
         #expect(probe.tables.last == 5)

@@ -2,31 +2,44 @@ import Foundation
 import PaperflowCore
 import PaperflowStages
 
-/// The stage graph as an SVG drawing: stages in layers by their longest path from a source,
-/// edges as arrows downwards, each box coloured by how the stage ended in a run (when given).
+/// The stage graph as an SVG drawing, left to right: a stage's column is its longest path from
+/// a source, stages in a column ordered by the mean row of what they depend on (one barycentre
+/// sweep, Sugiyama et al. 1981, so edges cross less), edges as curves from a box's right side to
+/// the next box's left, each box coloured by how the stage ended in a run (when given). The
+/// drawing keeps its size (12 px text); the report scrolls it rather than shrinking it.
 enum DagDrawing {
-    static let boxWidth = 190.0, boxHeight = 44.0, columnGap = 24.0, rowGap = 46.0, margin = 16.0
+    static let boxWidth = 190.0, boxHeight = 40.0, columnGap = 56.0, rowGap = 12.0, margin = 16.0
 
     static let fills: [StageOutcome: String] = [.ran: "#dbe9f6", .cached: "#eeeeee", .failed: "#f8d3cf", .skipped: "#fff4cc", .cancelled: "#fff4cc"]
 
-    static func svg(_ graph: StageGraph, outcomes: [String: StageOutcome] = [:]) -> String {
-        var layer = [Int](repeating: 0, count: graph.stages.count)
+    /// Each stage's column and row.
+    static func layout(_ graph: StageGraph) -> (column: [Int], row: [Int]) {
+        var column = [Int](repeating: 0, count: graph.stages.count)
         for index in graph.stages.indices {
-            layer[index] = graph.dependencies[index].map { layer[$0] + 1 }.max() ?? 0
+            column[index] = graph.dependencies[index].map { column[$0] + 1 }.max() ?? 0
         }
-        let layers = (layer.max() ?? 0) + 1
-        var rows = [[Int]](repeating: [], count: layers)
-        for index in graph.stages.indices { rows[layer[index]].append(index) }
-        let widest = rows.map(\.count).max() ?? 1
-        let width = margin * 2 + Double(widest) * boxWidth + Double(max(widest - 1, 0)) * columnGap
-        let height = margin * 2 + Double(layers) * boxHeight + Double(max(layers - 1, 0)) * rowGap
-        var center = [(Double, Double)](repeating: (0, 0), count: graph.stages.count)
-        for (row, members) in rows.enumerated() {
-            let span = Double(members.count) * boxWidth + Double(max(members.count - 1, 0)) * columnGap
-            for (position, index) in members.enumerated() {
-                center[index] = ((width - span) / 2 + Double(position) * (boxWidth + columnGap) + boxWidth / 2,
-                                 margin + Double(row) * (boxHeight + rowGap) + boxHeight / 2)
-            }
+        var columns = [[Int]](repeating: [], count: (column.max() ?? 0) + 1)
+        for index in graph.stages.indices { columns[column[index]].append(index) }
+        var row = [Int](repeating: 0, count: graph.stages.count)
+        for (position, index) in columns[0].enumerated() { row[index] = position }
+        for c in columns.indices.dropFirst() {
+            let ordered = columns[c].enumerated().sorted { a, b in
+                let sources = [a.element, b.element].map { graph.dependencies[$0] }
+                let means = sources.map { $0.isEmpty ? 0 : Double($0.map { row[$0] }.reduce(0, +)) / Double($0.count) }
+                return means[0] != means[1] ? means[0] < means[1] : a.offset < b.offset
+            }.map(\.element)
+            for (position, index) in ordered.enumerated() { row[index] = position }
+        }
+        return (column, row)
+    }
+
+    static func svg(_ graph: StageGraph, outcomes: [String: StageOutcome] = [:]) -> String {
+        let (column, row) = layout(graph)
+        let columns = (column.max() ?? 0) + 1, tallest = (row.max() ?? 0) + 1
+        let width = margin * 2 + Double(columns) * boxWidth + Double(max(columns - 1, 0)) * columnGap
+        let height = margin * 2 + Double(tallest) * boxHeight + Double(max(tallest - 1, 0)) * rowGap
+        let center = graph.stages.indices.map { index in
+            (margin + Double(column[index]) * (boxWidth + columnGap) + boxWidth / 2, margin + Double(row[index]) * (boxHeight + rowGap) + boxHeight / 2)
         }
         func number(_ value: Double) -> String { String(format: "%.1f", value) }
         let escape = Markup.escape
@@ -37,7 +50,9 @@ enum DagDrawing {
                      "<rect x=\"0\" y=\"0\" width=\"\(number(width))\" height=\"\(number(height))\" fill=\"#ffffff\"/>"]
         for (index, sources) in graph.dependencies.enumerated() {
             for source in sources {
-                lines.append("<line class=\"dependency\" x1=\"\(number(center[source].0))\" y1=\"\(number(center[source].1 + boxHeight / 2))\" x2=\"\(number(center[index].0))\" y2=\"\(number(center[index].1 - boxHeight / 2))\" stroke=\"#555555\" marker-end=\"url(#arrow)\"/>")
+                let (x1, y1) = (center[source].0 + boxWidth / 2, center[source].1), (x2, y2) = (center[index].0 - boxWidth / 2, center[index].1)
+                let bend = max((x2 - x1) / 2, 20)
+                lines.append("<path class=\"dependency\" d=\"M\(number(x1)),\(number(y1)) C\(number(x1 + bend)),\(number(y1)) \(number(x2 - bend)),\(number(y2)) \(number(x2)),\(number(y2))\" fill=\"none\" stroke=\"#555555\" stroke-opacity=\"0.7\" marker-end=\"url(#arrow)\"/>")
             }
         }
         for (index, stage) in graph.stages.enumerated() {
@@ -45,11 +60,18 @@ enum DagDrawing {
             let outcome = outcomes[stage.name]
             lines.append("<g class=\"stage\" data-stage=\"\(escape(stage.name))\"\(outcome.map { " data-status=\"\($0.rawValue)\"" } ?? "")>")
             lines.append("<rect x=\"\(number(x - boxWidth / 2))\" y=\"\(number(y - boxHeight / 2))\" width=\"\(number(boxWidth))\" height=\"\(number(boxHeight))\" rx=\"6\" fill=\"\(outcome.flatMap { fills[$0] } ?? "#ffffff")\" stroke=\"#333333\"/>")
-            lines.append("<text x=\"\(number(x))\" y=\"\(number(y - 3))\" text-anchor=\"middle\" font-weight=\"bold\">\(escape(stage.name))</text>")
-            lines.append("<text x=\"\(number(x))\" y=\"\(number(y + 13))\" text-anchor=\"middle\" fill=\"#555555\" font-size=\"10\">\(escape(stage.pluginReference))</text>")
+            lines.append("<text x=\"\(number(x))\" y=\"\(number(y - 3))\" text-anchor=\"middle\" font-weight=\"bold\">\(escape(Self.fitted(stage.name, width: boxWidth - 10, em: 7.6)))</text>")
+            lines.append("<text x=\"\(number(x))\" y=\"\(number(y + 12))\" text-anchor=\"middle\" fill=\"#555555\" font-size=\"10\">\(escape(stage.pluginReference))</text>")
             lines.append("</g>")
         }
         lines.append("</svg>")
         return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// A name cut with an ellipsis to fit `width` at about `em` pixels a character (the full
+    /// name is the group's data-stage and the provenance table's row).
+    static func fitted(_ text: String, width: Double, em: Double) -> String {
+        let most = Int(width / em)
+        return text.count <= most ? text : String(text.prefix(most - 1)) + "…"
     }
 }

@@ -70,7 +70,7 @@ struct RunReport {
             <style>
             body { font-family: "Noto Sans CJK SC", "Noto Sans", "DejaVu Sans", sans-serif; margin: 2rem auto; max-width: 1100px; color: #222; padding: 0 1rem; }
             h1 { font-size: 1.6rem; margin-bottom: 0.2rem; } h2 { border-bottom: 1px solid #ccc; padding-bottom: 0.2rem; margin-top: 2.2rem; }
-            .citation, .run { color: #555; } figure { margin: 1.2rem 0; } figure img { max-width: 100%; border: 1px solid #eee; }
+            .citation, .run { color: #555; } figure { margin: 1.2rem 0; } figure img { max-width: 100%; border: 1px solid #eee; } .dag-scroll { overflow: auto; max-height: 80vh; } .dag-scroll img { max-width: none; border: none; }
             figcaption { color: #555; font-size: 0.9rem; } table { border-collapse: collapse; margin: 0.8rem 0; font-size: 0.9rem; }
             th, td { padding: 0.2rem 0.6rem; text-align: right; } th:first-child, td:first-child { text-align: left; }
             thead th { border-top: 2px solid #222; border-bottom: 1px solid #222; } tbody tr:last-child td, tbody tr:last-child th { border-bottom: 2px solid #222; }
@@ -94,7 +94,7 @@ struct RunReport {
         if !record.header.overrides.isEmpty { page += " · --set " + record.header.overrides.map { "<code>\(Markup.escape($0))</code>" }.joined(separator: " ") }
         page += "</p>\n"
         let outcomes = Dictionary(record.stages.map { ($0.stage, $0.status) }, uniquingKeysWith: { $1 })
-        page += "<h2>Stages</h2>\n<figure class=\"dag\"><img alt=\"stage graph of \(Markup.escape(graph.workflowName))\" src=\"\(Self.dataURI(DagDrawing.svg(graph, outcomes: outcomes)))\"><figcaption>Blue: ran in this run; grey: taken from the cache; red: failed.</figcaption></figure>\n"
+        page += "<h2>Stages</h2>\n<figure class=\"dag\"><div class=\"dag-scroll\"><img alt=\"stage graph of \(Markup.escape(graph.workflowName))\" src=\"\(Self.dataURI(DagDrawing.svg(graph, outcomes: outcomes)))\"></div><figcaption>Stages left to right in the order they can run, at full size (scroll to see it all). Blue: ran in this run; grey: taken from the cache; red: failed.</figcaption></figure>\n"
         var tables = "", figures = ""
         for stage in graph.stages {
             guard let outputs = record.stages.last(where: { $0.stage == stage.name })?.outputs else { continue }
