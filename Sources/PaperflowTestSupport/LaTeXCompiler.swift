@@ -1,6 +1,7 @@
 import Foundation
 
-/// Compiles a table as a reader would: in a booktabs article, with Debian's pdflatex.
+/// Compiles a table as a reader would: in a booktabs article, with Debian's pdflatex (or
+/// xelatex with xeCJK for a table with Chinese text).
 public enum LaTeXCompiler {
     /// What a compilation left: pdflatex's exit status and output, the log's error lines, and
     /// whether it wrote a one-page PDF.
@@ -11,23 +12,27 @@ public enum LaTeXCompiler {
         public var onePagePDF: Bool
     }
 
-    /// Compiles `table` (a `table` environment) in a temporary folder, removed afterwards.
-    public static func compile(table: String) throws -> Result {
-        let pdflatex = try ExternalTool.require("pdflatex")
+    /// The preamble a table with CJK text asks for (its first lines say so): xelatex, xeCJK and
+    /// a CJK font.
+    public static let cjkPreamble = "\\usepackage{xeCJK}\n\\setCJKmainfont{Noto Serif CJK SC}\n"
+
+    /// Compiles `table` (a `table` environment) in a temporary folder, removed afterwards: with
+    /// pdflatex, or with `xelatex` and the CJK preamble.
+    public static func compile(table: String, xelatex: Bool = false) throws -> Result {
+        let engine = try ExternalTool.require(xelatex ? "xelatex" : "pdflatex")
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("paperflow-latex-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         let document = """
             \\documentclass{article}
-            \\usepackage[T1]{fontenc}
-            \\usepackage{booktabs}
+            \(xelatex ? cjkPreamble : "\\usepackage[T1]{fontenc}\n")\\usepackage{booktabs}
             \\begin{document}
             \(table)
             \\end{document}
 
             """
         try Data(document.utf8).write(to: directory.appendingPathComponent("table.tex"))
-        let result = try ExternalTool.run(pdflatex, ["-interaction=nonstopmode", "-halt-on-error", "table.tex"], in: directory, timeout: 120)
+        let result = try ExternalTool.run(engine, ["-interaction=nonstopmode", "-halt-on-error", "table.tex"], in: directory, timeout: 120)
         let log = (try? String(contentsOf: directory.appendingPathComponent("table.log"), encoding: .utf8)) ?? ""
         let errors = log.split(separator: "\n").filter { $0.hasPrefix("!") || $0.contains("LaTeX Error") }.map(String.init)
         let pdf = (try? Data(contentsOf: directory.appendingPathComponent("table.pdf"))) ?? Data()

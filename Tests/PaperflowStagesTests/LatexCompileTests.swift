@@ -36,7 +36,7 @@ struct LatexCompileTests {
         try Self.compile(latex)
     }
 
-    @Test("CJK text is left for xelatex with xeCJK, and the table says so in its first lines")
+    @Test("CJK text is left for xelatex with xeCJK, the table says so in its first lines, and xelatex with that preamble compiles it")
     func cjk() throws {
         let workflow = RegressionTableTests.workflow
             .replacingOccurrences(of: "caption: \"Table 2: Export entry & relatedness\"", with: "caption: \"表 2：出口与关联度\"")
@@ -46,6 +46,10 @@ struct LatexCompileTests {
         let latex = try project.read("Artifacts/m/table/table.tex")
         #expect(latex.hasPrefix("% This table contains CJK text: compile with xelatex and \\usepackage{xeCJK}\n"))
         #expect(latex.contains("\\caption{表 2：出口与关联度}"))
+        // The preamble its first lines name sets it: xelatex, one page, no error.
+        #expect(latex.contains(LaTeXCompiler.cjkPreamble.split(separator: "\n")[1]))
+        let result = try LaTeXCompiler.compile(table: latex, xelatex: true)
+        #expect(result.status == 0 && result.errors.isEmpty && result.onePagePDF, "\(result.errors) \(result.output.suffix(2000))")
     }
 
     /// Compiles `table` in a booktabs article with pdflatex: exit 0, no error in the log, one page.
