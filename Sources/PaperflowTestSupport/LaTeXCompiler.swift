@@ -18,14 +18,15 @@ public enum LaTeXCompiler {
 
     /// Compiles `table` (a `table` environment) in a temporary folder, removed afterwards: with
     /// pdflatex, or with `xelatex` and the CJK preamble.
-    public static func compile(table: String, xelatex: Bool = false) throws -> Result {
+    /// - Parameter packages: more packages to load (`siunitx` for S columns).
+    public static func compile(table: String, xelatex: Bool = false, packages: [String] = []) throws -> Result {
         let engine = try ExternalTool.require(xelatex ? "xelatex" : "pdflatex")
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("paperflow-latex-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         let document = """
             \\documentclass{article}
-            \(xelatex ? cjkPreamble : "\\usepackage[T1]{fontenc}\n")\\usepackage{booktabs}
+            \(xelatex ? cjkPreamble : "\\usepackage[T1]{fontenc}\n")\\usepackage{booktabs}\(packages.map { "\n\\usepackage{\($0)}" }.joined())
             \\begin{document}
             \(table)
             \\end{document}

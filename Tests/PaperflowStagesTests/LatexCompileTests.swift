@@ -52,6 +52,23 @@ struct LatexCompileTests {
         #expect(result.status == 0 && result.errors.isEmpty && result.onePagePDF, "\(result.errors) \(result.output.suffix(2000))")
     }
 
+    @Test("latex_columns: siunitx writes S columns sized from each column's numbers, braces the text cells, and compiles with siunitx")
+    func siunitx() throws {
+        let workflow = RegressionTableTests.workflow.replacingOccurrences(of: "      caption: \"Table 2: Export entry & relatedness\"\n",
+                                                                          with: "      caption: \"Table 2: Export entry & relatedness\"\n      latex_columns: siunitx\n")
+        #expect(workflow.contains("latex_columns: siunitx"))
+        let project = try RegressionTableTests.project(workflow)
+        defer { project.cleanUp() }
+        #expect(try project.run("Workflows/m.yaml", registry: BuiltinStages.registry).summary.succeeded)
+        let latex = try project.read("Artifacts/m/table/table.tex")
+        try Goldens.check(latex, "regression-siunitx.tex")
+        #expect(latex.hasPrefix("% Number columns are siunitx S columns, aligned on the decimal point: \\usepackage{siunitx}\n"))
+        let result = try LaTeXCompiler.compile(table: latex, packages: ["siunitx"])
+        #expect(result.status == 0 && result.errors.isEmpty && result.onePagePDF, "\(result.errors) \(result.output.suffix(2000))")
+        // The default stays centred columns, byte for byte the committed golden.
+        #expect(try String(contentsOf: Fixtures.url("tables/regression.tex"), encoding: .utf8).contains("\\begin{tabular}{lccc}"))
+    }
+
     /// Compiles `table` in a booktabs article with pdflatex: exit 0, no error in the log, one page.
     static func compile(_ table: String) throws {
         let result = try LaTeXCompiler.compile(table: table)

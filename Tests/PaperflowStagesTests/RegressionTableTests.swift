@@ -63,6 +63,33 @@ struct RegressionTableTests {
         #expect(rendered == (try String(contentsOf: url, encoding: .utf8)))
     }
 
+    @Test("the HTML table carries its own booktabs rules: opened alone in Chromium, with no stylesheet, the rules are drawn where the LaTeX has them")
+    func htmlCarriesItsRules() throws {
+        let project = try Self.project(Self.workflow)
+        defer { project.cleanUp() }
+        #expect(try project.run("Workflows/m.yaml", registry: BuiltinStages.registry).summary.succeeded)
+        let table = try project.read("Artifacts/m/table/table.html")
+        let page = try project.write("alone.html", """
+            <!DOCTYPE html><html><head><meta charset="utf-8"></head><body>\(table)<pre id="result"></pre>
+            <script>
+            const rows = [...document.querySelectorAll("table thead tr, table tbody tr")];
+            const width = (cell, side) => parseFloat(getComputedStyle(cell)["border" + side + "Width"]);
+            const ruled = rows.map(row => [width(row.cells[0], "Top"), width(row.cells[0], "Bottom")]);
+            document.getElementById("result").textContent = "RULES " + JSON.stringify(ruled) + " END";
+            </script></body></html>
+            """)
+        let (dom, _) = try Chromium.load(page)
+        let json = try #require(dom.firstMatch(of: /RULES (.*) END/)).1
+        let rules = try JSONDecoder().decode([[Double]].self, from: Data(String(json).utf8))
+        // Header: 1.5 pt (2 px) above, 0.75 pt (1 px) below; a 0.75 pt rule above the statistics
+        // (where the LaTeX has \midrule); 1.5 pt under the last row; nothing elsewhere.
+        #expect(rules.first == [2, 1], "\(rules)")
+        let body = Array(rules.dropFirst())
+        #expect(body.last?[1] == 2, "\(rules)")
+        #expect(body.filter { $0[0] == 1 }.count == 1, "\(rules)")
+        #expect(body.dropLast().allSatisfy { $0[1] == 0 }, "\(rules)")
+    }
+
     @Test("swapping probit for logit with --set reruns only the model and the table")
     func swap() throws {
         let project = try TemporaryProject()

@@ -30,7 +30,7 @@ public struct CompareStage: Stage {
             ParamSpec("show", .oneOf(["disagreements", "all"]), default: .string("disagreements"), summary: "which numbers the rendered table lists"),
             ParamSpec("caption", .string, default: .string(""), summary: "the caption"),
             ParamSpec("notes", .string, default: .string(""), summary: "a note under the table"),
-        ]
+        ] + TableLayout.params
     )
 
     public init() {}
@@ -87,7 +87,7 @@ public struct CompareStage: Stage {
             titles: ["row", "column", "cell", "published", "reproduced", "verdict"],
             rows: shownLines.map { TableLayout.Row(label: $0.table, cells: [$0.row, $0.column, $0.cell, $0.printed, $0.reproduced, $0.verdict]) },
             rulesBefore: [], notes: summary + (notes.isEmpty ? [] : [notes]), htmlClass: "compare")
-        var artifacts = layout.artifacts
+        var artifacts = layout.artifacts(context)
         let report: ParamValue = .map([
             "tables": .map(Dictionary(uniqueKeysWithValues: names.map { name in
                 (name, ParamValue.map((counts[name] ?? [:]).mapValues { .int(Int64($0)) }))

@@ -45,7 +45,7 @@ public struct CrossTabStage: Stage {
                       summary: "decimal places of single columns, by title (`software: z: 3`), as a paper prints them"),
             ParamSpec("caption", .string, default: .string(""), summary: "the caption"),
             ParamSpec("notes", .string, default: .string(""), summary: "a note under the table"),
-        ]
+        ] + TableLayout.params
     )
 
     public init() {}
@@ -212,7 +212,7 @@ public struct CrossTabStage: Stage {
         }
         let values = try Table([("row", Column(category: valueRows.map(\.0))), ("column", Column(category: valueRows.map(\.1))),
                                 ("cell", Column(category: valueRows.map(\.2))), ("value", Column(double: valueRows.map(\.3)))])
-        var artifacts = layout.artifacts
+        var artifacts = layout.artifacts(context)
         artifacts["values"] = values.artifact
         return artifacts
     }

@@ -26,7 +26,7 @@ public struct DescriptiveTableStage: Stage {
             ParamSpec("digits", .int, default: .int(2), summary: "decimal places"),
             ParamSpec("caption", .string, default: .string(""), summary: "the caption"),
             ParamSpec("notes", .string, default: .string(""), summary: "a note under the table"),
-        ]
+        ] + TableLayout.params
     )
 
     public init() {}
@@ -58,6 +58,6 @@ public struct DescriptiveTableStage: Stage {
         let layout = TableLayout(caption: context.string("caption").flatMap { $0.isEmpty ? nil : $0 }, corner: "Variable",
                                  titles: statistics.map { SummaryStatistic.labels[$0]! }, rows: rows, rulesBefore: rules,
                                  notes: notes.isEmpty ? [] : [notes], htmlClass: "descriptive")
-        return layout.artifacts
+        return layout.artifacts(context)
     }
 }

@@ -31,7 +31,7 @@ public struct RegressionTableStage: Stage {
                       summary: "columns (1-based) that show the fit's average marginal effects instead of its coefficients (a fit made with margins:)"),
             ParamSpec("notes", .string, default: .string(""), summary: "a note under the table"),
             ParamSpec("caption", .string, default: .string(""), summary: "the caption"),
-        ]
+        ] + TableLayout.params
     )
 
     public init() {}
@@ -57,6 +57,6 @@ public struct RegressionTableStage: Stage {
         options.notes = context.string("notes").flatMap { $0.isEmpty ? nil : $0 }
         options.caption = context.string("caption").flatMap { $0.isEmpty ? nil : $0 }
         let table = try RegressionTable(fits: fits, options: options)
-        return table.layout.artifacts
+        return table.layout.artifacts(context)
     }
 }

@@ -31,6 +31,21 @@ struct TableLayout: Equatable {
     var notes: [String]
     /// The HTML table's class.
     var htmlClass: String
+    /// LaTeX number columns as siunitx S columns, aligned on the decimal point.
+    var siunitx = false
+
+    /// The parameters every table stage takes for its renderings.
+    static let params = [
+        ParamSpec("latex_columns", .oneOf(["center", "siunitx"]), default: .string("center"),
+                  summary: "LaTeX number columns centred, or siunitx S columns aligned on the decimal point (needs \\usepackage{siunitx})"),
+    ]
+
+    /// The four renderings, as the stage's `latex_columns` asks.
+    func artifacts(_ context: StageContext) -> [String: Artifact] {
+        var layout = self
+        layout.siunitx = context.string("latex_columns") == "siunitx"
+        return layout.artifacts
+    }
 
     /// The output ports every table stage has, one per format.
     static let outputs = [PortSpec("markdown", kind: .text, fileName: "table.md", summary: "Markdown"),
@@ -117,35 +132,81 @@ struct TableLayout: Equatable {
             return escape(body.replacingOccurrences(of: "$-$", with: "\u{1}")).replacingOccurrences(of: "\u{1}", with: "$-$")
                 + (stars.isEmpty ? "" : "$^{\(stars)}$")
         }
+        /// A cell of an S column: a number (with stars, or in parentheses) as siunitx parses it,
+        /// anything else braced as text.
+        func siunitxCell(_ text: String) -> String {
+            guard let number = Self.siunitxNumber(text) else { return text.isEmpty ? "" : "{" + escape(text) + "}" }
+            return (number.parenthesised ? "(" + number.digits + ")" : number.digits) + (number.stars.isEmpty ? "" : "$^{\(number.stars)}$")
+        }
         var text = ""
         if Self.hasCJK(([caption ?? "", corner] + titles + rows.flatMap { [$0.label] + $0.cells } + notes).joined()) {
             // Set by xelatex with xeCJK; pdflatex stops at the first CJK character.
             text += "% This table contains CJK text: compile with xelatex and \\usepackage{xeCJK}\n"
                 + "% (and \\setCJKmainfont{Noto Serif CJK SC} or another installed CJK font).\n"
         }
+        if siunitx { text += "% Number columns are siunitx S columns, aligned on the decimal point: \\usepackage{siunitx}\n" }
         text += "\\begin{table}[htbp]\n\\centering\n"
         if let caption { text += "\\caption{\(escape(caption))}\n" }
-        text += "\\begin{tabular}{l" + String(repeating: "c", count: titles.count) + "}\n\\toprule\n"
-        text += escape(corner) + " & " + titles.map(escape).joined(separator: " & ") + " \\\\\n\\midrule\n"
+        if siunitx {
+            // Parentheses and stars sit outside the aligned number, with room kept for them.
+            text += "\\sisetup{input-open-uncertainty=, input-close-uncertainty=, table-align-text-pre=false, table-align-text-post=false}\n"
+            let specs = titles.indices.map { column -> String in
+                let numbers = rows.compactMap { Self.siunitxNumber($0.cells[column]) }
+                guard !numbers.isEmpty else { return "c" }
+                let integers = numbers.map { $0.digits.split(separator: ".", omittingEmptySubsequences: false)[0].filter(\.isNumber).count }.max()!
+                let decimals = numbers.map { $0.digits.split(separator: ".").dropFirst().first?.count ?? 0 }.max()!
+                let sign = numbers.contains { $0.digits.hasPrefix("-") } ? "-" : ""
+                let stars = numbers.map(\.stars.count).max()!
+                let post = (numbers.contains(where: \.parenthesised) ? ")" : "") + (stars > 0 ? "$^{" + String(repeating: "*", count: stars) + "}$" : "")
+                return "S[table-format=\(sign)\(max(integers, 1)).\(decimals)"
+                    + (numbers.contains(where: \.parenthesised) ? ", table-space-text-pre=(" : "")
+                    + (post.isEmpty ? "" : ", table-space-text-post={\(post)}") + "]"
+            }
+            text += "\\begin{tabular}{l" + specs.joined() + "}\n\\toprule\n"
+            text += escape(corner) + " & " + titles.map { "{" + escape($0) + "}" }.joined(separator: " & ") + " \\\\\n\\midrule\n"
+        } else {
+            text += "\\begin{tabular}{l" + String(repeating: "c", count: titles.count) + "}\n\\toprule\n"
+            text += escape(corner) + " & " + titles.map(escape).joined(separator: " & ") + " \\\\\n\\midrule\n"
+        }
         for (index, row) in rows.enumerated() {
             if rulesBefore.contains(index) { text += "\\midrule\n" }
-            text += escape(row.label) + " & " + row.cells.map(cell).joined(separator: " & ") + " \\\\\n"
+            text += escape(row.label) + " & " + row.cells.map(siunitx ? siunitxCell : cell).joined(separator: " & ") + " \\\\\n"
         }
         text += "\\bottomrule\n\\end{tabular}\n"
         for note in notes { text += "\\par\\smallskip{\\footnotesize \(escape(note))}\n" }
         return text + "\\end{table}\n"
     }
 
+    /// A plain decimal number as siunitx reads it — optionally negative, in parentheses, with
+    /// stars — or nil for anything else (thousands separators, words), which a cell braces.
+    static func siunitxNumber(_ text: String) -> (digits: String, parenthesised: Bool, stars: String)? {
+        var body = Substring(text), stars = ""
+        while body.hasSuffix("*") { body.removeLast(); stars += "*" }
+        let parenthesised = body.hasPrefix("(") && body.hasSuffix(")")
+        if parenthesised { body = body.dropFirst().dropLast() }
+        guard body.wholeMatch(of: /-?[0-9]+(\.[0-9]+)?/) != nil else { return nil }
+        return (String(body), parenthesised, stars)
+    }
+
+    /// An HTML table that carries its own booktabs rules and alignment in inline styles, so it
+    /// looks the same pasted into Word or LibreOffice (which keep inline CSS and drop class
+    /// rules) as in the report.
     var html: String {
         let escape = Markup.escape
-        var text = "<table class=\"\(htmlClass)\">\n"
-        if let caption { text += "<caption>\(escape(caption))</caption>\n" }
-        text += "<thead><tr><th>\(escape(corner))</th>" + titles.map { "<th>\(escape($0))</th>" }.joined() + "</tr></thead>\n<tbody>\n"
+        let cellPadding = "padding:1pt 8pt"
+        let top = "border-top:1.5pt solid #000", mid = "border-top:0.75pt solid #000", bottom = "border-bottom:1.5pt solid #000"
+        var text = "<table class=\"\(htmlClass)\" style=\"border-collapse:collapse\">\n"
+        if let caption { text += "<caption style=\"caption-side:top;padding-bottom:4pt\">\(escape(caption))</caption>\n" }
+        let head = "\(top);border-bottom:0.75pt solid #000;\(cellPadding)"
+        text += "<thead><tr><th style=\"\(head);text-align:left\">\(escape(corner))</th>"
+            + titles.map { "<th style=\"\(head);text-align:center\">\(escape($0))</th>" }.joined() + "</tr></thead>\n<tbody>\n"
         for (index, row) in rows.enumerated() {
             let kind = row.isStandardError ? " class=\"se\"" : rulesBefore.contains(index) ? " class=\"rule\"" : ""
-            text += "<tr\(kind)><th>\(escape(row.label))</th>" + row.cells.map { "<td>\(escape($0))</td>" }.joined() + "</tr>\n"
+            let rules = (rulesBefore.contains(index) ? ";" + mid : "") + (index == rows.count - 1 ? ";" + bottom : "")
+            text += "<tr\(kind)><th style=\"text-align:left;font-weight:normal;\(cellPadding)\(rules)\">\(escape(row.label))</th>"
+                + row.cells.map { "<td style=\"text-align:center;\(cellPadding)\(rules)\">\(escape($0))</td>" }.joined() + "</tr>\n"
         }
-        text += "</tbody>\n<tfoot>" + notes.map { "<tr><td colspan=\"\(titles.count + 1)\">\(escape($0))</td></tr>" }.joined() + "</tfoot>\n"
+        text += "</tbody>\n<tfoot>" + notes.map { "<tr><td colspan=\"\(titles.count + 1)\" style=\"text-align:left;padding-top:4pt;font-size:smaller\">\(escape($0))</td></tr>" }.joined() + "</tfoot>\n"
         return text + "</table>\n"
     }
 
