@@ -11,6 +11,8 @@ public enum BuiltinStages {
             fingerprinted(ExportStage.self),
             fingerprinted(ShellStage.self),
             fingerprinted(CSVStage.self),
+            fingerprinted(DTAStage.self),
+            fingerprinted(TableDTAStage.self),
             fingerprinted(TableCSVStage.self),
             fingerprinted(DeriveStage.self),
             fingerprinted(JoinStage.self),
