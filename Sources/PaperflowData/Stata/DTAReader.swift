@@ -51,7 +51,7 @@ public struct DTAReport: Sendable, Hashable, Codable {
 /// report. Layout from StataCorp's `help dta`; values cross-checked against pandas.read_stata
 /// and pyreadstat on files they wrote (`Tests/Fixtures/stata/`).
 public enum DTAReader {
-    struct Variable {
+    struct StataVariable {
         var name: String
         var type: StataType
         var format: String
@@ -126,7 +126,7 @@ public enum DTAReader {
         let labelNames = try (0..<k).map { _ in cursor.decode(try cursor.take(nameWidth), utf8: utf8) }
         try cursor.seek(map[7], expecting: "<variable_labels>")
         let labels = try (0..<k).map { _ in cursor.decode(try cursor.take(labelWidth), utf8: utf8) }
-        let variables = (0..<k).map { Variable(name: names[$0], type: types[$0], format: formats[$0], valueLabelName: labelNames[$0], label: labels[$0]) }
+        let variables = (0..<k).map { StataVariable(name: names[$0], type: types[$0], format: formats[$0], valueLabelName: labelNames[$0], label: labels[$0]) }
 
         try cursor.seek(map[10], expecting: "<strls>")
         var strls: [StrLKey: String] = [:]
@@ -183,7 +183,7 @@ public enum DTAReader {
             if kind == 0 && length == 0 { break }
             _ = try cursor.take(length)
         }
-        let variables = (0..<k).map { Variable(name: names[$0], type: types[$0], format: formats[$0], valueLabelName: labelNames[$0], label: labels[$0]) }
+        let variables = (0..<k).map { StataVariable(name: names[$0], type: types[$0], format: formats[$0], valueLabelName: labelNames[$0], label: labels[$0]) }
         let dataStart = cursor.position
         cursor.position += n * variables.reduce(0) { $0 + $1.type.width }
         var valueLabels: [String: [Int32: String]] = [:]
@@ -216,7 +216,7 @@ public enum DTAReader {
 
     // MARK: Data
 
-    static func rows(_ cursor: inout Cursor, variables: [Variable], count n: Int, release: Int, strls: [StrLKey: String],
+    static func rows(_ cursor: inout Cursor, variables: [StataVariable], count n: Int, release: Int, strls: [StrLKey: String],
                      valueLabels: [String: [Int32: String]], dataLabel: String, options: DTAOptions) throws -> (Table, DTAReport) {
         let width = variables.reduce(0) { $0 + $1.type.width }
         guard cursor.position + n * width <= cursor.bytes.count else {

@@ -26,8 +26,8 @@ public enum DTAWriter {
                 throw DTAError(path: "table", offset: nil, message: "column '\(name)' cannot be a Stata variable name (letters, digits and _, not starting with a digit, at most 32 characters, not a reserved word); rename it first with data.derive (\"new_name = \(name)\")")
             }
         }
-        struct Plan { var type: StataType; var format: String; var labelName: String }
-        var plans: [Plan] = [], labels: [(String, [String])] = []
+        struct ColumnPlan { var type: StataType; var format: String; var labelName: String }
+        var plans: [ColumnPlan] = [], labels: [(String, [String])] = []
         for (name, column) in zip(table.names, table.columns) {
             switch column.type {
             case .int64:
@@ -36,16 +36,16 @@ public enum DTAWriter {
                     return nil
                 }
                 if values.allSatisfy({ (-2_147_483_647...2_147_483_620).contains($0) }) {
-                    plans.append(Plan(type: .long, format: "%12.0g", labelName: ""))
+                    plans.append(ColumnPlan(type: .long, format: "%12.0g", labelName: ""))
                 } else {
-                    plans.append(Plan(type: .double, format: "%10.0g", labelName: ""))
+                    plans.append(ColumnPlan(type: .double, format: "%10.0g", labelName: ""))
                     notes.lines.append("\(name): integers beyond Stata's long written as double")
                 }
-            case .double: plans.append(Plan(type: .double, format: "%10.0g", labelName: ""))
-            case .bool: plans.append(Plan(type: .byte, format: "%8.0g", labelName: ""))
+            case .double: plans.append(ColumnPlan(type: .double, format: "%10.0g", labelName: ""))
+            case .bool: plans.append(ColumnPlan(type: .byte, format: "%8.0g", labelName: ""))
             case .string:
                 let widest = (0..<column.count).map { column.isMissing($0) ? 0 : column[$0].description.utf8.count }.max() ?? 0
-                plans.append(widest > 2045 ? Plan(type: .strL, format: "%9s", labelName: "") : Plan(type: .str(max(widest, 1)), format: "%\(max(widest, 1))s", labelName: ""))
+                plans.append(widest > 2045 ? ColumnPlan(type: .strL, format: "%9s", labelName: "") : ColumnPlan(type: .str(max(widest, 1)), format: "%\(max(widest, 1))s", labelName: ""))
             case .category:
                 var levels: [String] = []
                 var seen: Set<String> = []
@@ -53,7 +53,7 @@ public enum DTAWriter {
                     let text = column[row].description
                     if seen.insert(text).inserted { levels.append(text) }
                 }
-                plans.append(Plan(type: .long, format: "%12.0g", labelName: name))
+                plans.append(ColumnPlan(type: .long, format: "%12.0g", labelName: name))
                 labels.append((name, levels))
             }
             let missingText = (column.type == .string) ? (0..<column.count).filter(column.isMissing).count : 0
