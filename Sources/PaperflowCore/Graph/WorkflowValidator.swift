@@ -189,6 +189,27 @@ public struct WorkflowValidator: Sendable {
             }
         }
 
+        // A project file that one stage writes (io.export's `to`) and another reads as a file
+        // dependency would be read before it is written on a first run, and stale on later ones:
+        // the reader must bind the artifact instead.
+        var writers: [String: (stage: Int, output: String)] = [:]
+        for (index, stage) in resolved.enumerated() {
+            for materialization in stage.materializations { writers[materialization.path] = (index, materialization.output) }
+        }
+        if !writers.isEmpty {
+            for (index, stage) in resolved.enumerated() {
+                for path in stage.fileDependencies {
+                    guard let (writer, output) = writers.first(where: { path == $0.key || $0.key.hasPrefix(path.hasSuffix("/") ? path : path + "/") })
+                        .map({ $0.value }), writer != index else { continue }
+                    let spec = workflow.stages[index]
+                    let source = workflow.stages[writer].inputs.first?.sources.first?.value.description
+                    let location = spec.parameters.first { Self.strings(in: $0.value).contains(path) }?.valueLocation ?? spec.location
+                    error(location, "stage '\(spec.name)' reads \(path), which stage '\(workflow.stages[writer].name)' writes (its \(output)): the first run would read it before it exists",
+                          hint: "bind the artifact instead of the file" + (source.map { ", e.g. inputs: {…: \($0)}" } ?? ""))
+                }
+            }
+        }
+
         // Pass 3: order, and cycles.
         let order = Self.topologicalOrder(edges: edges)
         if order.count < edges.count {
