@@ -1,5 +1,6 @@
 import Foundation
 import PaperflowCore
+import PaperflowData
 import PaperflowStages
 import PaperflowTestSupport
 import Testing
@@ -81,6 +82,43 @@ struct BuiltinStageTests {
         #expect(try project.store().verify(repair: false).blobsChecked == 0)
         #expect(!FileManager.default.fileExists(atPath: project.root.appendingPathComponent("Artifacts/s/bad").path))
         #expect(try project.read("Artifacts/s/bad.log") == "no such column: value\n")
+    }
+
+    @Test("shell: a CSV a Python script writes, declared {table: panel.csv}, is a table later stages bind; a malformed one fails at its line")
+    func shellTable() throws {
+        let project = try TemporaryProject()
+        defer { project.cleanUp() }
+        try project.write("scripts/panel.py", """
+            import csv, sys
+            with open(sys.argv[1], "w", newline="") as f:
+                w = csv.writer(f)
+                w.writerow(["product", "city", "value"])
+                for i, city in enumerate(["Nanjing", "Suzhou", "Nanjing", "Wuxi"]):
+                    w.writerow([f"{i:04d}", city, 1.5 * (i + 1)])
+            """)
+        try project.write("Workflows/s.yaml", """
+            workflow: s
+            stages:
+              panel:
+                uses: shell@1
+                with: {cmd: "python3 scripts/panel.py {outs.panel}", deps: [scripts/panel.py], outs: {panel: {table: panel.csv, schema: {value: double}}}}
+              by_city:
+                uses: data.summarise@1
+                inputs: {table: panel.panel}
+                with: {by: [city], columns: ["value = sum(value)", "products = count(value)"]}
+              broken:
+                uses: shell@1
+                with: {cmd: "printf 'a,b\\n1,2\\n3\\n' > {outs.t}", outs: {t: {table: t.csv}}}
+            """)
+        let run = try project.run("Workflows/s.yaml", registry: BuiltinStages.registry, keepGoing: true)
+        #expect(run.record.stages.first { $0.stage == "by_city" }?.message == nil, "\(run.record.stages.compactMap(\.message))")
+        let panel = try BinaryTableFormat.read(contentsOf: project.root.appendingPathComponent("Artifacts/s/panel/panel.pftable"))
+        #expect((0..<panel.rowCount).map { panel["product"]![$0].description } == ["0000", "0001", "0002", "0003"])
+        #expect(panel["value"]?.type == .double)
+        let sums = try BinaryTableFormat.read(contentsOf: project.root.appendingPathComponent("Artifacts/s/by_city/table.pftable"))
+        #expect((0..<sums.rowCount).map { "\(sums["city"]![$0]) \(sums["value"]![$0])" } == ["Nanjing 6.0", "Suzhou 3.0", "Wuxi 6.0"])
+        let broken = run.record.stages.first { $0.stage == "broken" }?.message ?? ""
+        #expect(broken.hasPrefix("the command's table 't': {outs.t} (t.csv):3"), "\(broken)")
     }
 
     @Test("shell: a command that exits 0 without writing a declared output fails; a timeout kills it")

@@ -109,7 +109,9 @@ public struct WorkflowValidator: Sendable {
             if let param = signature.outputsFromParam, let outs = stage.params[param]?.mapValue {
                 let location = spec.parameters.first { $0.name == param }?.valueLocation ?? spec.location
                 for name in outs.keys.sorted() {
-                    let fileName = outs[name]?.stringValue ?? name
+                    // A table output ({table: FILE.csv}) is stored as the table artifact FILE.pftable.
+                    let table = outs[name]?.mapValue?["table"]?.stringValue
+                    let fileName = outs[name]?.stringValue ?? table.map { ($0 as NSString).deletingPathExtension + ".pftable" } ?? name
                     if fileName.isEmpty || fileName.contains("/") || fileName == "." || fileName == ".." {
                         error(location, "output '\(name)' of stage '\(spec.name)' has file name '\(fileName)'",
                               hint: "give a plain file name such as 'result.csv'; the engine decides where it is stored")

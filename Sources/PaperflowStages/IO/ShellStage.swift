@@ -1,5 +1,6 @@
 import Foundation
 import PaperflowCore
+import PaperflowData
 
 /// `shell`: runs a command line with declared input files and outputs, like DVC's `cmd` or a
 /// Snakemake `shell:` rule — for glue steps that need no plugin of their own.
@@ -23,13 +24,18 @@ public struct ShellStage: Stage {
             ${params.X:raw} to splice shell code on purpose. The command sees only the declared
             'env' (part of the key) and PATH, HOME, USER, LOGNAME, SHELL, TMPDIR, TERM and the
             locale and time zone (LANG, LC_*, TZ: their values are part of the key too).
+            An output declared {table: panel.csv} is a CSV the command writes at {outs.NAME}; it is
+            read with io.csv's reader (types inferred, leading zeros kept, an optional schema:)
+            into a table artifact that table stages bind, so a Stata, R or Python script sits in
+            the middle of a workflow. A malformed CSV fails the stage at its line and column.
             """,
         inputs: [PortSpec("data", multiple: true, optional: true, summary: "artifacts the command reads")],
         params: [
             ParamSpec("cmd", .string, required: true, shellCommand: true,
                       summary: "the command line (${params.X} values are shell-quoted; ${params.X:raw} splices as written)"),
             ParamSpec("deps", .list(.path), default: .list([]), summary: "project files or folders (hashed as trees) the command reads"),
-            ParamSpec("outs", .map(.string), default: .map([:]), summary: "output name → file name"),
+            ParamSpec("outs", .map(.either(.string, .map(.any))), default: .map([:]),
+                      summary: "output name → file name, or {table: FILE.csv, schema: {…}} for a CSV the command writes, read into a table"),
             ParamSpec("env", .map(.string), default: .map([:]), summary: "environment variables (part of the key)"),
             ParamSpec("timeout", .double, summary: "seconds before the command is killed"),
         ],
@@ -77,11 +83,22 @@ public struct ShellStage: Stage {
 
     public func run(_ context: StageContext) throws -> [String: Artifact] {
         guard let command = context.string("cmd") else { throw StageFailure("parameter 'cmd' is missing") }
-        let outs = context.params["outs"]?.mapValue?.compactMapValues(\.stringValue) ?? [:]
+        let declared = context.params["outs"]?.mapValue ?? [:]
         let data = context.inputs["data"] ?? []
         let deps = context.params["deps"]?.listValue?.compactMap(\.stringValue) ?? []
-        var outputURLs: [String: URL] = [:]
-        for (name, fileName) in outs { outputURLs[name] = context.outputURL(fileName) }
+        var outputURLs: [String: URL] = [:], tables: [String: ParamValue] = [:]
+        for (name, value) in declared {
+            if let fileName = value.stringValue {
+                outputURLs[name] = context.outputURL(fileName)
+            } else if let table = value.mapValue, let fileName = table["table"]?.stringValue {
+                // The command writes the CSV beside the scratch outputs; the table takes the port.
+                outputURLs[name] = context.scratchDirectory.appendingPathComponent("written", isDirectory: true).appendingPathComponent(fileName)
+                tables[name] = value
+            } else {
+                throw StageFailure("output '\(name)' must be a file name or {table: FILE.csv}")
+            }
+        }
+        try FileManager.default.createDirectory(at: context.scratchDirectory.appendingPathComponent("written", isDirectory: true), withIntermediateDirectories: true)
         let expanded = Self.expand(command, outputs: outputURLs, data: data.map(\.url.path), deps: deps)
         let environment = context.params["env"]?.mapValue?.compactMapValues(\.stringValue) ?? [:]
         let termination = try ChildProcess.run(["/bin/sh", "-c", expanded], directory: context.projectRoot,
@@ -105,9 +122,32 @@ public struct ShellStage: Stage {
             guard FileManager.default.fileExists(atPath: url.path) else {
                 throw StageFailure("command exited 0 but did not write output '\(name)' (expected at {outs.\(name)})")
             }
-            artifacts[name] = .file(url)
+            if let declaration = tables[name] {
+                artifacts[name] = try Self.table(at: url, declaration: declaration, output: name, context: context)
+            } else {
+                artifacts[name] = .file(url)
+            }
         }
         return artifacts
+    }
+
+    /// The CSV a command wrote for a table output, read as io.csv reads a file.
+    static func table(at url: URL, declaration: ParamValue, output: String, context: StageContext) throws -> Artifact {
+        var options = CSVOptions()
+        let schema = declaration.mapValue?["schema"]?.mapValue ?? [:]
+        for (column, type) in schema {
+            guard let name = type.stringValue, let dataType = DataType(rawValue: name) else {
+                throw StageFailure("output '\(output)': schema type of '\(column)' must be one of \(DataType.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            options.schema[column] = dataType
+        }
+        let fileName = declaration.mapValue?["table"]?.stringValue ?? url.lastPathComponent
+        do {
+            let (table, _) = try CSVReader.read(contentsOf: url, displayPath: "{outs.\(output)} (\(fileName))", options: options)
+            return try context.artifact(table, fileName: (fileName as NSString).deletingPathExtension + ".pftable")
+        } catch let error as CSVError {
+            throw StageFailure("the command's table '\(output)': \(error)")
+        }
     }
 
     /// Replaces the placeholders; unknown braces are kept for the shell.
