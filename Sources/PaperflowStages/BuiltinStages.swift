@@ -13,6 +13,7 @@ public enum BuiltinStages {
             fingerprinted(CSVStage.self),
             fingerprinted(DTAStage.self),
             fingerprinted(TableDTAStage.self),
+            fingerprinted(XLSXStage.self),
             fingerprinted(TableCSVStage.self),
             fingerprinted(DeriveStage.self),
             fingerprinted(JoinStage.self),

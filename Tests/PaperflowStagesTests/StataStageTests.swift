@@ -63,6 +63,30 @@ struct StataStageTests {
         #expect(lines.dropFirst(3).first == (0..<original.rowCount).map { original["code"]![$0].description }.joined(separator: ","))
     }
 
+    @Test("Workflows/examples/formats.yaml: a .dta, an .xlsx under a title row and a Python script's CSV make one table, written back as .dta")
+    func formatsExample() throws {
+        let project = try TemporaryProject()
+        defer { project.cleanUp() }
+        let manager = FileManager.default
+        for folder in ["Workflows/data/china", "Workflows/scripts", "Workflows/examples"] {
+            try manager.createDirectory(at: project.root.appendingPathComponent(folder).deletingLastPathComponent(), withIntermediateDirectories: true)
+            try manager.copyItem(at: PaperWorkflowTests.repository.appendingPathComponent(folder), to: project.root.appendingPathComponent(folder))
+        }
+        let run = try project.run("Workflows/examples/formats.yaml", registry: BuiltinStages.registry)
+        #expect(run.summary.succeeded, "\(run.record.stages.compactMap(\.message))")
+        let shares = try BinaryTableFormat.read(contentsOf: project.root.appendingPathComponent("Artifacts/formats/shares/shares.pftable"))
+        #expect(shares.rowCount == 31)
+        let ranking = try project.read("Artifacts/formats/ranking/table.md")
+        // Beijing 2023: science budget 521.91 of R&D 2947.1 (亿元), 17.7%; Tibet's budget exceeds its R&D.
+        #expect(ranking.contains("| 北京 | 2947.1 | 521.9 | 17.7 |"), "\(ranking)")
+        #expect(ranking.split(separator: "\n").dropFirst(3).first?.hasPrefix("| 西藏 |") == true, "\(ranking)")
+        let (back, _) = try DTAReader.read(contentsOf: project.root.appendingPathComponent("Artifacts/formats/for_stata/table.dta"), displayPath: "table.dta")
+        #expect(back.rowCount == 31 && back.names == ["province_zh", "rd_spending", "science_budget", "public_share"])
+        // Nothing reruns the second time, the script's table included.
+        let again = try project.run("Workflows/examples/formats.yaml", registry: BuiltinStages.registry)
+        #expect(again.summary.ran.isEmpty)
+    }
+
     @Test("a column Stata cannot name is refused with the fix; missing text is written empty and noted")
     func names() throws {
         let project = try TemporaryProject()
