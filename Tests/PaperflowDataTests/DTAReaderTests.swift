@@ -108,6 +108,19 @@ struct DTAReaderTests {
             }
         }
         #expect(failures.isEmpty, "\(failures)")
+        // Any one byte changed anywhere (row counts, map offsets, type codes, lengths): an error
+        // or a table, never a trap.
+        let originals = [whole, try Data(contentsOf: Fixtures.url("stata/pandas_114.dta"))]
+        for original in originals {
+            for offset in stride(from: 0, to: original.count, by: 7) {
+                for value: UInt8 in [0x00, 0xFF, 0x7F] {
+                    var changed = original
+                    changed[offset] = value
+                    try changed.write(to: folder.appendingPathComponent("changed.dta"))
+                    _ = try? DTAReader.read(contentsOf: folder.appendingPathComponent("changed.dta"), displayPath: "changed.dta")
+                }
+            }
+        }
         try Data("firm,value\n1,2\n".utf8).write(to: folder.appendingPathComponent("table.dta"))
         #expect(throws: DTAError(path: "t.dta", offset: 0, message: "is not a Stata .dta file (it starts with neither <stata_dta> nor a format byte 113–115)")) {
             try DTAReader.read(contentsOf: folder.appendingPathComponent("table.dta"), displayPath: "t.dta")

@@ -103,6 +103,16 @@ struct XLSXReaderTests {
             try flipped.write(to: url)
             do { _ = try XLSXReader.read(contentsOf: url, displayPath: "b.xlsx", options: Self.options()) } catch is XLSXError {}
         }
+        // Any one byte set to 0x00 or 0xFF (sizes, offsets, counts in the ZIP directories): an
+        // error or a table, never a trap.
+        for offset in stride(from: 0, to: whole.count, by: 11) {
+            for value: UInt8 in [0x00, 0xFF] {
+                var changed = whole
+                changed[offset] = value
+                try changed.write(to: url)
+                _ = try? XLSXReader.read(contentsOf: url, displayPath: "b.xlsx", options: Self.options())
+            }
+        }
         try Data("province,code,value\nBeijing,0101,6.73\nTianjin,0202,3.58\n".utf8).write(to: url)
         #expect(throws: XLSXError(path: "b.xlsx", message: "is not a ZIP archive (no end-of-central-directory record; an .xlsx file is one)")) {
             try XLSXReader.read(contentsOf: url, displayPath: "b.xlsx")

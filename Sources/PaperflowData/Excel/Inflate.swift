@@ -74,7 +74,8 @@ enum Inflate {
     static func decompress(_ input: UnsafeBufferPointer<UInt8>, expected: Int) throws -> [UInt8] {
         var bits = Bits(input: input)
         var out: [UInt8] = []
-        out.reserveCapacity(expected)
+        // DEFLATE expands at most 1032-fold: a damaged size field cannot reserve gigabytes.
+        out.reserveCapacity(min(expected, input.count * 1032))
         var last = 0
         repeat {
             last = try bits.take(1)

@@ -106,7 +106,9 @@ public enum XLSXReader {
             guard ends.count == 2, let start = CellReference.parse(ends[0]), let end = CellReference.parse(ends[1]), start.0 <= end.0, start.1 <= end.1 else {
                 throw fail("range '\(options.range)' is not an area such as A2:F40")
             }
-            area = (start.0, start.1, end.0, end.1)
+            // Never past the last used cell: A1:XFD1048576 reads what is there.
+            let usedRows = cells.keys.max() ?? start.0, usedColumns = cells.values.flatMap(\.keys).max() ?? start.1
+            area = (start.0, start.1, min(end.0, max(usedRows, start.0)), min(end.1, max(usedColumns, start.1)))
         }
         area.top += max(options.skipRows, 0)
         let merged = XMLScan.elements("mergeCell", in: sheetXML).compactMap { $0.attributes["ref"] }.filter { reference in

@@ -100,7 +100,9 @@ public enum DTAReader {
         try cursor.expect("</byteorder><K>")
         let k = release == 119 ? Int(try cursor.u32()) : Int(try cursor.u16())
         try cursor.expect("</K><N>")
-        let n = release == 117 ? Int(try cursor.u32()) : Int(try cursor.u64())
+        let n = release == 117 ? Int(try cursor.u32()) : Int(clamping: try cursor.u64())
+        // Every row of a file with variables takes at least a byte: a larger N is damage.
+        guard k == 0 || n <= cursor.bytes.count else { throw cursor.failure("claims \(n) rows, more than its \(cursor.bytes.count) bytes could hold") }
         try cursor.expect("</N><label>")
         let labelLength = release == 117 ? Int(try cursor.u8()) : Int(try cursor.u16())
         let dataLabel = cursor.decode(try cursor.take(labelLength), utf8: release >= 118)
@@ -108,7 +110,7 @@ public enum DTAReader {
         _ = try cursor.take(Int(try cursor.u8()))
         try cursor.expect("</timestamp></header><map>")
         var map: [Int] = []
-        for _ in 0..<14 { map.append(Int(try cursor.u64())) }
+        for _ in 0..<14 { map.append(Int(clamping: try cursor.u64())) }
         let nameWidth = release == 117 ? 33 : 129, formatWidth = release == 117 ? 49 : 57, labelWidth = release == 117 ? 81 : 321
         let utf8 = release >= 118
 
@@ -166,6 +168,7 @@ public enum DTAReader {
         cursor.bigEndian = order == 1
         _ = try cursor.take(2)
         let k = Int(try cursor.u16()), n = Int(try cursor.u32())
+        guard k == 0 || n <= cursor.bytes.count else { throw cursor.failure("claims \(n) rows, more than its \(cursor.bytes.count) bytes could hold") }
         let dataLabel = cursor.decode(try cursor.take(81), utf8: false)
         _ = try cursor.take(18)
         let types = try (0..<k).map { index -> StataType in
@@ -185,7 +188,7 @@ public enum DTAReader {
         }
         let variables = (0..<k).map { StataVariable(name: names[$0], type: types[$0], format: formats[$0], valueLabelName: labelNames[$0], label: labels[$0]) }
         let dataStart = cursor.position
-        cursor.position += n * variables.reduce(0) { $0 + $1.type.width }
+        cursor.position += min(n * variables.reduce(0) { $0 + $1.type.width }, cursor.bytes.count)
         var valueLabels: [String: [Int32: String]] = [:]
         while cursor.position < cursor.bytes.count {
             let length = Int(try cursor.u32())
@@ -219,7 +222,8 @@ public enum DTAReader {
     static func rows(_ cursor: inout Cursor, variables: [StataVariable], count n: Int, release: Int, strls: [StrLKey: String],
                      valueLabels: [String: [Int32: String]], dataLabel: String, options: DTAOptions) throws -> (Table, DTAReport) {
         let width = variables.reduce(0) { $0 + $1.type.width }
-        guard cursor.position + n * width <= cursor.bytes.count else {
+        let (size, overflow) = n.multipliedReportingOverflow(by: width)
+        guard !overflow, cursor.position + size <= cursor.bytes.count else {
             throw cursor.failure("ends inside its data: \(n) rows of \(width) bytes need \(n * width) bytes, \(cursor.bytes.count - cursor.position) remain (a cut file?)")
         }
         let utf8 = release >= 118
@@ -274,10 +278,11 @@ public enum DTAReader {
                     if let code { missing[StataMissing.name(code), default: 0] += 1; return nil }
                     return value
                 }
+                // Beyond ±100 million days (or ±8.64e18 ms) no calendar date: the number as text.
                 if options.datesAsText, StataDates.isClock(variable.format) {
-                    column = Column(string: values.map { $0.map { StataDates.clock(Int64($0.rounded())) } })
+                    column = Column(string: values.map { $0.map { abs($0) < 8.64e18 ? StataDates.clock(Int64($0.rounded())) : String($0) } })
                 } else if options.datesAsText, StataDates.isDaily(variable.format) {
-                    column = Column(string: values.map { $0.map { StataDates.day(Int64($0.rounded(.down))) } })
+                    column = Column(string: values.map { $0.map { abs($0) < 1e8 ? StataDates.day(Int64($0.rounded(.down))) : String($0) } })
                 } else {
                     column = Column(double: values)
                 }
