@@ -40,6 +40,46 @@ struct ModelStageTests {
         return Dictionary(uniqueKeysWithValues: rows.compactMap(\.mapValue).map { ($0["name"]!.stringValue!, $0) })
     }
 
+    @Test("vcov: hc2 and hc3 equal statsmodels' HC2 and HC3 (1e-8), with province dummies as i() terms too; with absorbed FE they are refused with the fix")
+    func leverageCorrected() throws {
+        struct Reference: Decodable { var terms: [String]; var coef: [Double]; var se: [Double] }
+        let references = try JSONDecoder().decode([String: Reference].self, from: Data(contentsOf: Fixtures.url("models/hc23_statsmodels.json")))
+        for (name, formula) in [("plain", "y ~ x1 + x2 + x3"), ("dummies", "y ~ x1 + x2 + x3 + i(province)")] {
+            for kind in ["HC2", "HC3"] {
+                let project = try Self.project(data: "m2_panel.csv", model: """
+                    uses: models.ols@2
+                    with: {formula: "\(formula)", vcov: \(kind.lowercased())}
+                    """)
+                defer { project.cleanUp() }
+                let run = try project.run("Workflows/m.yaml", registry: BuiltinStages.registry)
+                #expect(run.summary.succeeded, "\(run.record.stages.compactMap(\.message))")
+                let rows = Self.coefficients(try Self.fit(project))
+                let reference = try #require(references["\(name)_\(kind)"])
+                #expect(rows.count == reference.terms.count)
+                for (term, se) in zip(reference.terms, reference.se) where !term.hasPrefix("C(") {
+                    let ours = term == "Intercept" ? "(Intercept)" : term
+                    let row = try #require(rows[ours], "\(ours) in \(rows.keys.sorted())")
+                    #expect(Self.relative(row["se"]!.doubleValue!, se) < 1e-8, "\(name) \(kind) \(term): \(row["se"]!) vs \(se)")
+                }
+                // The 29 province dummies, in statsmodels' order (levels 2…30), against ours.
+                let dummies = zip(reference.terms, reference.se).filter { $0.0.hasPrefix("C(") }.map(\.1)
+                let ourDummies = rows.filter { $0.key.contains("province") }.sorted {
+                    Int($0.key.split(whereSeparator: { !$0.isNumber }).last ?? "0")! < Int($1.key.split(whereSeparator: { !$0.isNumber }).last ?? "0")!
+                }.map { $0.value["se"]!.doubleValue! }
+                #expect(ourDummies.count == dummies.count)
+                for (got, want) in zip(ourDummies, dummies) { #expect(Self.relative(got, want) < 1e-8, "\(name) \(kind) dummy") }
+            }
+        }
+        let project = try Self.project(data: "m2_panel.csv", model: """
+            uses: models.fe@2
+            with: {formula: "y ~ x1 | province", vcov: hc3}
+            """)
+        defer { project.cleanUp() }
+        let run = try project.run("Workflows/m.yaml", registry: BuiltinStages.registry)
+        #expect(run.record.stages.first { $0.stage == "model" }?.message
+                == "hc3 needs each observation's leverage, which absorbed fixed effects hide; use hc1 or a cluster, or enter the effects as i(f) terms")
+    }
+
     @Test("models.fe on the M2 panel clustered by province: fixest's coefficients and SEs, t(G − 1) p-values")
     func fixedEffects() throws {
         let project = try Self.project(data: "m2_panel.csv", model: """

@@ -25,7 +25,9 @@ enum ModelStages {
         StageSignature(
             summary: summary,
             documentation: documentation + "\n\n" + """
-                vcov: classical, hc1, or {cluster: [var]} / {cluster: [var1, var2]} (two-way).
+                vcov: classical, hc1, or {cluster: [var]} / {cluster: [var1, var2]} (two-way); for
+                linear models without absorbed fixed effects also hc2 and hc3 (leverage-corrected,
+                as statsmodels' HC2/HC3 and R sandwich's vcovHC).
                 convention (small-sample factors and, for probit/logit, the information matrix):
                 fixest (default: expected information; G/(G−1)·(N−1)/(N−K), FE nested in the
                 clusters not counted; two-way with the smaller G), statsmodels (observed
@@ -39,9 +41,9 @@ enum ModelStages {
             outputs: [PortSpec("fit", kind: .json, fileName: "fit.json", summary: "estimates, covariance, fit statistics")],
             params: [
                 ParamSpec("formula", .string, required: true, summary: "fixest syntax: y ~ x1*x2 + i(k) | fe1 + fe2^fe3"),
-                ParamSpec("vcov", .either(.oneOf(["classical", "iid", "hc1", "HC1", "hetero"]), .map(.either(.string, .list(.string)))),
+                ParamSpec("vcov", .either(.oneOf(["classical", "iid", "hc1", "HC1", "hetero", "hc2", "HC2", "hc3", "HC3"]), .map(.either(.string, .list(.string)))),
                           default: .string("classical"),
-                          summary: "classical | hc1 | {cluster: [vars]}; fixest's spellings iid, hetero, HC1 and {cluster: var} too"),
+                          summary: "classical | hc1 | hc2 | hc3 | {cluster: [vars]}; fixest's spellings iid, hetero, HC1 and {cluster: var} too"),
                 ParamSpec("convention", .oneOf(conventions), default: .string("fixest"), summary: "small-sample convention"),
                 ParamSpec("margins", .oneOf(["none", "average", "at-means"]), default: .string("none"),
                           summary: "marginal effects (probit/logit): interaction-aware, delta-method SEs"),
@@ -55,7 +57,7 @@ enum ModelStages {
 
     /// How the covariance is asked for.
     enum Covariance: Equatable {
-        case classical, hc1
+        case classical, hc1, hc2, hc3
         case cluster([String])
     }
 
@@ -63,6 +65,8 @@ enum ModelStages {
         // fixest writes vcov = "iid", "hetero" (or "HC1") and cluster = ~var: the same covariances.
         switch context.params["vcov"] {
         case .string("hc1"), .string("HC1"), .string("hetero"): return .hc1
+        case .string("hc2"), .string("HC2"): return .hc2
+        case .string("hc3"), .string("HC3"): return .hc3
         case let .map(map):
             let variables = map["cluster"].flatMap { $0.stringValue.map { [$0] } ?? $0.listValue?.compactMap(\.stringValue) } ?? []
             guard map.count == 1, (1...2).contains(variables.count) else {
@@ -153,6 +157,8 @@ enum ModelStages {
         switch covariance {
         case .classical: return "classical"
         case .hc1: return "hc1"
+        case .hc2: return "hc2"
+        case .hc3: return "hc3"
         case let .cluster(variables): return "cluster: " + variables.joined(separator: ", ")
         }
     }
@@ -165,7 +171,12 @@ enum ModelStages {
         var degrees = Double(result.observations - result.names.count - result.fixedEffectsRank)
         switch covariance {
         case .classical: matrix = result.iidCovariance
-        case .hc1: matrix = result.heteroskedasticCovariance(adjustment: .hc1)
+        case .hc1, .hc2, .hc3:
+            do {
+                matrix = try result.heteroskedasticCovariance(adjustment: covariance == .hc1 ? .hc1 : covariance == .hc2 ? .hc2 : .hc3)
+            } catch let failure as LinearFixedEffectsFit.Failure {
+                throw StageFailure(failure.message)
+            }
         case .cluster:
             matrix = clusters.count == 1 ? result.clusteredCovariance(clusters[0], adjustment: adjustment)
                 : result.clusteredCovariance(clusters[0], clusters[1], adjustment: adjustment)
@@ -190,6 +201,7 @@ enum ModelStages {
         switch covariance {
         case .classical: matrix = result.classicalCovariance(information)
         case .hc1: matrix = result.heteroskedasticCovariance(information: information)
+        case .hc2, .hc3: throw StageFailure("vcov: \(describe(covariance)) is for linear models (ols, lpm, fe); probit and logit take classical, hc1 or a cluster")
         case .cluster where clusters.count == 2:
             matrix = result.clusteredCovariance(clusters[0], clusters[1], information: information,
                                                 adjustment: convention == "fixest" ? .fixest : .statsmodels)

@@ -146,6 +146,7 @@ struct RegressionTable: Equatable {
     static func describe(vcov: String) -> String {
         if vcov == "classical" { return "Classical" }
         if vcov == "hc1" { return "Robust (HC1)" }
+        if vcov == "hc2" || vcov == "hc3" { return "Robust (\(vcov.uppercased()))" }
         if vcov.hasPrefix("cluster: ") { return "Clustered (\(vcov.dropFirst("cluster: ".count)))" }
         return vcov
     }

@@ -26,6 +26,12 @@ public enum HeteroskedasticAdjustment: String, CaseIterable, Sendable {
     /// HC1: N/(N−K), K counting the regressors and the rank of the fixed effects — fixest's and
     /// pyfixest's `"hetero"`, Stata's `robust`, statsmodels' `HC1` with the dummies in the model.
     case hc1
+    /// HC2: each squared residual divided by 1 − hᵢᵢ, the observation's leverage (MacKinnon &
+    /// White 1985) — statsmodels' `HC2`, R sandwich's `vcovHC(type = "HC2")`. Without absorbed
+    /// fixed effects only: their dummies' leverage is not formed.
+    case hc2
+    /// HC3: divided by (1 − hᵢᵢ)², the jackknife approximation — statsmodels' `HC3`.
+    case hc3
 }
 
 /// A linear regression with fixed effects absorbed (Frisch–Waugh–Lovell: the slopes of OLS on
@@ -103,14 +109,36 @@ public struct LinearFixedEffectsFit: Sendable {
     }
 
     /// The heteroskedasticity-robust covariance (White's sandwich, HC0) scaled by `adjustment`.
-    public func heteroskedasticCovariance(adjustment: HeteroskedasticAdjustment = .hc1) -> Matrix {
-        let meat = Clusters(singletons: observations).meat(columns: demeaned, weights: residuals)
+    /// - Throws: `Failure` for HC2/HC3 with absorbed fixed effects, or an observation of
+    ///   leverage 1 (its residual is zero whatever y is, so the correction is undefined).
+    public func heteroskedasticCovariance(adjustment: HeteroskedasticAdjustment = .hc1) throws -> Matrix {
+        var weights = residuals
         let n = Double(observations), k = Double(names.count + fixedEffectsRank)
         let scale: Double
         switch adjustment {
         case .none: scale = 1
         case .hc1: scale = n / (n - k)
+        case .hc2, .hc3:
+            guard fixedEffects.dimensions.isEmpty else {
+                throw Failure(message: "\(adjustment.rawValue) needs each observation's leverage, which absorbed fixed effects hide; use hc1 or a cluster, or enter the effects as i(f) terms")
+            }
+            let power = adjustment == .hc2 ? 0.5 : 1
+            for row in 0..<observations {
+                // hᵢᵢ = xᵢ' (X'X)⁻¹ xᵢ
+                var leverage = 0.0
+                for a in 0..<demeaned.count {
+                    var inner = 0.0
+                    for b in 0..<demeaned.count { inner += bread[a, b] * demeaned[b][row] }
+                    leverage += demeaned[a][row] * inner
+                }
+                guard leverage < 1 - 1e-10 else {
+                    throw Failure(message: "observation \(row + 1) has leverage 1 (a dummy or a value that only it has), so \(adjustment.rawValue) is undefined; use hc1")
+                }
+                weights[row] /= power == 1 ? 1 - leverage : (1 - leverage).squareRoot()
+            }
+            scale = 1
         }
+        let meat = Clusters(singletons: observations).meat(columns: demeaned, weights: weights)
         return scale * (bread * meat * bread)
     }
 
