@@ -80,6 +80,12 @@ struct XLSXReaderTests {
         }
     }
 
+    @Test("a number far beyond any calendar in a date style stays a number instead of trapping")
+    func hugeDate() throws {
+        let (table, report) = try XLSXReader.read(contentsOf: Fixtures.url("excel/huge_date.xlsx"), displayPath: "h.xlsx")
+        #expect(table["when"]?[0] == .double(1e20) && report.dateColumns.isEmpty)
+    }
+
     @Test("a cut workbook, a flipped byte and a CSV named .xlsx are errors with the file and the fix — never a crash")
     func damaged() throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("paperflow-xlsx-\(UUID().uuidString)")

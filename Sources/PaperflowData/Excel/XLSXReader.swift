@@ -88,8 +88,9 @@ public enum XLSXReader {
             case "e": errors.append("\(reference) \(value ?? "")")
             default:
                 guard let value, let number = Double(value) else { continue }
-                if let style = cell.attributes["s"].flatMap(Int.init), styles.isDate(style: style) {
-                    cells[row, default: [:]][column] = (ExcelDates.iso(serial: number, date1904: date1904), true)
+                if let style = cell.attributes["s"].flatMap(Int.init), styles.isDate(style: style),
+                   let date = ExcelDates.iso(serial: number, date1904: date1904) {
+                    cells[row, default: [:]][column] = (date, true)
                     dateColumns.insert(column)
                 } else {
                     cells[row, default: [:]][column] = (value, false)
@@ -213,7 +214,9 @@ struct DateStyles {
 /// Excel's date serial numbers: days since 1899-12-30 (the 1900 system, whose day 60 is the
 /// 29 February 1900 that never was) or since 1904-01-01, fractions of a day for the time.
 enum ExcelDates {
-    static func iso(serial: Double, date1904: Bool) -> String {
+    /// Nil beyond ±10 million days (years before −25,000 or after 29,000): no calendar date.
+    static func iso(serial: Double, date1904: Bool) -> String? {
+        guard serial.isFinite, abs(serial) < 1e7 else { return nil }
         var days = serial.rounded(.down)
         let seconds = Int64(((serial - days) * 86_400).rounded())
         if !date1904, days < 61 { days += 1 }

@@ -62,6 +62,13 @@ with zipfile.ZipFile("yearbook.xlsx") as source:
         table = "".join(f"<si><t>{t}</t></si>" for t in strings)
         target.writestr("xl/sharedStrings.xml", f'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="{len(strings)}" uniqueCount="{len(strings)}">{table}</sst>')
 
+# A number far beyond any calendar in a date style: kept as the number.
+huge = Workbook()
+huge.active.append(["when"])
+huge.active.append([1e20])
+huge.active["A2"].number_format = "yyyy-mm-dd"
+huge.save("huge_date.xlsx")
+
 expected = {}
 for name in ("yearbook.xlsx", "shared.xlsx"):
     back = load_workbook(name)
