@@ -80,6 +80,28 @@ struct ModelStageTests {
                 == "hc3 needs each observation's leverage, which absorbed fixed effects hide; use hc1 or a cluster, or enter the effects as i(f) terms")
     }
 
+    @Test("a probit or logit of an outcome coded 1/2 is refused with the row, the values and the recode (it fitted Φ(3z) silently)")
+    func binaryOutcomeChecked() throws {
+        let project = try TemporaryProject()
+        defer { project.cleanUp() }
+        var lines = ["y,x"]
+        for i in 0..<40 { lines.append("\(i % 3 == 0 ? 2 : 1),\(Double(i) / 10)") }
+        try project.write("data/d.csv", lines.joined(separator: "\n") + "\n")
+        try project.write("Workflows/m.yaml", """
+            workflow: m
+            stages:
+              data: {uses: io.csv@2, with: {path: data/d.csv}}
+              probit: {uses: models.probit@2, inputs: {table: data.table}, with: {formula: "y ~ x"}}
+              logit: {uses: models.logit@2, inputs: {table: data.table}, with: {formula: "y ~ x"}}
+              lpm: {uses: models.lpm@2, inputs: {table: data.table}, with: {formula: "y ~ x"}}
+            """)
+        let run = try project.run("Workflows/m.yaml", registry: BuiltinStages.registry, keepGoing: true)
+        let messages = Dictionary(uniqueKeysWithValues: run.record.stages.map { ($0.stage, $0.message) })
+        #expect(messages["probit"] == "probit needs an outcome of 0 and 1, but 'y' is 2.0 in row 1 (its values: 1, 2); recode it first, e.g. data.derive \"y = ifelse(y == 2, 1, 0)\"")
+        #expect(messages["logit"]??.hasPrefix("logit needs an outcome of 0 and 1") == true)
+        #expect(messages["lpm"] == .some(nil), "a linear probability model takes any number")
+    }
+
     @Test("models.fe on the M2 panel clustered by province: fixest's coefficients and SEs, t(G − 1) p-values")
     func fixedEffects() throws {
         let project = try Self.project(data: "m2_panel.csv", model: """

@@ -124,6 +124,13 @@ enum ModelStages {
         do { frame = try ModelFrame(formula, table: table, standardize: context.bool("standardize")!) } catch {
             throw StageFailure("formula '\(formula)': \(error.message)")
         }
+        // A binary model of an outcome coded 1/2 would fit Φ(3z) without a word: refuse it.
+        if estimator.isBinary, let index = frame.outcome.firstIndex(where: { $0 != 0 && $0 != 1 }) {
+            let values = Set(frame.outcome).sorted()
+            let shown = values.prefix(6).map { $0 == $0.rounded() ? String(Int64($0)) : String($0) }.joined(separator: ", ") + (values.count > 6 ? ", …" : "")
+            throw StageFailure("\(estimator.rawValue) needs an outcome of 0 and 1, but '\(formula.outcome)' is \(frame.outcome[index]) in row \(frame.rows[index] + 1) "
+                               + "(its values: \(shown)); recode it first, e.g. data.derive \"\(formula.outcome) = ifelse(\(formula.outcome) == \(values.last.map { $0 == $0.rounded() ? String(Int64($0)) : String($0) } ?? "1"), 1, 0)\"")
+        }
         let covariance = try covariance(context)
         let convention = context.string("convention")!
         var clusters: [[Int]] = []
