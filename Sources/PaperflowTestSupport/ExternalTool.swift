@@ -52,6 +52,17 @@ public enum ExternalTool {
         return (process.terminationStatus, String(decoding: try Data(contentsOf: log), as: UTF8.self))
     }
 
+    /// Runs R `code` with `Rscript --vanilla` in `directory` (written there as `check.R`) and
+    /// returns what it printed.
+    /// - Throws: `ToolError` with R's output when R exits non-zero.
+    public static func rscript(_ code: String, in directory: URL) throws -> String {
+        let script = directory.appendingPathComponent("check.R")
+        try Data(code.utf8).write(to: script)
+        let result = try run(try require("Rscript"), ["--vanilla", script.path], in: directory, timeout: 300)
+        guard result.status == 0 else { throw ToolError(message: "R failed (exit \(result.status)): \(result.output)") }
+        return result.output
+    }
+
     /// A tool that cannot be found or run.
     public struct ToolError: Error, CustomStringConvertible {
         public var message: String

@@ -51,10 +51,7 @@ struct MapScatterTests {
 
     /// Runs R code and returns its standard output's numbers, one per whitespace-separated field.
     static func r(_ code: String, in project: TemporaryProject) throws -> [Double] {
-        let script = try project.write("check.R", code)
-        let result = try ExternalTool.run(try ExternalTool.require("Rscript"), ["--vanilla", script.path], in: project.root, timeout: 300)
-        guard result.status == 0 else { throw ExternalTool.ToolError(message: "R failed: \(result.output)") }
-        return result.output.split(whereSeparator: { $0 == " " || $0 == "\n" }).compactMap { Double($0) }
+        try ExternalTool.rscript(code, in: project.root).split(whereSeparator: { $0 == " " || $0 == "\n" }).compactMap { Double($0) }
     }
 
     static let scatterStages = """
@@ -111,7 +108,7 @@ struct MapScatterTests {
         let logarithmic = try Self.svg(project, "logarithmic")
         let ticks = try logarithmic.nodes(forXPath: "//*[@class='axis x']/*[local-name()='text']").compactMap { $0.stringValue }
         #expect(ticks.prefix(4) == ["10", "100", "1000", "10000"], "\(ticks)")
-        try Self.expectGolden(project, "linear", "scatter.svg")
+        try Goldens.check(try project.read("Artifacts/m/linear/figure.svg"), "scatter.svg", folder: "figures")
     }
 
     @Test("a scatter refuses a non-positive value on a log axis and a label no row holds, naming the row and the name")
@@ -201,7 +198,7 @@ struct MapScatterTests {
             let classes = try Self.table(project, stage, "classes.pftable")
             #expect(classes.rowCount == 31)
         }
-        try Self.expectGolden(project, "quintiles", "choropleth.svg")
+        try Goldens.check(try project.read("Artifacts/m/quintiles/figure.svg"), "choropleth.svg", folder: "figures")
     }
 
     static let cityStages = """
@@ -252,7 +249,7 @@ struct MapScatterTests {
         #expect(east("Suzhou / 32") > east("Nanjing / 32") + 10)
         let classes = try Self.table(project, "cities", "classes.pftable")
         #expect(classes.rowCount == 24)
-        try Self.expectGolden(project, "cities", "point-map.svg")
+        try Goldens.check(try project.read("Artifacts/m/cities/figure.svg"), "point-map.svg", folder: "figures")
     }
 
     @Test("a map refuses two rows for one feature and a key that matches no feature, with the rows, the values and the fix")
@@ -351,15 +348,6 @@ struct MapScatterTests {
         guard let match = dom.firstMatch(of: /BOXES ([0-9]+) (.*) END/) else { throw ExternalTool.ToolError(message: "no result in the page: \(dom.suffix(500))") }
         let overlaps = try JSONDecoder().decode([String].self, from: Data(String(match.2).utf8))
         return (Int(match.1)!, overlaps)
-    }
-
-    static func expectGolden(_ project: TemporaryProject, _ stage: String, _ golden: String) throws {
-        let produced = try project.read("Artifacts/m/\(stage)/figure.svg")
-        let url = Fixtures.url("figures/\(golden)")
-        if ProcessInfo.processInfo.environment["PAPERFLOW_UPDATE_GOLDENS"] == "1" {
-            try Data(produced.utf8).write(to: url)
-        }
-        #expect(produced == (try String(contentsOf: url, encoding: .utf8)), "\(stage) differs from Tests/Fixtures/figures/\(golden)")
     }
 }
 

@@ -37,15 +37,9 @@ struct PaperWorkflowTests {
         try BinaryTableFormat.read(contentsOf: project.root.appendingPathComponent("Artifacts/\(path)"))
     }
 
-    /// Compares a final table with its golden file, byte for byte.
+    /// Compares a final table with its golden file under Tests/Fixtures/papers, byte for byte.
     func expectGolden(_ project: TemporaryProject, _ path: String, _ golden: String) throws {
-        let produced = try project.read("Artifacts/\(path)")
-        let url = Fixtures.url("papers/\(golden)")
-        if ProcessInfo.processInfo.environment["PAPERFLOW_UPDATE_GOLDENS"] == "1" {
-            try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-            try Data(produced.utf8).write(to: url)
-        }
-        #expect(produced == (try String(contentsOf: url, encoding: .utf8)), "\(path) differs from Tests/Fixtures/papers/\(golden)")
+        try Goldens.check(try project.read("Artifacts/\(path)"), golden, folder: "papers")
     }
 
     /// Each planted coefficient of `fit` (a model (4) fit) within two standard errors.

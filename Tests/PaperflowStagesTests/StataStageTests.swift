@@ -39,7 +39,7 @@ struct StataStageTests {
         let bytes = try Data(contentsOf: project.root.appendingPathComponent("results/firms.dta"))
         #expect(try DTAWriter.data(original, label: "Firms for co-authors").0 == bytes)
 
-        let script = try project.write("check.R", """
+        let output = try ExternalTool.rscript("""
             suppressMessages(library(haven))
             d <- read_dta("results/firms.dta")
             cat(attr(d, "label"), "\\n")
@@ -49,10 +49,8 @@ struct StataStageTests {
             cat("\\n")
             cat(d$code, sep = ",")
             cat("\\n")
-            """)
-        let r = try ExternalTool.run(try ExternalTool.require("Rscript"), ["--vanilla", script.path], in: project.root, timeout: 300)
-        #expect(r.status == 0, "\(r.output)")
-        let lines = r.output.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+            """, in: project.root)
+        let lines = output.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         #expect(lines.first == "Firms for co-authors ")
         #expect(lines.dropFirst().first == (0..<original.rowCount).map { original["region"]![$0].description }.joined(separator: ","))
         let values = (0..<original.rowCount).map { row -> String in

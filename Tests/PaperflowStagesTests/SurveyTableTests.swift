@@ -173,10 +173,12 @@ struct SurveyTableTests {
     }
 }
 
-/// Committed renderings under Tests/Fixtures/tables; `PAPERFLOW_UPDATE_GOLDENS=1` rewrites them.
+/// Committed renderings under Tests/Fixtures/tables (or another fixture folder);
+/// `PAPERFLOW_UPDATE_GOLDENS=1` rewrites them.
 enum Goldens {
-    static func check(_ rendered: String, _ name: String, sourceLocation: Testing.SourceLocation = #_sourceLocation) throws {
-        let url = Fixtures.url("tables/\(name)")
+    static func check(_ rendered: String, _ name: String, folder: String = "tables",
+                      sourceLocation: Testing.SourceLocation = #_sourceLocation) throws {
+        let url = Fixtures.url("\(folder)/\(name)")
         if ProcessInfo.processInfo.environment["PAPERFLOW_UPDATE_GOLDENS"] == "1" {
             try Data(rendered.utf8).write(to: url)
         }

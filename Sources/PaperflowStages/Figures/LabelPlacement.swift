@@ -1,4 +1,5 @@
 import Foundation
+import PaperflowCore
 
 /// Labels beside marks without overlaps: each label tries the right, left, top and bottom of its
 /// mark in turn and takes the first place that stays inside the plot and clear of every mark and
@@ -52,6 +53,12 @@ struct LabelPlacement {
         }
         leftOut.append(text)
         return nil
+    }
+
+    /// Tells the user which labels had no free place (`what`: "label", "node name").
+    func reportLeftOut(_ context: StageContext, what: String = "label") {
+        guard !leftOut.isEmpty else { return }
+        context.report(.note, "\(leftOut.count) \(what)(s) left out for want of a free place: \(leftOut.prefix(8).joined(separator: ", "))")
     }
 
     /// A generous width for `text`: em fractions by character class (wide letters, capitals,

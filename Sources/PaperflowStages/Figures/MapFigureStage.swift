@@ -70,10 +70,10 @@ public struct MapFigureStage: Stage {
         if !isPoints && !sizeName.isEmpty { throw StageFailure("size is for point maps; geometry holds polygons") }
         let symbols = try Self.join(table, geometry, context)
         guard !symbols.isEmpty else {
-            let keys = context.params["key"]?.stringValue.map { [$0] } ?? context.strings("key")
+            let keys = context.strings("key")
             let example = try keys.map { try table.column($0, for: "key") }.map { $0.count > 0 ? $0[0].description : "" }.joined(separator: " / ")
-            let featureExample = geometry.features.first.flatMap { GeoFeatures.key($0, Self.featureKeys(context)) } ?? "nothing"
-            throw StageFailure("no row matches a feature: key (\(keys.joined(separator: ", "))) holds e.g. \(example), feature_key (\(Self.featureKeys(context).joined(separator: ", "))) e.g. \(featureExample); they must hold the same codes")
+            let featureExample = geometry.features.first.flatMap { GeoFeatures.key($0, context.strings("feature_key")) } ?? "nothing"
+            throw StageFailure("no row matches a feature: key (\(keys.joined(separator: ", "))) holds e.g. \(example), feature_key (\(context.strings("feature_key").joined(separator: ", "))) e.g. \(featureExample); they must hold the same codes")
         }
 
         let classes = valueName.isEmpty ? nil : try ColorClasses(
@@ -124,8 +124,9 @@ public struct MapFigureStage: Stage {
                 labels.occupy(circleAt: x, y, radius: radius[symbol.feature]!)
             }
         } else {
+            let featureKeys = context.strings("feature_key")
             for (index, feature) in geometry.features.enumerated() {
-                let key = GeoFeatures.key(feature, Self.featureKeys(context)) ?? ""
+                let key = GeoFeatures.key(feature, featureKeys) ?? ""
                 let symbol = byFeature[index]
                 anyMissing = anyMissing || symbol == nil
                 frame.svg.element("path", ["class": "feature", "data-key": key, "data-class": symbol.flatMap { s in classes.map { $0.index(of: s.value) + 1 } } ?? 0,
@@ -151,14 +152,10 @@ public struct MapFigureStage: Stage {
         return outputs
     }
 
-    static func featureKeys(_ context: StageContext) -> [String] {
-        context.params["feature_key"]?.stringValue.map { [$0] } ?? context.strings("feature_key")
-    }
-
     /// The rows matched to features, in feature order.
     static func join(_ table: Table, _ geometry: GeoFeatures, _ context: StageContext) throws -> [Symbol] {
-        let keyColumns = try (context.params["key"]?.stringValue.map { [$0] } ?? context.strings("key")).map { try table.column($0, for: "key") }
-        let featureKeys = featureKeys(context)
+        let keyColumns = try context.strings("key").map { try table.column($0, for: "key") }
+        let featureKeys = context.strings("feature_key")
         guard keyColumns.count == featureKeys.count else {
             throw StageFailure("key names \(keyColumns.count) column(s) but feature_key \(featureKeys.count) propert(ies); give one property per column")
         }
@@ -239,9 +236,7 @@ public struct MapFigureStage: Stage {
                                        "fill": "#222222", "stroke": "#ffffff", "stroke-width": 2.5, "paint-order": "stroke"], text: text)
         }
         frame.svg.close()
-        if !labels.leftOut.isEmpty {
-            context.report(.note, "\(labels.leftOut.count) label(s) left out for want of a free place: \(labels.leftOut.prefix(8).joined(separator: ", "))")
-        }
+        labels.reportLeftOut(context)
     }
 
     static func drawLegend(_ frame: inout FigureFrame, title: String, classes: ColorClasses?, rows: [String], symbols: [Symbol], noData: Bool,

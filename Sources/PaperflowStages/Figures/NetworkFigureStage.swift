@@ -98,9 +98,7 @@ public struct NetworkFigureStage: Stage {
                                        "fill": "#222222", "stroke": "#ffffff", "stroke-width": 2.5, "paint-order": "stroke"], text: network.names[i])
         }
         frame.svg.close()
-        if !labels.leftOut.isEmpty {
-            context.report(.note, "\(labels.leftOut.count) node name(s) left out for want of a free place: \(labels.leftOut.prefix(8).joined(separator: ", "))")
-        }
+        labels.reportLeftOut(context, what: "node name")
         frame.legend(legendNames, colors: colors)
         return frame.artifact
     }

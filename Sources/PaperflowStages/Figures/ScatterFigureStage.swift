@@ -84,9 +84,7 @@ public struct ScatterFigureStage: Stage {
                                        "fill": "#222222"], text: name)
         }
         frame.svg.close()
-        if !labels.leftOut.isEmpty {
-            context.report(.note, "\(labels.leftOut.count) label(s) left out for want of a free place: \(labels.leftOut.prefix(8).joined(separator: ", "))")
-        }
+        labels.reportLeftOut(context)
         frame.legend(groups.count > 1 ? groups : [])
         var outputs = frame.artifact
         outputs["fit"] = try Table([("x", Column(double: band.map(\.x))), ("fit", Column(double: band.map(\.fit))),

@@ -21,9 +21,12 @@ extension StageContext {
         }
     }
 
-    /// The string list parameter `name` (empty when absent).
+    /// The string list parameter `name` (empty when absent); a single string, where the
+    /// parameter takes a string or a list (`key: city` or `key: [city, province_code]`), is a
+    /// list of one.
     func strings(_ name: String) -> [String] {
-        params[name]?.listValue?.compactMap(\.stringValue) ?? []
+        if let single = params[name]?.stringValue { return [single] }
+        return params[name]?.listValue?.compactMap(\.stringValue) ?? []
     }
 
     /// The rows of `table` that the `subset` parameter's condition keeps (all rows without one).
