@@ -82,14 +82,16 @@ public struct FixedEffects: Sendable {
     }
 
     /// `values` with every dimension's group means removed; converged once a sweep changes no
-    /// value by more than `tolerance` times the largest absolute value.
-    public func demean(_ values: [Double], tolerance: Double = 1e-13, maxSweeps: Int = 10_000) -> Demeaned {
+    /// value by more than `tolerance` times the largest absolute value. With `weights`, the means
+    /// are weighted (the projection a weighted least squares or an IRLS step absorbs).
+    public func demean(_ values: [Double], weights: Weights? = nil, tolerance: Double = 1e-13, maxSweeps: Int = 10_000) -> Demeaned {
         let scale = max(values.lazy.map(abs).max() ?? 0, 1)
         var current = values
         guard !dimensions.isEmpty, rows > 0 else { return Demeaned(values: current, sweeps: 0, converged: true) }
+        let weighting = weights ?? unweighted
         if dimensions.count == 1 {
             // One dimension: one sweep is exact.
-            _ = sweep(&current)
+            _ = sweep(&current, weighting)
             return Demeaned(values: current, sweeps: 1, converged: true)
         }
         var once = values, twice = values
@@ -98,9 +100,9 @@ public struct FixedEffects: Sendable {
             // X₁ = F(X₀), X₂ = F(X₁), then X₀ ← X₂ − (Δ₂·Δ²)/(Δ²·Δ²)·Δ₂, with Δ₂ = X₂ − X₁ and
             // Δ² = X₂ − 2X₁ + X₀: the Irons–Tuck step, which stays on y + span(dummies).
             copy(current, into: &once)
-            if sweep(&once) <= tolerance * scale { return Demeaned(values: once, sweeps: sweeps + 1, converged: true) }
+            if sweep(&once, weighting) <= tolerance * scale { return Demeaned(values: once, sweeps: sweeps + 1, converged: true) }
             copy(once, into: &twice)
-            let change = sweep(&twice)
+            let change = sweep(&twice, weighting)
             sweeps += 2
             if change <= tolerance * scale { return Demeaned(values: twice, sweeps: sweeps, converged: true) }
             extrapolate(&current, once, twice)
@@ -109,15 +111,47 @@ public struct FixedEffects: Sendable {
     }
 
     /// Demeans each of `columns`, in parallel.
-    public func demean(columns: [[Double]], tolerance: Double = 1e-13, maxSweeps: Int = 10_000) -> [Demeaned] {
+    public func demean(columns: [[Double]], weights: Weights? = nil, tolerance: Double = 1e-13, maxSweeps: Int = 10_000) -> [Demeaned] {
         let results = UnsafeMutableBufferPointer<Demeaned?>.allocate(capacity: columns.count)
         results.initialize(repeating: nil)
         defer { results.deallocate() }
         let slots = UncheckedSendable(results)
         DispatchQueue.concurrentPerform(iterations: columns.count) { index in
-            slots.value[index] = demean(columns[index], tolerance: tolerance, maxSweeps: maxSweeps)
+            slots.value[index] = demean(columns[index], weights: weights, tolerance: tolerance, maxSweeps: maxSweeps)
         }
         return results.map { $0! }
+    }
+
+    /// Observation weights for a weighted demeaning, with each level's total weight: build once
+    /// per set of weights, use for every column.
+    public struct Weights: Sendable {
+        let values: [Double]?
+        let inverseSums: [[Double]]
+    }
+
+    /// `weights` (one per row, positive) prepared for `demean`.
+    public func weights(_ weights: [Double]) -> Weights {
+        precondition(weights.count == rows, "one weight per row")
+        let inverseSums = zip(codes, levels).map { codes, levels in
+            var sums = Array(repeating: 0.0, count: levels)
+            for (code, weight) in zip(codes, weights) { sums[Int(code)] += weight }
+            return sums.map { $0 > 0 ? 1 / $0 : 0 }
+        }
+        return Weights(values: weights, inverseSums: inverseSums)
+    }
+
+    private var unweighted: Weights { Weights(values: nil, inverseSums: inverseCounts) }
+
+    /// The fixed effects of the rows `kept`, levels without rows removed and the rest renumbered
+    /// in their order.
+    public func subset(_ kept: [Int]) -> FixedEffects {
+        FixedEffects(zip(dimensions, levels).map { codes, levels in
+            var slot = [Int](repeating: -1, count: levels)
+            for row in kept { slot[codes[row]] = 0 }
+            var next = 0
+            for level in 0..<levels where slot[level] == 0 { slot[level] = next; next += 1 }
+            return kept.map { slot[codes[$0]] }
+        })
     }
 
     private func copy(_ source: [Double], into target: inout [Double]) {
@@ -145,32 +179,54 @@ public struct FixedEffects: Sendable {
         }
     }
 
-    /// One sweep: each dimension's group means subtracted in turn. Subtracting one dimension's
-    /// means and summing the next one's share a pass over the rows. Returns the largest mean
-    /// subtracted.
+    /// One sweep: each dimension's (weighted) group means subtracted in turn. Subtracting one
+    /// dimension's means and summing the next one's share a pass over the rows. Returns the
+    /// largest mean subtracted.
     @discardableResult
-    private func sweep(_ values: inout [Double]) -> Double {
+    private func sweep(_ values: inout [Double], _ weighting: Weights) -> Double {
         var largest = 0.0
         var sums = levels.map { Array(repeating: 0.0, count: $0) }
+        let weightValues = weighting.values ?? []
+        let weighted = weighting.values != nil
         values.withUnsafeMutableBufferPointer { values in
-            codes[0].withUnsafeBufferPointer { first in
-                sums[0].withUnsafeMutableBufferPointer { sums in
+            weightValues.withUnsafeBufferPointer { weights in
+                sweep(values, weights, weighted, weighting, &sums, &largest)
+            }
+        }
+        return largest
+    }
+
+    private func sweep(_ values: UnsafeMutableBufferPointer<Double>, _ weights: UnsafeBufferPointer<Double>, _ weighted: Bool,
+                       _ weighting: Weights, _ sums: inout [[Double]], _ largest: inout Double) {
+        codes[0].withUnsafeBufferPointer { first in
+            sums[0].withUnsafeMutableBufferPointer { sums in
+                if weighted {
+                    for row in 0..<rows { sums[Int(first[row])] += weights[row] * values[row] }
+                } else {
                     for row in 0..<rows { sums[Int(first[row])] += values[row] }
                 }
             }
-            for dimension in dimensions.indices {
-                // Means of this dimension (sums are complete), then subtract them while summing
-                // the next dimension.
-                for level in 0..<levels[dimension] {
-                    sums[dimension][level] *= inverseCounts[dimension][level]
-                    largest = max(largest, abs(sums[dimension][level]))
-                }
-                let next = dimension + 1
-                codes[dimension].withUnsafeBufferPointer { here in
-                    sums[dimension].withUnsafeBufferPointer { means in
-                        if next < dimensions.count {
-                            codes[next].withUnsafeBufferPointer { there in
-                                sums[next].withUnsafeMutableBufferPointer { nextSums in
+        }
+        for dimension in dimensions.indices {
+            // Means of this dimension (sums are complete), then subtract them while summing
+            // the next dimension.
+            for level in 0..<levels[dimension] {
+                sums[dimension][level] *= weighting.inverseSums[dimension][level]
+                largest = max(largest, abs(sums[dimension][level]))
+            }
+            let next = dimension + 1
+            codes[dimension].withUnsafeBufferPointer { here in
+                sums[dimension].withUnsafeBufferPointer { means in
+                    if next < dimensions.count {
+                        codes[next].withUnsafeBufferPointer { there in
+                            sums[next].withUnsafeMutableBufferPointer { nextSums in
+                                if weighted {
+                                    for row in 0..<rows {
+                                        let value = values[row] - means[Int(here[row])]
+                                        values[row] = value
+                                        nextSums[Int(there[row])] += weights[row] * value
+                                    }
+                                } else {
                                     for row in 0..<rows {
                                         let value = values[row] - means[Int(here[row])]
                                         values[row] = value
@@ -178,13 +234,12 @@ public struct FixedEffects: Sendable {
                                     }
                                 }
                             }
-                        } else {
-                            for row in 0..<rows { values[row] -= means[Int(here[row])] }
                         }
+                    } else {
+                        for row in 0..<rows { values[row] -= means[Int(here[row])] }
                     }
                 }
             }
         }
-        return largest
     }
 }

@@ -6,8 +6,11 @@ import Darwin
 
 /// The Cholesky factorisation of a symmetric positive semi-definite matrix (X'X), with
 /// collinear columns detected and dropped as fixest does: a column whose pivot, after the
-/// columns before it are projected out, falls below `tolerance` times its own diagonal entry is
-/// a linear combination of those columns. The factor covers the kept columns only.
+/// columns before it are projected out, falls below `tolerance` times its reference size (its
+/// own diagonal entry, or the `reference` given — for demeaned columns, the column's sum of
+/// squares before the fixed effects were absorbed, so a column the fixed effects absorb is
+/// dropped rather than judged against its own rounding noise) is a linear combination of those
+/// columns. The factor covers the kept columns only.
 public struct Cholesky: Sendable {
     /// Indices of the kept and dropped columns of the original matrix.
     public let kept: [Int]
@@ -16,7 +19,7 @@ public struct Cholesky: Sendable {
     private let factor: Matrix
 
     /// Factorises `matrix` (symmetric; only its lower triangle is read).
-    public init(_ matrix: Matrix, tolerance: Double = 1e-10) {
+    public init(_ matrix: Matrix, tolerance: Double = 1e-10, reference: [Double]? = nil) {
         precondition(matrix.rows == matrix.columns, "Cholesky needs a square matrix")
         let n = matrix.rows
         var lower = Matrix(rows: n, columns: n)
@@ -24,7 +27,7 @@ public struct Cholesky: Sendable {
         for j in 0..<n {
             var pivot = matrix[j, j]
             for position in kept.indices { pivot -= lower[j, position] * lower[j, position] }
-            if pivot <= tolerance * max(matrix[j, j], .leastNormalMagnitude) {
+            if pivot <= tolerance * max(reference?[j] ?? matrix[j, j], .leastNormalMagnitude) || !pivot.isFinite {
                 dropped.append(j)
                 continue
             }
