@@ -39,6 +39,7 @@ public enum BuiltinStages {
             fingerprinted(LinearProbabilityStage.self),
             fingerprinted(ProbitStage.self),
             fingerprinted(LogitStage.self),
+            fingerprinted(PoissonStage.self),
             fingerprinted(GaussianMixtureStage.self),
             fingerprinted(NetworkBuildStage.self),
             fingerprinted(CentralityStage.self),

@@ -26,7 +26,7 @@ struct OutputDigestTests {
         let project = try TemporaryProject()
         defer { project.cleanUp() }
         try project.write("data/note.txt", "paperflow keeps every output by its hash\n")
-        for fixture in ["models/m2_panel.csv", "mixtures/three_clusters.csv", "survey/zhou2010_table2.csv", "survey/zhou2010_published.csv",
+        for fixture in ["models/m2_panel.csv", "models/glm_trade.csv", "mixtures/three_clusters.csv", "survey/zhou2010_table2.csv", "survey/zhou2010_published.csv",
                         "networks/branches.csv", "networks/places.csv", "complexity/tiny_edge_long.csv",
                         "complexity/tiny_main_long.csv", "complexity/tiny_gdp.csv", "trade/customs_sample.csv",
                         "geography/provinces.csv", "geography/cities.csv", "geography/jiangsu.csv", "geography/jiangsu_districts.csv",

@@ -88,7 +88,7 @@ struct GeneralizedLinearTests {
         let table = try Self.table(Self.models[name]!.file)
         let clusters = try table.column(Self.models[name]!.cluster).levelCodes().codes
         let original = frame.rows.map { Int(clusters[$0]) }
-        let kinds: [(GeneralizedLinearFit.CovarianceKind, [Double])] = [
+        let kinds: [(GeneralizedLinearFit.GLMCovarianceKind, [Double])] = [
             (.classical, pyfixest.se_iid!), (.robust, pyfixest.se_hetero!), (.clustered([original]), pyfixest.se_cluster),
         ]
         // Probit's coefficients differ by 1e-8 between the two tools, its SEs by ~1e-7.
@@ -110,7 +110,7 @@ struct GeneralizedLinearTests {
         let table = try Self.table(Self.models[name]!.file)
         let clusters = try table.column(Self.models[name]!.cluster).levelCodes().codes
         let original = frame.rows.map { Int(clusters[$0]) }
-        let kinds: [(GeneralizedLinearFit.CovarianceKind, [Double])] = [
+        let kinds: [(GeneralizedLinearFit.GLMCovarianceKind, [Double])] = [
             (.classical, statsmodels.se_nonrobust!), (.robust, statsmodels.se_HC0!), (.clustered([original]), statsmodels.se_cluster),
         ]
         for (kind, expected) in kinds {
@@ -132,5 +132,56 @@ struct GeneralizedLinearTests {
         #expect(fit.dropped.first?.reason == "constant within pair")
         let reference = try Self.reference("glm_statsmodels.json", "poisson3")
         for (got, want) in zip(fit.coefficients, reference.coef) { #expect(Self.relative(got, want) < 1e-8) }
+    }
+}
+
+/// The Jacobi eigen-decomposition and the positive semi-definite fix of two-way clustered
+/// covariances (Cameron, Gelbach & Miller 2011; fixest's `vcov_fix`).
+@Suite("Symmetric eigen-decomposition")
+struct SymmetricEigenTests {
+    @Test("V Λ V' rebuilds seeded symmetric matrices within 1e-12, V orthonormal; a 2×2's eigenvalues are the closed form's")
+    func decomposition() {
+        var state: UInt64 = 7
+        func uniform() -> Double {
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            return Double(state >> 11) / Double(1 << 53) - 0.5
+        }
+        for n in [1, 2, 5, 12] {
+            var a = Matrix(rows: n, columns: n)
+            for i in 0..<n { for j in 0...i { a[i, j] = uniform(); a[j, i] = a[i, j] } }
+            let eigen = SymmetricEigen(a)
+            for i in 0..<n {
+                for j in 0..<n {
+                    let rebuilt = (0..<n).reduce(0) { $0 + eigen.vectors[i, $1] * eigen.values[$1] * eigen.vectors[j, $1] }
+                    #expect(abs(rebuilt - a[i, j]) < 1e-12)
+                    let dot = (0..<n).reduce(0) { $0 + eigen.vectors[$1, i] * eigen.vectors[$1, j] }
+                    #expect(abs(dot - (i == j ? 1 : 0)) < 1e-12)
+                }
+            }
+        }
+        var b = Matrix(rows: 2, columns: 2)
+        b.values = [1, 2, 2, -3]
+        let values = SymmetricEigen(b).values.sorted()
+        // (a + d)/2 ± √(((a − d)/2)² + b²) = −1 ± √8
+        #expect(abs(values[0] - (-1 - 8.0.squareRoot())) < 1e-14 && abs(values[1] - (-1 + 8.0.squareRoot())) < 1e-14)
+    }
+
+    @Test("a covariance with a negative variance (an SE of NaN) is made PSD: negative eigenvalues set to 0, the SE finite and the closed form's")
+    func positiveSemidefinite() {
+        var v = Matrix(rows: 2, columns: 2)
+        v.values = [1, 2, 2, -3]
+        #expect(v[1, 1].squareRoot().isNaN)
+        let (fixed, adjusted) = SymmetricEigen.positiveSemidefinite(v)
+        #expect(adjusted)
+        // Only λ = −1 + √8 survives, with eigenvector ∝ (2, λ − 1)... normalised: v vᵀ λ.
+        let lambda = -1 + 8.0.squareRoot()
+        let x = 2.0, y = lambda - 1, norm = x * x + y * y
+        #expect(abs(fixed[0, 0] - lambda * x * x / norm) < 1e-14)
+        #expect(abs(fixed[1, 1] - lambda * y * y / norm) < 1e-14)
+        #expect(abs(fixed[0, 1] - lambda * x * y / norm) < 1e-14)
+        #expect(fixed[1, 1].squareRoot().isFinite)
+        var identity = Matrix(rows: 2, columns: 2)
+        identity.values = [2, 0.5, 0.5, 1]
+        #expect(SymmetricEigen.positiveSemidefinite(identity) == (identity, false))
     }
 }

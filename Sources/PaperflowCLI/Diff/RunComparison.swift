@@ -191,23 +191,27 @@ struct RunComparison {
 
     static func fit(_ url: URL, margins: Bool = false) -> (estimator: String, terms: [String], values: [String: (estimate: Double, se: Double, p: Double)],
                                                           fixedEffects: [String], observations: Int)? {
-        guard let data = try? Data(contentsOf: url), let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
-              var rows = object["coefficients"] as? [[String: Any]] else { return nil }
+        // Read with Paperflow's own JSON reader: Foundation's JSONSerialization on Linux can parse a
+        // double one unit in the last place off, so a diff would show a number the fit does not hold.
+        guard let data = try? Data(contentsOf: url), let object = (try? JSONReader.parse(data))?.mapValue,
+              var rows = object["coefficients"]?.listValue?.compactMap(\.mapValue) else { return nil }
         var kind: String?
-        if margins, let effects = object["margins"] as? [String: Any], let effectRows = effects["effects"] as? [[String: Any]] {
+        if margins, let effects = object["margins"]?.mapValue, let effectRows = effects["effects"]?.listValue?.compactMap(\.mapValue) {
             rows = effectRows
-            kind = (effects["kind"] as? String).map { $0 == "average" ? "AME" : "marginal effects at means" }
+            kind = effects["kind"]?.stringValue.map { $0 == "average" ? "AME" : "marginal effects at means" }
         }
         var terms: [String] = [], values: [String: (Double, Double, Double)] = [:]
         for row in rows {
-            guard let name = row["name"] as? String, let estimate = (row["estimate"] as? NSNumber)?.doubleValue else { continue }
+            guard let name = row["name"]?.stringValue, let estimate = row["estimate"]?.doubleValue else { continue }
             terms.append(name)
-            values[name] = (estimate, (row["se"] as? NSNumber)?.doubleValue ?? .nan, (row["p"] as? NSNumber)?.doubleValue ?? .nan)
+            values[name] = (estimate, row["se"]?.doubleValue ?? .nan, row["p"]?.doubleValue ?? .nan)
         }
-        let estimator = [(object["estimator"] as? String).map { name in kind.map { "\(name) \($0)" } ?? name }, (object["vcov"] as? String)]
+        let estimator = [object["estimator"]?.stringValue.map { name in kind.map { "\(name) \($0)" } ?? name }, object["vcov"]?.stringValue]
             .compactMap { $0 }.joined(separator: ", ")
-        let effects = (object["fixed_effects"] as? [[String: Any]])?.compactMap { $0["name"] as? String } ?? []
-        return (estimator.isEmpty ? "model" : estimator, terms, values, effects, (object["observations"] as? NSNumber)?.intValue ?? 0)
+        let effects = object["fixed_effects"]?.listValue?.compactMap { $0.mapValue?["name"]?.stringValue } ?? []
+        let observations: Int
+        if case let .int(count) = object["observations"] { observations = Int(count) } else { observations = 0 }
+        return (estimator.isEmpty ? "model" : estimator, terms, values, effects, observations)
     }
 
     var isEmpty: Bool { recipe.isEmpty && tables.isEmpty && fits.isEmpty && otherOutputs.isEmpty }

@@ -3,7 +3,7 @@ import PaperflowCore
 import PaperflowData
 import PaperflowStats
 
-/// `models.ols`, `models.fe`, `models.lpm`, `models.probit`, `models.logit`: one parameter set,
+/// `models.ols`, `models.fe`, `models.lpm`, `models.probit`, `models.logit`, `models.poisson`: one parameter set,
 /// so swapping the estimator is editing `uses:` (or `--set`), and only the model stage and what
 /// reads it rerun.
 ///
@@ -14,10 +14,18 @@ import PaperflowStats
 /// PaperflowStats, cross-checked there against fixest (pyfixest), statsmodels and R.
 enum ModelStages {
     enum Estimator: String {
-        case ols, fe, lpm, probit, logit
+        case ols, fe, lpm, probit, logit, poisson
 
         var isBinary: Bool { self == .probit || self == .logit }
     }
+
+    /// Probit and logit enter fixed effects as sparse dummies (Newton on the full Hessian) while
+    /// their levels number at most this many — there the dummies are as fast and the marginal
+    /// effects account for them — and absorb them in the GLM engine beyond (firm effects).
+    static let dummyLevelLimit = 300
+
+    /// What the fit says when a two-way clustered covariance was made positive semi-definite.
+    static let psdRule = "negative eigenvalues set to 0 (Cameron, Gelbach & Miller 2011)"
 
     static let conventions = ["fixest", "statsmodels", "stata", "sandwich"]
 
@@ -32,10 +40,15 @@ enum ModelStages {
                 fixest (default: expected information; G/(G−1)·(N−1)/(N−K), FE nested in the
                 clusters not counted; two-way with the smaller G), statsmodels (observed
                 information; every column in K; each two-way term its own G), stata (observed
-                information; G/(G−1) for probit/logit, as statsmodels for linear models), sandwich
-                (R vcovCL: expected information; G/(G−1) for probit/logit, as statsmodels for
-                linear models). p-values: t with N − K − rank(FE) degrees of freedom (G − 1 when
-                clustered, the smaller G for two-way), as fixest; z for probit/logit.
+                information; G/(G−1) for probit/logit/poisson, hc1 × N/(N−1), as Stata's ML
+                commands; as statsmodels for linear models), sandwich (R vcovCL: expected
+                information; G/(G−1) for probit/logit/poisson, hc1 × N/(N−K); as statsmodels for
+                linear models). hc1 under statsmodels is its HC0 for probit/logit/poisson, as
+                statsmodels computes it for discrete models and GLMs. p-values: t with
+                N − K − rank(FE) degrees of freedom (G − 1 when clustered, the smaller G for
+                two-way), as fixest; z for probit/logit/poisson. A two-way clustered covariance that
+                is not positive semi-definite has its negative eigenvalues set to 0 (Cameron,
+                Gelbach & Miller 2011; fixest's vcov_fix), and the fit says so.
                 """,
             inputs: [PortSpec("table", kind: .table, summary: "the estimation sample")],
             outputs: [PortSpec("fit", kind: .json, fileName: "fit.json", summary: "estimates, covariance, fit statistics")],
@@ -51,6 +64,8 @@ enum ModelStages {
                 ParamSpec("subset", .string, default: .string(""), summary: "a condition: fit on the rows where it is true"),
                 ParamSpec("split", .string, default: .string(""),
                           summary: "fit one model per level of this column (East/West, terciles); rows missing it are left out"),
+                ParamSpec("tolerance", .double, default: .double(1e-10),
+                          summary: "poisson, and probit/logit with absorbed fixed effects: IRLS stops when the deviance changes by less than this (relative; fixest's glm.tol is 1e-8)"),
             ]
         )
     }
@@ -125,6 +140,10 @@ enum ModelStages {
             throw StageFailure("formula '\(formula)': \(error.message)")
         }
         // A binary model of an outcome coded 1/2 would fit Φ(3z) without a word: refuse it.
+        if estimator == .poisson, let index = frame.outcome.firstIndex(where: { $0 < 0 || !$0.isFinite }) {
+            throw StageFailure("poisson needs an outcome of non-negative numbers (zeros are kept: PPML), but '\(formula.outcome)' is \(frame.outcome[index]) in row \(frame.rows[index] + 1); "
+                               + "a negative flow is a data error — fix or subset it, e.g. subset: \"\(formula.outcome) >= 0\"")
+        }
         if estimator.isBinary, let index = frame.outcome.firstIndex(where: { $0 != 0 && $0 != 1 }) {
             let values = Set(frame.outcome).sorted()
             let shown = values.prefix(6).map { $0 == $0.rounded() ? String(Int64($0)) : String($0) }.joined(separator: ", ") + (values.count > 6 ? ", …" : "")
@@ -148,9 +167,19 @@ enum ModelStages {
             "vcov": .string(describe(covariance)), "convention": .string(convention),
             "fixed_effects": .list(frame.fixedEffects.map { .map(["name": .string($0.name), "levels": .int(Int64($0.levels.count))]) }),
         ]
+        let margins = context.string("margins")!
+        let levels = frame.fixedEffects.reduce(0) { $0 + $1.levels.count }
         do {
-            if estimator.isBinary {
-                try fitBinary(estimator, frame, covariance, clusters, convention, context.string("margins")!, into: &fit)
+            if estimator == .poisson || (estimator.isBinary && levels > dummyLevelLimit) {
+                if margins != "none" {
+                    throw StageFailure("margins: \(margins) with \(levels) absorbed fixed-effect levels is not computed (beyond \(dummyLevelLimit) levels the effects are absorbed, not estimated); "
+                                       + "use margins: none, or fewer levels (e.g. hs2 instead of product)")
+                }
+                var options = GeneralizedLinearFit.IRLSOptions()
+                options.tolerance = context.double("tolerance")!
+                try fitAbsorbed(estimator == .poisson ? .poisson : estimator == .probit ? .probit : .logit, frame, covariance, clusters, convention, options, into: &fit)
+            } else if estimator.isBinary {
+                try fitBinary(estimator, frame, covariance, clusters, convention, margins, into: &fit)
             } else {
                 try fitLinear(frame, covariance, clusters, convention, into: &fit)
             }
@@ -185,8 +214,13 @@ enum ModelStages {
                 throw StageFailure(failure.message)
             }
         case .cluster:
-            matrix = clusters.count == 1 ? result.clusteredCovariance(clusters[0], adjustment: adjustment)
-                : result.clusteredCovariance(clusters[0], clusters[1], adjustment: adjustment)
+            if clusters.count == 1 {
+                matrix = result.clusteredCovariance(clusters[0], adjustment: adjustment)
+            } else {
+                let psd = SymmetricEigen.positiveSemidefinite(result.clusteredCovariance(clusters[0], clusters[1], adjustment: adjustment))
+                matrix = psd.matrix
+                if psd.adjusted { fit["vcov_adjustment"] = .string(psdRule) }
+            }
             degrees = Double(clusters.map { Clusters($0).count }.min()! - 1)
         }
         fit["observations"] = .int(Int64(result.observations))
@@ -204,14 +238,31 @@ enum ModelStages {
         let result = try BinaryChoiceFit(estimator == .probit ? .probit : .logit, outcome: frame.outcome, design: frame.binaryDesign)
         let information: BinaryChoiceFit.Information = convention == "fixest" || convention == "sandwich" ? .expected : .observed
         let n = Double(result.observations), k = Double(result.names.count)
-        let matrix: Matrix
+        var matrix: Matrix
+        var adjusted = false
         switch covariance {
-        case .classical: matrix = result.classicalCovariance(information)
-        case .hc1: matrix = result.heteroskedasticCovariance(information: information)
+        case .classical:
+            // fixest applies its small-sample factor to the iid covariance of a GLM too.
+            matrix = result.classicalCovariance(information)
+            if convention == "fixest" { matrix = (n - 1) / (n - k) * matrix }
+        case .hc1:
+            // statsmodels' HC1 for discrete models is HC0; Stata's ML robust scales by N/(N−1);
+            // fixest and R sandwich's HC1 by N/(N−K).
+            switch convention {
+            case "statsmodels": matrix = result.heteroskedasticCovariance(information: information, adjustment: .none)
+            case "stata": matrix = n / (n - 1) * result.heteroskedasticCovariance(information: information, adjustment: .none)
+            default: matrix = result.heteroskedasticCovariance(information: information)
+            }
         case .hc2, .hc3: throw StageFailure("vcov: \(describe(covariance)) is for linear models (ols, lpm, fe); probit and logit take classical, hc1 or a cluster")
         case .cluster where clusters.count == 2:
-            matrix = result.clusteredCovariance(clusters[0], clusters[1], information: information,
-                                                adjustment: convention == "fixest" ? .fixest : .statsmodels)
+            let adjustment: ClusterAdjustment = convention == "fixest" ? .fixest : convention == "statsmodels" ? .statsmodels : .sandwich
+            // Fixed, as fixest fixes it, on the regressors' block: neither the dummies of absorbed
+            // effects nor the intercept they stand beside are in fixest's covariance.
+            let block = (0..<result.regressorCount(fixedEffects: frame.fixedEffects.count)).filter {
+                frame.fixedEffects.isEmpty || result.names[$0] != "(Intercept)"
+            }
+            (matrix, adjusted) = SymmetricEigen.positiveSemidefinite(result.clusteredCovariance(clusters[0], clusters[1], information: information,
+                                                                                                 adjustment: adjustment), block: block)
         case .cluster:
             if convention == "fixest" {
                 matrix = result.clusteredCovariance(clusters[0], information: information)
@@ -224,6 +275,7 @@ enum ModelStages {
         fit["observations"] = .int(Int64(result.observations))
         fit["coefficients"] = coefficientRows(result.names, result.coefficients, matrix, degrees: nil)
         fit["vcov_matrix"] = .list((0..<matrix.rows).map { i in .list((0..<matrix.columns).map { .double(matrix[i, $0]) }) })
+        if adjusted { fit["vcov_adjustment"] = .string(psdRule) }
         fit["log_likelihood"] = .double(result.logLikelihood)
         fit["iterations"] = .int(Int64(result.iterations))
         fit["converged"] = .bool(true)
@@ -237,6 +289,37 @@ enum ModelStages {
             fit["margins"] = .map(["kind": .string(margins), "effects": coefficientRows(effects.map(\.name), effects.map(\.effect),
                                                                                       nil, degrees: nil, standardErrors: effects.map(\.standardError))])
         }
+    }
+
+    /// Poisson (PPML), and probit/logit with many fixed effects: the GLM engine, fixed effects
+    /// absorbed.
+    static func fitAbsorbed(_ family: GLMFamily, _ frame: ModelFrame, _ covariance: Covariance, _ clusters: [[Int]], _ convention: String,
+                            _ options: GeneralizedLinearFit.IRLSOptions, into fit: inout [String: ParamValue]) throws {
+        let result = try GeneralizedLinearFit(family, outcome: frame.outcome, regressors: frame.linearRegressors, fixedEffects: frame.absorbed,
+                                              labels: frame.fixedEffects.map { ($0.name, $0.levels) }, options: options)
+        let kind: GeneralizedLinearFit.GLMCovarianceKind
+        switch covariance {
+        case .classical: kind = .classical
+        case .hc1: kind = .robust
+        case .hc2, .hc3: throw StageFailure("vcov: \(describe(covariance)) is for linear models (ols, lpm, fe); \(family.rawValue) takes classical, hc1 or a cluster")
+        case .cluster: kind = .clustered(clusters)
+        }
+        let (matrix, adjusted) = try result.covariance(kind, convention: GeneralizedLinearFit.GLMConvention(rawValue: convention)!)
+        fit["observations"] = .int(Int64(result.observations))
+        fit["coefficients"] = coefficientRows(result.names, result.coefficients, matrix, degrees: nil)
+        fit["vcov_matrix"] = .list((0..<matrix.rows).map { i in .list((0..<matrix.columns).map { .double(matrix[i, $0]) }) })
+        if adjusted { fit["vcov_adjustment"] = .string(psdRule) }
+        fit["log_likelihood"] = .double(result.logLikelihood)
+        fit["deviance"] = .double(result.deviance)
+        fit["iterations"] = .int(Int64(result.iterations))
+        fit["converged"] = .bool(true)
+        fit["engine"] = .string("irls, fixed effects absorbed")
+        fit["collinear"] = .list(result.dropped.map { .string($0.name) })
+        fit["collinear_reasons"] = .list(result.dropped.map { .map(["name": .string($0.name), "reason": .string($0.reason)]) })
+        fit["separated"] = .list(result.separated.map {
+            .map(["factor": .string($0.factor), "level": .string($0.level), "outcome": .double($0.outcome), "observations": .int(Int64($0.observations))])
+        })
+        fit["observations_separated"] = .int(Int64(frame.outcome.count - result.observations))
     }
 
     /// name, estimate, se, statistic, p-value and stars of each coefficient.
@@ -283,18 +366,48 @@ public struct ProbitStage: Stage {
     public static let id = "models.probit"
     public static let version = 2
     public static let signature = ModelStages.signature(
-        "Probit by Newton's method; fixed effects enter as sparse dummies.",
-        "Perfectly predicted fixed-effect levels are dropped and reported, as fixest does.")
+        "Probit; fixed effects as sparse dummies (up to 300 levels) or absorbed (beyond, as fixest's feglm).",
+        """
+        Up to 300 fixed-effect levels in all, Newton's method on the model with their dummies (the
+        marginal effects account for them); beyond, IRLS with the fixed effects absorbed, which
+        gives the same estimates and standard errors (tested) in the memory of a few columns —
+        firm effects on millions of rows — without marginal effects. Fixed-effect levels whose
+        outcome is all 0 or all 1 are dropped and reported, as fixest does.
+        """)
     public init() {}
     public func run(_ context: StageContext) throws -> [String: Artifact] { try ModelStages.run(.probit, context) }
+}
+
+public struct PoissonStage: Stage {
+    public static let id = "models.poisson"
+    public static let version = 1
+    public static let signature = ModelStages.signature(
+        "Poisson pseudo-maximum likelihood (PPML) with any number of fixed effects absorbed, as fixest's fepois and Stata's ppmlhdfe.",
+        """
+        The outcome may be any non-negative number; zeros are kept (Santos Silva & Tenreyro 2006), so
+        a gravity equation is `trade ~ rta + log_tariff | exporter^year + importer^year + exporter^importer`
+        (Yotov et al. 2016). Fixed-effect levels whose outcome is all zero cannot be fitted and are
+        dropped, counted and named in the fit (fixest's fixef.rm = "perfect", as ppmlhdfe); a
+        regressor the fixed effects absorb is dropped with the reason. Estimated by IRLS on
+        demeaned variables; coefficients equal pyfixest's fepois and statsmodels' GLM with dummies
+        within 1e-8 (tested).
+        """)
+    public init() {}
+    public func run(_ context: StageContext) throws -> [String: Artifact] { try ModelStages.run(.poisson, context) }
 }
 
 public struct LogitStage: Stage {
     public static let id = "models.logit"
     public static let version = 2
     public static let signature = ModelStages.signature(
-        "Logit by Newton's method; fixed effects enter as sparse dummies.",
-        "Perfectly predicted fixed-effect levels are dropped and reported, as fixest does.")
+        "Logit; fixed effects as sparse dummies (up to 300 levels) or absorbed (beyond, as fixest's feglm).",
+        """
+        Up to 300 fixed-effect levels in all, Newton's method on the model with their dummies (the
+        marginal effects account for them); beyond, IRLS with the fixed effects absorbed, which
+        gives the same estimates and standard errors (tested) in the memory of a few columns —
+        firm effects on millions of rows — without marginal effects. Fixed-effect levels whose
+        outcome is all 0 or all 1 are dropped and reported, as fixest does.
+        """)
     public init() {}
     public func run(_ context: StageContext) throws -> [String: Artifact] { try ModelStages.run(.logit, context) }
 }

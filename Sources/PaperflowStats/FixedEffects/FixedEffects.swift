@@ -131,7 +131,7 @@ public struct FixedEffects: Sendable {
 
     /// `weights` (one per row, positive) prepared for `demean`.
     public func weights(_ weights: [Double]) -> Weights {
-        precondition(weights.count == rows, "one weight per row")
+        precondition(dimensions.isEmpty || weights.count == rows, "one weight per row")
         let inverseSums = zip(codes, levels).map { codes, levels in
             var sums = Array(repeating: 0.0, count: levels)
             for (code, weight) in zip(codes, weights) { sums[Int(code)] += weight }

@@ -47,15 +47,22 @@ public struct SymmetricEigen: Sendable {
 
     /// `matrix` with its negative eigenvalues set to zero, and whether any was: the rule of
     /// Cameron, Gelbach & Miller (2011, §2.3) for a two-way clustered covariance, which fixest
-    /// applies (`vcov_fix`).
-    public static func positiveSemidefinite(_ matrix: Matrix) -> (matrix: Matrix, adjusted: Bool) {
-        let eigen = SymmetricEigen(matrix)
+    /// applies (`vcov_fix`). With `block`, only the rows and columns at those indices are fixed
+    /// (the regressors' block, as fixest's covariance holds no fixed-effect dummies); the rest is
+    /// left as computed.
+    public static func positiveSemidefinite(_ matrix: Matrix, block: [Int]? = nil) -> (matrix: Matrix, adjusted: Bool) {
+        let indices = block ?? Array(0..<matrix.rows)
+        var part = Matrix(rows: indices.count, columns: indices.count)
+        for (a, i) in indices.enumerated() { for (b, j) in indices.enumerated() { part[a, b] = matrix[i, j] } }
+        let eigen = SymmetricEigen(part)
         guard eigen.values.contains(where: { $0 < 0 }) else { return (matrix, false) }
-        let n = matrix.rows
-        var result = Matrix(rows: n, columns: n)
+        let n = indices.count
+        var fixed = Matrix(rows: n, columns: n)
         for (j, value) in eigen.values.enumerated() where value > 0 {
-            for i in 0..<n { for k in 0..<n { result[i, k] += value * eigen.vectors[i, j] * eigen.vectors[k, j] } }
+            for i in 0..<n { for k in 0..<n { fixed[i, k] += value * eigen.vectors[i, j] * eigen.vectors[k, j] } }
         }
+        var result = matrix
+        for (a, i) in indices.enumerated() { for (b, j) in indices.enumerated() { result[i, j] = fixed[a, b] } }
         return (result, true)
     }
 }

@@ -220,6 +220,12 @@ public struct BinaryChoiceFit: Sendable {
         logLikelihood = Self.derivatives(family, outcome, design, beta, information: .observed).logLikelihood
     }
 
+    /// The number of leading parameters that are not dummies of the last `fixedEffects` factors
+    /// (the absorbed fixed effects entered as dummies): the regressors' block.
+    public func regressorCount(fixedEffects: Int) -> Int {
+        design.denseCount + design.factorLevels.dropLast(fixedEffects).reduce(0) { $0 + $1.count - 1 }
+    }
+
     /// The design, for the marginal effects.
     var designForEffects: BinaryDesign { design }
 
@@ -280,7 +286,8 @@ public struct BinaryChoiceFit: Sendable {
 
     /// The two-way clustered sandwich of Cameron, Gelbach and Miller (2011), V_A + V_B − V_A∩B.
     /// `.fixest` scales every term by G/(G−1)·(N−1)/(N−K) with the smaller dimension's G and K
-    /// leaving out factors nested in either clustering; `.none` not at all; any other convention
+    /// leaving out factors nested in either clustering; `.none` not at all; `.sandwich` each term
+    /// by its own G/(G−1) (R sandwich's `vcovCL` with two clusterings); any other convention
     /// gives each term its own G with (N−1)/(N−K), K every parameter (statsmodels'
     /// `cov_cluster_2groups`).
     public func clusteredCovariance(_ first: [Int], _ second: [Int], information: Information = .expected,
@@ -292,7 +299,7 @@ public struct BinaryChoiceFit: Sendable {
         var total = Matrix(rows: names.count, columns: names.count)
         for (groups, sign) in [(a, 1.0), (b, 1.0), (both, -1.0)] {
             let g = Double(adjustment == .fixest ? min(a.count, b.count) : groups.count)
-            let scale = adjustment == .none ? 1 : g / (g - 1) * (n - 1) / (n - Double(parameters))
+            let scale = adjustment == .none ? 1 : adjustment == .sandwich ? g / (g - 1) : g / (g - 1) * (n - 1) / (n - Double(parameters))
             let term = clusteredCovariance(groups, information: information, scale: scale)
             for index in total.values.indices { total.values[index] += sign * term.values[index] }
         }

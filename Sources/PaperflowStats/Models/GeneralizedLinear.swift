@@ -112,7 +112,7 @@ public struct GeneralizedLinearFit: Sendable {
 
     public typealias Failure = EstimationFailure
 
-    public struct Options: Sendable {
+    public struct IRLSOptions: Sendable {
         /// Convergence: the relative change of the deviance between steps …
         public var tolerance: Double = 1e-10
         /// … and the largest change of a coefficient (relative, for those above 1).
@@ -135,7 +135,7 @@ public struct GeneralizedLinearFit: Sendable {
     /// `labels` name each fixed-effect dimension and its levels (by code) for the report of
     /// separated levels and dropped regressors.
     public init(_ family: GLMFamily, outcome: [Double], regressors: [(name: String, values: [Double])],
-                fixedEffects: FixedEffects, labels: [(name: String, levels: [String])]? = nil, options: Options = Options()) throws {
+                fixedEffects: FixedEffects, labels: [(name: String, levels: [String])]? = nil, options: IRLSOptions = IRLSOptions()) throws {
         self.family = family
         // Levels in which the outcome cannot be fitted: drop them until none is left (dropping
         // one can leave another all zero).
@@ -351,7 +351,7 @@ public struct GeneralizedLinearFit: Sendable {
     /// x̃ᵢ·uᵢ: by the partitioned inverse, the regressors' block of the full model's inverse
     /// information and sandwich, with every dummy, equals these (so statsmodels with dummies and
     /// fixest agree on the sandwich up to the scale factor).
-    private func pieces(_ information: Information, options: Options = Options()) throws -> (bread: Matrix, demeaned: [[Double]], scores: [Double]) {
+    private func pieces(_ information: Information, options: IRLSOptions = IRLSOptions()) throws -> (bread: Matrix, demeaned: [[Double]], scores: [Double]) {
         var weights = [Double](repeating: 0, count: observations), scores = weights
         for row in 0..<observations {
             let pieces = family.pieces(outcome[row], linearPredictor[row])
@@ -383,7 +383,7 @@ public struct GeneralizedLinearFit: Sendable {
 
     /// The small-sample conventions of the reference tools, which agree on the estimates and
     /// differ in the covariance's information matrix and scale.
-    public enum Convention: String, Sendable, CaseIterable {
+    public enum GLMConvention: String, Sendable, CaseIterable {
         /// fixest and pyfixest (`fepois`, `feglm`): expected information; classical ×
         /// (N−1)/(N−K), hetero × N/(N−K), clustered × G/(G−1)·(N−1)/(N−K), K the regressors plus
         /// Σ levels − (dimensions − 1), leaving out for clustered errors the dimensions nested in
@@ -393,10 +393,17 @@ public struct GeneralizedLinearFit: Sendable {
         /// classical and HC0 unscaled, clustered × G/(G−1)·(N−1)/(N−K), K every parameter (the
         /// regressors and the rank of the dummies with the intercept); each two-way term its own G.
         case statsmodels
+        /// Stata's maximum-likelihood commands with the dummies entered (`probit`, `logit`,
+        /// `poisson … i.fe`): observed information; `vce(robust)` × N/(N−1), `vce(cluster)` ×
+        /// G/(G−1).
+        case stata
+        /// R `glm` with `sandwich`: expected information; `vcovHC(type = "HC1")` × N/(N−K), K every
+        /// parameter; `vcovCL` × G/(G−1).
+        case sandwich
     }
 
     /// What a covariance is formed from.
-    public enum CovarianceKind: Sendable {
+    public enum GLMCovarianceKind: Sendable {
         case classical
         /// Heteroskedasticity-robust: each observation its own cluster.
         case robust
@@ -407,8 +414,8 @@ public struct GeneralizedLinearFit: Sendable {
     /// The covariance of `kind` under `convention`; a two-way clustered matrix that is not
     /// positive semi-definite has its negative eigenvalues set to zero (Cameron, Gelbach & Miller
     /// 2011, as fixest's `vcov_fix`), and `adjusted` says so.
-    public func covariance(_ kind: CovarianceKind, convention: Convention) throws -> (matrix: Matrix, adjusted: Bool) {
-        let information: Information = convention == .fixest ? .expected : .observed
+    public func covariance(_ kind: GLMCovarianceKind, convention: GLMConvention) throws -> (matrix: Matrix, adjusted: Bool) {
+        let information: Information = convention == .fixest || convention == .sandwich ? .expected : .observed
         let n = Double(observations), k = Double(names.count)
         let dims = fixedEffects.dimensions.count
         let fixestK = k + Double(dims == 0 ? 0 : fixedEffects.levels.reduce(0, +) - (dims - 1))
@@ -418,8 +425,14 @@ public struct GeneralizedLinearFit: Sendable {
             let bread = try classicalCovariance(information)
             return (convention == .fixest ? (n - 1) / (n - fixestK) * bread : bread, false)
         case .robust:
-            let sandwich = try sandwich(nil, information: information)
-            return (convention == .fixest ? n / (n - fixestK) * sandwich : sandwich, false)
+            let scale: Double
+            switch convention {
+            case .fixest: scale = n / (n - fixestK)
+            case .statsmodels: scale = 1
+            case .stata: scale = n / (n - 1)
+            case .sandwich: scale = n / (n - statsmodelsK)
+            }
+            return (scale * (try sandwich(nil, information: information)), false)
         case let .clustered(codes):
             let clusterings = codes.map { codes in Clusters(usedRows.map { codes[$0] }) }
             // fixest leaves out of K the fixed effects nested in a clustering.
@@ -430,7 +443,11 @@ public struct GeneralizedLinearFit: Sendable {
                 : k + 1 + Double(fixedEffects.levels.indices.filter { !nested.contains($0) }.reduce(0) { $0 + fixedEffects.levels[$1] - 1 })
             func scale(_ g: Int) -> Double {
                 let g = Double(g)
-                return g / (g - 1) * (n - 1) / (n - (convention == .fixest ? kNested : statsmodelsK))
+                switch convention {
+                case .fixest: return g / (g - 1) * (n - 1) / (n - kNested)
+                case .statsmodels: return g / (g - 1) * (n - 1) / (n - statsmodelsK)
+                case .stata, .sandwich: return g / (g - 1)
+                }
             }
             if clusterings.count == 1 {
                 return (scale(clusterings[0].count) * (try sandwich(clusterings[0], information: information)), false)

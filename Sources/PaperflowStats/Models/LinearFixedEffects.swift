@@ -17,6 +17,9 @@ public enum ClusterAdjustment: String, CaseIterable, Sendable {
     case plmSSS = "plm-sss"
     /// R plm `vcovHC(type = "HC1")`: N/(N−K).
     case plmHC1 = "plm-hc1"
+    /// G/(G−1) only: R sandwich's `vcovCL` default (`cadjust`, type HC0) and Stata's
+    /// maximum-likelihood `vce(cluster)` (probit, logit).
+    case sandwich
 }
 
 /// Small-sample scalings of the heteroskedasticity-robust covariance (HC0 × factor).
@@ -187,6 +190,7 @@ public struct LinearFixedEffectsFit: Sendable {
         case .statsmodels: return g / (g - 1) * (n - 1) / (n - kk - fe)
         case .plmSSS: return g / (g - 1) * (n - 1) / (n - kk)
         case .plmHC1: return n / (n - kk)
+        case .sandwich: return g / (g - 1)
         }
     }
 
