@@ -257,3 +257,44 @@ struct BinaryRobustCovarianceTests {
         #expect(BinaryChoiceTests.relative(twoWay[p, p], statsmodels) < 1e-12)
     }
 }
+
+/// Probit in the tails (issue 20): x'b reaches 8.4, where 1 − Φ by subtraction is 0.
+@Suite("Probit tails")
+struct ProbitTailTests {
+    struct Reference: Decodable {
+        var coef: [Double]
+        var se_observed: [Double]
+        var se_expected: [Double]
+        var max_eta: Double
+    }
+
+    @Test("with x'b up to 8.4 the expected-information SEs are finite and statsmodels' GLM's (1e-6), the observed ones statsmodels' Probit's (1e-8); the absorbed engine agrees")
+    func tails() throws {
+        let reference = try JSONDecoder().decode(Reference.self, from: Data(contentsOf: Fixtures.url("models/probit_tail_statsmodels.json")))
+        #expect(reference.max_eta > 8.3)
+        let (table, _) = try CSVReader.read(contentsOf: Fixtures.url("models/probit_tail.csv"), displayPath: "probit_tail.csv")
+        let x = table["x"]!.numericValues()!, y = table["y"]!.numericValues()!
+        let fit = try BinaryChoiceFit(.probit, outcome: y, design: BinaryDesign(dense: [("(Intercept)", x.map { _ in 1 }), ("x", x)], factors: []))
+        for (got, want) in zip(fit.coefficients, reference.coef) { #expect(abs(got - want) / abs(want) < 1e-8) }
+        let expected = fit.classicalCovariance(.expected), observed = fit.classicalCovariance(.observed)
+        for index in 0..<2 {
+            #expect(abs(expected[index, index].squareRoot() / reference.se_expected[index] - 1) < 1e-6, "expected \(expected[index, index].squareRoot())")
+            #expect(abs(observed[index, index].squareRoot() / reference.se_observed[index] - 1) < 1e-8, "observed \(observed[index, index].squareRoot())")
+        }
+        let absorbed = try GeneralizedLinearFit(.probit, outcome: y, regressors: [("(Intercept)", x.map { _ in 1 }), ("x", x)], fixedEffects: FixedEffects([]))
+        let bread = try absorbed.classicalCovariance(.expected)
+        for index in 0..<2 { #expect(abs(bread[index, index].squareRoot() / reference.se_expected[index] - 1) < 1e-6) }
+    }
+
+    @Test("log Φ is accurate far in the lower tail, where Φ underflows (below −38.5)")
+    func logNormalCDF() {
+        // log Φ(x) = −x²/2 − log(−x) − log √(2π) + log(1 − 1/x² + 3/x⁴ − 15/x⁶ + …)
+        for x in [-6.0, -12.0, -40.0, -100.0] {
+            let series = 1 - 1 / (x * x) + 3 / pow(x, 4) - 15 / pow(x, 6) + 105 / pow(x, 8) - 945 / pow(x, 10)
+            let asymptotic = -x * x / 2 - log(-x) - 0.5 * log(2 * Double.pi) + log(series)
+            // Within the series' truncation error (its next term) or 1e-14 relative.
+            #expect(abs(GLMFamily.logNormalCDF(x) - asymptotic) < max(2 * 10395 / pow(x, 12), 1e-14 * abs(asymptotic)), "\(x)")
+        }
+        #expect(abs(GLMFamily.logNormalCDF(-3) - log(0.0013498980316300946)) < 1e-15)
+    }
+}

@@ -165,3 +165,27 @@ struct LinearFixedEffectsTests {
         #expect(Self.relative(fit.rSquared, try #require(reference.statsmodels.rsquared)) < 1e-10)
     }
 }
+
+/// A regressor the fixed effects absorb (issue 20): it was kept, its pivot judged against its own
+/// demeaned rounding noise, and reported with a garbage coefficient.
+@Suite("Absorbed regressors")
+struct AbsorbedRegressorTests {
+    @Test("a regressor constant within province in '| province + year' is dropped and named; the other slopes equal the fit without it")
+    func absorbed() throws {
+        let (table, _) = try CSVReader.read(contentsOf: Fixtures.url("models/m2_panel.csv"), displayPath: "m2_panel.csv")
+        let frame = try ModelFrame(try Formula("y ~ x1 + x2 | province + year"), table: table)
+        let province = frame.fixedEffects[0].codes
+        // A province-level variable (say, distance to the coast): constant within province.
+        let coast = province.map { 0.37 * Double($0 * $0 % 17) + 1.5 }
+        let with = try LinearFixedEffectsFit(outcome: frame.outcome, regressors: frame.linearRegressors + [("coast", coast)], fixedEffects: frame.absorbed)
+        let without = try LinearFixedEffectsFit(outcome: frame.outcome, regressors: frame.linearRegressors, fixedEffects: frame.absorbed)
+        #expect(with.names == ["x1", "x2"])
+        #expect(with.dropped == ["coast"])
+        #expect(with.droppedReasons == ["constant within fixed effect 1"])
+        for (a, b) in zip(with.coefficients, without.coefficients) { #expect(abs(a - b) <= 1e-12 * abs(b)) }
+        // The GLM engine drops it the same way, naming the effect.
+        let glm = try GeneralizedLinearFit(.poisson, outcome: frame.outcome.map { exp($0 / 10) }, regressors: frame.linearRegressors + [("coast", coast)],
+                                           fixedEffects: frame.absorbed, labels: frame.fixedEffects.map { ($0.name, $0.levels) })
+        #expect(glm.dropped.map(\.name) == ["coast"] && glm.dropped.first?.reason == "constant within province")
+    }
+}

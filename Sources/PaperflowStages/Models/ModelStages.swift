@@ -230,6 +230,13 @@ enum ModelStages {
         if !frame.fixedEffects.isEmpty { fit["r2_within"] = .double(result.withinRSquared) }
         fit["residual_sum_of_squares"] = .double(result.residualSumOfSquares)
         fit["collinear"] = .list(result.dropped.map(ParamValue.string))
+        fit["collinear_reasons"] = .list(zip(result.dropped, result.droppedReasons).map { name, reason in
+            // "fixed effect k" named as the formula names it.
+            let named = frame.fixedEffects.indices.reversed().reduce(reason) { text, index in
+                text.replacingOccurrences(of: "fixed effect \(index + 1)", with: frame.fixedEffects[index].name)
+            }
+            return .map(["name": .string(name), "reason": .string(named)])
+        })
         fit["converged"] = .bool(true)
     }
 
@@ -279,6 +286,9 @@ enum ModelStages {
         fit["log_likelihood"] = .double(result.logLikelihood)
         fit["iterations"] = .int(Int64(result.iterations))
         fit["converged"] = .bool(true)
+        guard (0..<matrix.rows).allSatisfy({ matrix[$0, $0].isFinite }) else {
+            throw StageFailure("the information matrix is singular at the estimate, so no standard errors can be given; look for a regressor that (nearly) separates the outcome")
+        }
         fit["collinear"] = .list(result.collinear.map(ParamValue.string))
         fit["separated"] = .list(result.separated.map {
             .map(["factor": .string($0.factor), "level": .string($0.level), "outcome": .double($0.outcome), "observations": .int(Int64($0.observations))])

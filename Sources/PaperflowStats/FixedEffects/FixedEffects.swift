@@ -56,6 +56,18 @@ public struct FixedEffects: Sendable {
         return Set((0..<parent.count).map(find)).count
     }
 
+    /// The first dimension within whose every level `values` is constant (a regressor that
+    /// dimension absorbs), or nil.
+    public func dimension(holdingConstant values: [Double]) -> Int? {
+        dimensions.indices.first { dimension in
+            var first = [Double?](repeating: nil, count: levels[dimension])
+            for (row, code) in dimensions[dimension].enumerated() {
+                if let value = first[code] { if value != values[row] { return false } } else { first[code] = values[row] }
+            }
+            return true
+        }
+    }
+
     /// Whether every level of dimension `dimension` lies within one cluster.
     public func isNested(_ dimension: Int, in clusters: [Int]) -> Bool {
         var clusterOfLevel = Array(repeating: -1, count: levels[dimension])

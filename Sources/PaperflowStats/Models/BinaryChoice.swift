@@ -256,7 +256,20 @@ public struct BinaryChoiceFit: Sendable {
     /// The inverse information.
     public func classicalCovariance(_ information: Information = .expected) -> Matrix {
         let (_, weights, _, _) = Self.derivatives(family, outcome, design, coefficients, information: information)
-        return Cholesky(Self.weightedGram(design, weights), tolerance: 0).inverse()
+        return Self.inverse(Self.weightedGram(design, weights))
+    }
+
+    /// The inverse of an information matrix; where it is not positive definite at the estimate
+    /// (a pivot ≤ 0), a matrix of NaN of the full size rather than a smaller one whose indices
+    /// would run past the parameters: the caller sees no standard error, not a crash.
+    static func inverse(_ information: Matrix) -> Matrix {
+        let factor = Cholesky(information, tolerance: 0)
+        guard factor.dropped.isEmpty else {
+            var missing = Matrix(rows: information.rows, columns: information.columns)
+            missing.values = missing.values.map { _ in .nan }
+            return missing
+        }
+        return factor.inverse()
     }
 
     /// The one-way clustered sandwich V·M·V with V the inverse `information` and M the sum over
@@ -370,7 +383,7 @@ public struct BinaryChoiceFit: Sendable {
             }
         }
         for i in 0..<k { for j in 0..<i { meat[i, j] = meat[j, i] } }
-        let bread = Cholesky(Self.weightedGram(design, weights), tolerance: 0).inverse()
+        let bread = Self.inverse(Self.weightedGram(design, weights))
         return scale * (bread * meat * bread)
     }
 
@@ -418,24 +431,9 @@ public struct BinaryChoiceFit: Sendable {
     @inline(__always)
     static func rowDerivatives(_ family: BinaryFamily, _ y: Double, _ z: Double, _ information: Information)
         -> (score: Double, weight: Double, logLikelihood: Double) {
-        let q = 2 * y - 1
-        switch family {
-        case .probit:
-            // log Φ(qz) through erfc, accurate in the tails.
-            let logCDF = log(0.5 * erfc(-q * z / 2.0.squareRoot()))
-            let logPDF = -0.5 * z * z - 0.5 * log(2 * Double.pi)
-            let multiplier = q * exp(logPDF - logCDF)
-            switch information {
-            case .observed: return (multiplier, multiplier * (multiplier + z), logCDF)
-            case .expected:
-                let p = 0.5 * erfc(-z / 2.0.squareRoot()), pdf = exp(logPDF)
-                return (multiplier, pdf * pdf / (p * (1 - p)), logCDF)
-            }
-        case .logit:
-            let p = 1 / (1 + exp(-z))
-            let t = -q * z
-            return (y - p, p * (1 - p), -(max(t, 0) + log1p(exp(-abs(t)))))
-        }
+        // The GLM core's pieces: 1 − p from the other tail, log Φ by the Mills ratio below −5.
+        let pieces = (family == .probit ? GLMFamily.probit : .logit).pieces(y, z)
+        return (pieces.score, information == .observed ? pieces.observed : pieces.weight, pieces.logLikelihood)
     }
 
     /// The gradient X's and the observed information X'WX at `beta`, in one pass over the rows

@@ -289,14 +289,7 @@ public struct GeneralizedLinearFit: Sendable {
     /// levels), by the fixed effects together, or a combination of the regressors before it.
     private static func reason(_ raw: [Double], _ demeaned: [Double], _ weights: [Double], _ reference: Double,
                                _ fixedEffects: FixedEffects, _ names: [String], _ tolerance: Double) -> String {
-        for (dimension, codes) in fixedEffects.dimensions.enumerated() {
-            var first = [Double?](repeating: nil, count: fixedEffects.levels[dimension])
-            var constant = true
-            for (row, code) in codes.enumerated() {
-                if let value = first[code] { if value != raw[row] { constant = false; break } } else { first[code] = raw[row] }
-            }
-            if constant { return "constant within \(names[dimension])" }
-        }
+        if let dimension = fixedEffects.dimension(holdingConstant: raw) { return "constant within \(names[dimension])" }
         let left = zip(demeaned, weights).reduce(0) { $0 + $1.1 * $1.0 * $1.0 }
         if left <= tolerance * reference { return "absorbed by the fixed effects together" }
         return "collinear with the regressors before it"

@@ -47,6 +47,9 @@ public struct LinearFixedEffectsFit: Sendable {
     public let names: [String]
     public let coefficients: [Double]
     public let dropped: [String]
+    /// Why each of `dropped` was dropped: "constant within fixed effect k" (1-based, in the
+    /// order given) or collinear.
+    public let droppedReasons: [String]
     public let observations: Int
     /// Rank of the absorbed dummy block.
     public let fixedEffectsRank: Int
@@ -80,12 +83,20 @@ public struct LinearFixedEffectsFit: Sendable {
         }
         let y = demeaned[0].values
         let columns = demeaned.dropFirst().map(\.values)
-        let factor = Cholesky(Matrix.gram(columns))
+        // Collinearity is judged against each regressor's sum of squares before absorption: one
+        // the fixed effects absorb leaves only rounding noise, which judged against itself
+        // would pass and give a garbage coefficient (fixest drops it).
+        let reference = regressors.map { regressor in regressor.values.reduce(0) { $0 + $1 * $1 } }
+        let factor = Cholesky(Matrix.gram(columns), reference: reference)
         guard !factor.kept.isEmpty else { throw Failure(message: "every regressor is collinear with the fixed effects") }
         let solution = factor.solve(Matrix.crossProduct(columns, y))
         let kept = factor.kept
         names = kept.map { regressors[$0].name }
         dropped = factor.dropped.map { regressors[$0].name }
+        droppedReasons = factor.dropped.map { index in
+            fixedEffects.dimension(holdingConstant: regressors[index].values).map { "constant within fixed effect \($0 + 1)" }
+                ?? (fixedEffects.dimensions.isEmpty ? "collinear with the regressors before it" : "collinear with the regressors before it or the fixed effects")
+        }
         let coefficients = kept.map { solution[$0] }
         self.coefficients = coefficients
         let keptColumns = kept.map { columns[$0] }
