@@ -107,6 +107,19 @@ struct PaperWorkflowTests {
             let estimate = rows[term]?["estimate"]?.doubleValue ?? .nan
             #expect(positive ? estimate > 0 : estimate < 0, "model (\(model)) \(term) = \(estimate)")
         }
+        // The robustness table: model (4) as a logit with the firm effects absorbed by the GLM
+        // engine keeps every planted sign, significant; the firms it drops are counted in its note.
+        let withinFirm = try #require(try json(project, "liu-zhu-2021/within_firm/fit.json").mapValue)
+        #expect(withinFirm["engine"] == .string("irls, fixed effects absorbed"))
+        let withinRows = ModelStageTests.coefficients(.map(withinFirm))
+        for (term, positive) in [("density_firm", true), ("density_city", true), ("density_firm:density_city", false), ("newexport", true)] {
+            let row = try #require(withinRows[term])
+            let estimate = row["estimate"]?.doubleValue ?? .nan
+            #expect((positive ? estimate > 0 : estimate < 0) && (row["p"]?.doubleValue ?? 1) < 0.01, "firm-FE logit \(term) = \(estimate)")
+        }
+        let dropped = withinFirm["observations_separated"]?.intValue ?? 0
+        let robustness = try String(contentsOf: project.root.appendingPathComponent("Artifacts/liu-zhu-2021/table_robustness/table.md"), encoding: .utf8)
+        #expect(dropped == 0 || robustness.contains("(4) logit, firm FE: \(dropped) observations in "), "\(robustness)")
         // Intermediaries and processing trade are removed and reported.
         let report = try String(contentsOf: project.root.appendingPathComponent("Artifacts/liu-zhu-2021/filtered/filter.json"), encoding: .utf8)
         let rules = try JSONDecoder().decode(ParamValue.self, from: Data(report.utf8))
@@ -139,6 +152,7 @@ struct PaperWorkflowTests {
         #expect((0..<panel.rowCount).allSatisfy { if case let .double(d) = density[$0] { d >= 0.05 } else { false } })
         try expectGolden(project, "liu-zhu-2021/table1/table.md", "liu-zhu-2021-table1.md")
         try expectGolden(project, "liu-zhu-2021/table2/table.md", "liu-zhu-2021-table2.md")
+        try expectGolden(project, "liu-zhu-2021/table_robustness/table.md", "liu-zhu-2021-robustness.md")
     }
 
     @Test("shen-2025: Nanjing and Suzhou are the patent network's core; Nanjing dominates the branch network's coreness")

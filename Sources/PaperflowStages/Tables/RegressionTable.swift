@@ -127,8 +127,33 @@ struct RegressionTable: Equatable {
         let levels = options.thresholds.sorted(by: >)
         notes = ["Standard errors in parentheses. " + levels.enumerated().reversed().map { index, level in
             "\(String(repeating: "*", count: index + 1)) p < \(level.formatted(.number.locale(Locale(identifier: "en_US_POSIX"))))"
-        }.joined(separator: ", ") + "."] + (options.notes.map { [$0] } ?? [])
+        }.joined(separator: ", ") + "."] + Self.dropNotes(fits, titles: titles) + (options.notes.map { [$0] } ?? [])
         caption = options.caption
+    }
+
+    /// One note per column that dropped something: observations in fixed-effect levels whose
+    /// outcome cannot be fitted, and regressors dropped with the reason.
+    static func dropNotes(_ fits: [[String: ParamValue]], titles: [String]) -> [String] {
+        fits.enumerated().compactMap { column, fit in
+            var parts: [String] = []
+            let levels = fit["separated"]?.listValue?.compactMap(\.mapValue) ?? []
+            if !levels.isEmpty {
+                let count = levels.reduce(Int64(0)) { $0 + ($1["observations"]?.intValue ?? 0) }
+                let factors = levels.compactMap { $0["factor"]?.stringValue }.reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
+                let outcome = fit["estimator"]?.stringValue == "poisson" ? "is all zero" : "never varies"
+                parts.append("\(count.formatted(.number.grouping(.automatic).locale(Locale(identifier: "en_US_POSIX")))) observations in "
+                             + "\(levels.count) level\(levels.count == 1 ? "" : "s") of \(factors.joined(separator: ", ")) whose outcome \(outcome) dropped")
+            }
+            let reasons = fit["collinear_reasons"]?.listValue?.compactMap(\.mapValue) ?? []
+            if !reasons.isEmpty {
+                parts += reasons.compactMap { row in
+                    row["name"]?.stringValue.map { "\($0) dropped (\(row["reason"]?.stringValue ?? "collinear"))" }
+                }
+            } else if let names = fit["collinear"]?.listValue?.compactMap(\.stringValue), !names.isEmpty {
+                parts.append(names.joined(separator: ", ") + " dropped (collinear)")
+            }
+            return parts.isEmpty ? nil : "\(titles[column]): " + parts.joined(separator: "; ") + "."
+        }
     }
 
     /// The cells in the shared layout: a rule above the FE and statistics rows; "term" heads the CSV.
