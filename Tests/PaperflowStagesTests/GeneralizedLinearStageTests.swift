@@ -85,7 +85,7 @@ struct GeneralizedLinearStageTests {
             for (covariance, clusters) in covariances {
                 var dummies: [String: ParamValue] = [:], absorbed: [String: ParamValue] = [:]
                 try ModelStages.fitBinary(estimator, frame, covariance, clusters, convention, "none", into: &dummies)
-                try ModelStages.fitAbsorbed(estimator == .probit ? .probit : .logit, frame, covariance, clusters, convention,
+                try ModelStages.fitAbsorbed(estimator == .probit ? .probit : .logit, frame, nil, covariance, clusters, convention,
                                             GeneralizedLinearFit.IRLSOptions(), into: &absorbed)
                 let a = ModelStageTests.coefficients(.map(dummies)), b = ModelStageTests.coefficients(.map(absorbed))
                 for name in ["x1", "x2"] {

@@ -5,7 +5,7 @@ import PaperflowData
 import PaperflowStats
 
 extension BenchCommand {
-    /// `paperflow bench model FILE --formula F --family probit|logit|lpm`: read a CSV, fit the
+    /// `paperflow bench model FILE --formula F --family probit|logit|poisson|lpm`: read a CSV, fit the
     /// model with SEs clustered as fixest clusters by default, optionally the average marginal
     /// effects, and report each phase's time, the peak memory and the estimates.
     struct Model: ParsableCommand {
@@ -13,12 +13,13 @@ extension BenchCommand {
             abstract: "Fit a model on a CSV file end to end and report the time, peak memory and estimates.")
 
         enum Family: String, ExpressibleByArgument, CaseIterable {
-            case probit, logit, lpm
+            case probit, logit, poisson, lpm
         }
 
         @Argument(help: "The CSV file.") var file: String
         @Option(help: "The model in fixest's syntax, e.g. 'y ~ x1*x2 | fe1 + fe2'.") var formula: String
-        @Option(help: "probit or logit (fixed effects as sparse dummies), or lpm (fixed effects absorbed).") var family: Family
+        @Option(help: "probit or logit (fixed effects as sparse dummies, or absorbed with --absorb), poisson or lpm (fixed effects absorbed).") var family: Family
+        @Flag(help: "probit/logit: absorb the fixed effects in the GLM engine (what models.probit/logit do beyond 300 levels).") var absorb = false
         @Option(help: "Cluster the standard errors by this column (fixest's small-sample convention).") var cluster: String?
         @Flag(help: "Also compute interaction-aware average marginal effects with delta-method SEs (probit/logit).") var ame = false
         @Option(help: ArgumentHelp("Write name,estimate,se rows (and AMEs) to this CSV file.", valueName: "path")) var estimates: String?
@@ -41,6 +42,21 @@ extension BenchCommand {
             }
             var rows: [(name: String, estimate: Double, se: Double)] = []
             switch family {
+            case .poisson, .probit where absorb, .logit where absorb:
+                var fit: GeneralizedLinearFit?
+                fields["fit_s"] = .double(try BenchCommand.seconds {
+                    fit = try GeneralizedLinearFit(family == .poisson ? .poisson : family == .probit ? .probit : .logit, outcome: model.outcome,
+                                                   regressors: model.linearRegressors, fixedEffects: model.absorbed)
+                })
+                let result = fit!
+                var covariance = Matrix(rows: 0, columns: 0)
+                fields["se_s"] = .double(try BenchCommand.seconds {
+                    covariance = try result.covariance(clusters.map { .clustered([$0]) } ?? .classical, convention: .fixest).matrix
+                })
+                rows = result.names.indices.map { (result.names[$0], result.coefficients[$0], covariance[$0, $0].squareRoot()) }
+                fields["iterations"] = .int(Int64(result.iterations))
+                fields["log_likelihood"] = .double(result.logLikelihood)
+                fields["observations_separated"] = .int(Int64(model.outcome.count - result.observations))
             case .probit, .logit:
                 var fit: BinaryChoiceFit?
                 fields["fit_s"] = .double(try BenchCommand.seconds {

@@ -64,6 +64,10 @@ enum ModelStages {
                 ParamSpec("subset", .string, default: .string(""), summary: "a condition: fit on the rows where it is true"),
                 ParamSpec("split", .string, default: .string(""),
                           summary: "fit one model per level of this column (East/West, terciles); rows missing it are left out"),
+                ParamSpec("weights", .string, default: .string(""),
+                          summary: "a column of observation weights (rows of weight 0 are left out and counted; negative is an error)"),
+                ParamSpec("weight_type", .oneOf(ObservationWeights.WeightKind.allCases.map(\.rawValue)), default: .string("analytic"),
+                          summary: "analytic (Stata's aweight, fixest's weights), frequency (fweight: N = Σw) or probability (pweight: robust or clustered SEs only)"),
                 ParamSpec("tolerance", .double, default: .double(1e-10),
                           summary: "poisson, and probit/logit with absorbed fixed effects: IRLS stops when the deviance changes by less than this (relative; fixest's glm.tol is 1e-8)"),
             ]
@@ -136,8 +140,18 @@ enum ModelStages {
     /// One model on `table`: the fit artifact's fields but for those shared across a split.
     static func fit(_ estimator: Estimator, _ formula: Formula, _ table: Table, _ context: StageContext) throws -> [String: ParamValue] {
         let frame: ModelFrame
-        do { frame = try ModelFrame(formula, table: table, standardize: context.bool("standardize")!) } catch {
+        let weightColumn = context.string("weights")!
+        do {
+            frame = try ModelFrame(formula, table: table, standardize: context.bool("standardize")!, weights: weightColumn.isEmpty ? nil : weightColumn)
+        } catch {
             throw StageFailure("formula '\(formula)': \(error.message)")
+        }
+        let weights = try frame.weights.map { values -> ObservationWeights in
+            let kind = ObservationWeights.WeightKind(rawValue: context.string("weight_type")!)!
+            if kind == .frequency, let index = values.firstIndex(where: { $0 != $0.rounded() }) {
+                throw StageFailure("frequency weights count rows, so they must be whole numbers, but '\(weightColumn)' is \(values[index]) in row \(frame.rows[index] + 1); use weight_type: analytic for other weights")
+            }
+            return ObservationWeights(values, kind: kind)
         }
         // A binary model of an outcome coded 1/2 would fit Φ(3z) without a word: refuse it.
         if estimator == .poisson, let index = frame.outcome.firstIndex(where: { $0 < 0 || !$0.isFinite }) {
@@ -162,6 +176,9 @@ enum ModelStages {
                 clusters.append(frame.rows.map { Int(codes[$0]) })
             }
         }
+        if weights?.kind == .probability, covariance == .classical {
+            throw StageFailure("probability weights have no classical covariance (Stata's pweight forces robust); use vcov: hc1 or a cluster")
+        }
         var fit: [String: ParamValue] = [
             "observations_dropped_missing": .int(Int64(frame.droppedForMissing)),
             "vcov": .string(describe(covariance)), "convention": .string(convention),
@@ -169,19 +186,26 @@ enum ModelStages {
         ]
         let margins = context.string("margins")!
         let levels = frame.fixedEffects.reduce(0) { $0 + $1.levels.count }
+        if let weights {
+            fit["weights"] = .string(weightColumn)
+            fit["weight_type"] = .string(weights.kind.rawValue)
+            fit["rows"] = .int(Int64(frame.rows.count))
+            fit["observations_zero_weight"] = .int(Int64(frame.droppedForZeroWeight))
+        }
         do {
-            if estimator == .poisson || (estimator.isBinary && levels > dummyLevelLimit) {
+            if estimator == .poisson || (estimator.isBinary && (levels > dummyLevelLimit || weights != nil)) {
                 if margins != "none" {
-                    throw StageFailure("margins: \(margins) with \(levels) absorbed fixed-effect levels is not computed (beyond \(dummyLevelLimit) levels the effects are absorbed, not estimated); "
+                    throw StageFailure(weights != nil ? "margins: \(margins) is not computed for a weighted model; use margins: none"
+                                       : "margins: \(margins) with \(levels) absorbed fixed-effect levels is not computed (beyond \(dummyLevelLimit) levels the effects are absorbed, not estimated); "
                                        + "use margins: none, or fewer levels (e.g. hs2 instead of product)")
                 }
                 var options = GeneralizedLinearFit.IRLSOptions()
                 options.tolerance = context.double("tolerance")!
-                try fitAbsorbed(estimator == .poisson ? .poisson : estimator == .probit ? .probit : .logit, frame, covariance, clusters, convention, options, into: &fit)
+                try fitAbsorbed(estimator == .poisson ? .poisson : estimator == .probit ? .probit : .logit, frame, weights, covariance, clusters, convention, options, into: &fit)
             } else if estimator.isBinary {
                 try fitBinary(estimator, frame, covariance, clusters, convention, margins, into: &fit)
             } else {
-                try fitLinear(frame, covariance, clusters, convention, into: &fit)
+                try fitLinear(frame, weights, covariance, clusters, convention, into: &fit)
             }
         } catch let failure as EstimationFailure {
             throw StageFailure("\(estimator.rawValue) '\(formula)': \(failure.message)")
@@ -199,12 +223,12 @@ enum ModelStages {
         }
     }
 
-    static func fitLinear(_ frame: ModelFrame, _ covariance: Covariance, _ clusters: [[Int]], _ convention: String,
+    static func fitLinear(_ frame: ModelFrame, _ weights: ObservationWeights?, _ covariance: Covariance, _ clusters: [[Int]], _ convention: String,
                           into fit: inout [String: ParamValue]) throws {
-        let result = try LinearFixedEffectsFit(outcome: frame.outcome, regressors: frame.linearRegressors, fixedEffects: frame.absorbed)
+        let result = try LinearFixedEffectsFit(outcome: frame.outcome, regressors: frame.linearRegressors, fixedEffects: frame.absorbed, weights: weights)
         let adjustment: ClusterAdjustment = convention == "fixest" ? .fixest : .statsmodels
         let matrix: Matrix
-        var degrees = Double(result.observations - result.names.count - result.fixedEffectsRank)
+        var degrees = result.effectiveObservations - Double(result.names.count + result.fixedEffectsRank)
         switch covariance {
         case .classical: matrix = result.iidCovariance
         case .hc1, .hc2, .hc3:
@@ -223,7 +247,7 @@ enum ModelStages {
             }
             degrees = Double(clusters.map { Clusters($0).count }.min()! - 1)
         }
-        fit["observations"] = .int(Int64(result.observations))
+        fit["observations"] = .int(Int64(result.effectiveObservations))
         fit["coefficients"] = coefficientRows(result.names, result.coefficients, matrix, degrees: degrees)
         fit["vcov_matrix"] = .list((0..<matrix.rows).map { i in .list((0..<matrix.columns).map { .double(matrix[i, $0]) }) })
         fit["r2"] = .double(result.rSquared)
@@ -303,10 +327,10 @@ enum ModelStages {
 
     /// Poisson (PPML), and probit/logit with many fixed effects: the GLM engine, fixed effects
     /// absorbed.
-    static func fitAbsorbed(_ family: GLMFamily, _ frame: ModelFrame, _ covariance: Covariance, _ clusters: [[Int]], _ convention: String,
-                            _ options: GeneralizedLinearFit.IRLSOptions, into fit: inout [String: ParamValue]) throws {
+    static func fitAbsorbed(_ family: GLMFamily, _ frame: ModelFrame, _ weights: ObservationWeights?, _ covariance: Covariance, _ clusters: [[Int]],
+                            _ convention: String, _ options: GeneralizedLinearFit.IRLSOptions, into fit: inout [String: ParamValue]) throws {
         let result = try GeneralizedLinearFit(family, outcome: frame.outcome, regressors: frame.linearRegressors, fixedEffects: frame.absorbed,
-                                              labels: frame.fixedEffects.map { ($0.name, $0.levels) }, options: options)
+                                              labels: frame.fixedEffects.map { ($0.name, $0.levels) }, weights: weights, options: options)
         let kind: GeneralizedLinearFit.GLMCovarianceKind
         switch covariance {
         case .classical: kind = .classical
@@ -315,7 +339,7 @@ enum ModelStages {
         case .cluster: kind = .clustered(clusters)
         }
         let (matrix, adjusted) = try result.covariance(kind, convention: GeneralizedLinearFit.GLMConvention(rawValue: convention)!)
-        fit["observations"] = .int(Int64(result.observations))
+        fit["observations"] = .int(Int64(result.weights?.count ?? Double(result.observations)))
         fit["coefficients"] = coefficientRows(result.names, result.coefficients, matrix, degrees: nil)
         fit["vcov_matrix"] = .list((0..<matrix.rows).map { i in .list((0..<matrix.columns).map { .double(matrix[i, $0]) }) })
         if adjusted { fit["vcov_adjustment"] = .string(psdRule) }

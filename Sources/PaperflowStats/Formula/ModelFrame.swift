@@ -31,12 +31,19 @@ public struct ModelFrame: Sendable {
     /// The table rows used, in order.
     public let rows: [Int]
     public let droppedForMissing: Int
+    /// Observation weights over the used rows (positive), when the model is weighted.
+    public let weights: [Double]?
+    /// Rows left out because their weight is zero (as Stata and fixest leave them out).
+    public let droppedForZeroWeight: Int
 
     /// Evaluates `formula` on `table`; with `standardize`, every numeric variable is centred and
     /// scaled to unit (sample) standard deviation before terms are formed, so slopes are per
     /// standard deviation and an interaction is the product of standardised variables.
     /// - Throws: `ModelFrameError` naming the variable at fault.
-    public init(_ formula: Formula, table: Table, standardize: Bool = false) throws(ModelFrameError) {
+    /// With `weights`, the rows where that column is missing are dropped like any other missing
+    /// variable, and rows of weight zero are left out and counted; a negative weight is an error
+    /// naming its row.
+    public init(_ formula: Formula, table: Table, standardize: Bool = false, weights weightColumn: String? = nil) throws(ModelFrameError) {
         self.formula = formula
         func column(_ name: String) throws(ModelFrameError) -> Column {
             guard let column = table[name] else {
@@ -68,12 +75,29 @@ public struct ModelFrame: Sendable {
         }
         var keep = [Bool](repeating: true, count: table.rowCount)
         for row in keep.indices where y[row].isNaN { keep[row] = false }
+        let rawWeights = try weightColumn.map { name throws(ModelFrameError) in try numbers(name, role: "the weight") }
+        var zeroWeights = 0
+        if let rawWeights {
+            for row in keep.indices where rawWeights[row].isNaN { keep[row] = false }
+            for row in keep.indices where keep[row] {
+                guard rawWeights[row] >= 0, rawWeights[row].isFinite else {
+                    throw ModelFrameError(message: "the weight '\(weightColumn!)' is \(rawWeights[row]) in row \(row + 1); weights must be zero or positive")
+                }
+            }
+        }
         for values in numeric.values { for row in keep.indices where values[row].isNaN { keep[row] = false } }
         for factor in coded.values { for row in keep.indices where factor.codes[row] < 0 { keep[row] = false } }
-        let rows = keep.indices.filter { keep[$0] }
-        guard !rows.isEmpty else { throw ModelFrameError(message: "no row has every variable of '\(formula)' present") }
-        self.rows = rows
+        var rows = keep.indices.filter { keep[$0] }
         droppedForMissing = table.rowCount - rows.count
+        if let rawWeights {
+            let positive = rows.filter { rawWeights[$0] > 0 }
+            zeroWeights = rows.count - positive.count
+            rows = positive
+        }
+        guard !rows.isEmpty else { throw ModelFrameError(message: "no row has every variable of '\(formula)' present\(zeroWeights > 0 ? " and a positive weight" : "")") }
+        self.rows = rows
+        droppedForZeroWeight = zeroWeights
+        weights = rawWeights.map { values in rows.map { values[$0] } }
         outcome = rows.map { y[$0] }
 
         /// A factor over the used rows, levels without rows removed, labelled for names.

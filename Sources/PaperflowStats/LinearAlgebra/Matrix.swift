@@ -35,6 +35,26 @@ public struct Matrix: Sendable, Equatable {
         return result
     }
 
+    /// X'WX for the columns of a design matrix and a weight per row.
+    public static func gram(_ columns: [[Double]], weights: [Double]) -> Matrix {
+        var result = Matrix(rows: columns.count, columns: columns.count)
+        for i in columns.indices {
+            for j in i..<columns.count {
+                var sum = 0.0
+                columns[i].withUnsafeBufferPointer { a in
+                    columns[j].withUnsafeBufferPointer { b in
+                        weights.withUnsafeBufferPointer { w in
+                            for row in a.indices { sum += w[row] * a[row] * b[row] }
+                        }
+                    }
+                }
+                result[i, j] = sum
+                result[j, i] = sum
+            }
+        }
+        return result
+    }
+
     /// X'y.
     public static func crossProduct(_ columns: [[Double]], _ vector: [Double]) -> [Double] {
         columns.map { column in zip(column, vector).reduce(0) { $0 + $1.0 * $1.1 } }

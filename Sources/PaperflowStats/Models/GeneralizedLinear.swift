@@ -109,6 +109,8 @@ public struct GeneralizedLinearFit: Sendable {
     public let linearPredictor: [Double]
     private let outcome: [Double]
     private let regressors: [[Double]]
+    /// The prior weights over the rows used, when the fit is weighted.
+    public let weights: ObservationWeights?
 
     public typealias Failure = EstimationFailure
 
@@ -135,12 +137,13 @@ public struct GeneralizedLinearFit: Sendable {
     /// `labels` name each fixed-effect dimension and its levels (by code) for the report of
     /// separated levels and dropped regressors.
     public init(_ family: GLMFamily, outcome: [Double], regressors: [(name: String, values: [Double])],
-                fixedEffects: FixedEffects, labels: [(name: String, levels: [String])]? = nil, options: IRLSOptions = IRLSOptions()) throws {
+                fixedEffects: FixedEffects, labels: [(name: String, levels: [String])]? = nil, weights: ObservationWeights? = nil,
+                options: IRLSOptions = IRLSOptions()) throws {
         self.family = family
         // Levels in which the outcome cannot be fitted: drop them until none is left (dropping
         // one can leave another all zero).
         var fixedEffects = fixedEffects, usedRows = Array(outcome.indices)
-        var y = outcome, columns = regressors.map(\.values)
+        var y = outcome, columns = regressors.map(\.values), priorWeights = weights
         var separated: [Separation] = []
         var labels = labels ?? fixedEffects.levels.enumerated().map { ("fixed effect \($0 + 1)", (0..<$1).map(String.init)) }
         while !fixedEffects.dimensions.isEmpty {
@@ -175,6 +178,7 @@ public struct GeneralizedLinearFit: Sendable {
             y = keep.map { y[$0] }
             columns = columns.map { column in keep.map { column[$0] } }
             usedRows = keep.map { usedRows[$0] }
+            priorWeights = priorWeights?.subset(keep)
         }
         self.separated = separated
         self.usedRows = usedRows
@@ -183,9 +187,11 @@ public struct GeneralizedLinearFit: Sendable {
         self.outcome = y
 
         let n = y.count
-        let mean = y.reduce(0, +) / Double(n)
+        self.weights = priorWeights
+        let prior = priorWeights?.values ?? [Double](repeating: 1, count: n)
+        let mean = zip(y, prior).reduce(0) { $0 + $1.0 * $1.1 } / prior.reduce(0, +)
         var eta = y.map { family.start($0, mean: mean) }
-        var deviance = Self.deviance(family, y, eta)
+        var deviance = Self.deviance(family, y, eta, prior)
         var kept = Array(columns.indices)
         var dropped: [(name: String, reason: String)] = []
         var demeaned = columns
@@ -198,7 +204,7 @@ public struct GeneralizedLinearFit: Sendable {
             var weights = [Double](repeating: 0, count: n), working = [Double](repeating: 0, count: n)
             for row in 0..<n {
                 let pieces = family.pieces(y[row], eta[row])
-                weights[row] = pieces.weight
+                weights[row] = prior[row] * pieces.weight
                 working[row] = eta[row] + pieces.score / pieces.weight
             }
             let weighting = fixedEffects.weights(weights)
@@ -216,7 +222,7 @@ public struct GeneralizedLinearFit: Sendable {
                 // Collinearity, judged once, at the starting weights: against each column's own
                 // weighted sum of squares before absorption.
                 let reference = kept.map { column in zip(columns[column], weights).reduce(0) { $0 + $1.1 * $1.0 * $1.0 } }
-                let factor = Cholesky(Self.weightedGram(demeaned, weights), tolerance: options.collinearityTolerance, reference: reference)
+                let factor = Cholesky(Matrix.gram(demeaned, weights: weights), tolerance: options.collinearityTolerance, reference: reference)
                 for position in factor.dropped {
                     let column = kept[position]
                     dropped.append((regressors[column].name, Self.reason(columns[column], demeaned[position], weights, reference[position],
@@ -229,7 +235,7 @@ public struct GeneralizedLinearFit: Sendable {
                     throw Failure(message: "every regressor is collinear; no fit is given")
                 }
             }
-            let factor = Cholesky(Self.weightedGram(demeaned, weights), tolerance: 0)
+            let factor = Cholesky(Matrix.gram(demeaned, weights: weights), tolerance: 0)
             guard factor.dropped.isEmpty else {
                 throw Failure(message: "the weighted regressors became collinear at step \(iteration) (\(factor.dropped.map { regressors[kept[$0]].name }.joined(separator: ", "))); no fit is given")
             }
@@ -243,7 +249,7 @@ public struct GeneralizedLinearFit: Sendable {
                 next[row] -= residual
             }
             var nextBeta = candidate
-            var nextDeviance = Self.deviance(family, y, next)
+            var nextDeviance = Self.deviance(family, y, next, prior)
             var halvings = 0
             while !nextDeviance.isFinite || (iteration > 1 && nextDeviance > deviance * (1 + 1e-12)) {
                 halvings += 1
@@ -252,7 +258,7 @@ public struct GeneralizedLinearFit: Sendable {
                 }
                 for row in 0..<n { next[row] = 0.5 * (next[row] + eta[row]) }
                 for index in nextBeta.indices { nextBeta[index] = 0.5 * (nextBeta[index] + beta[index]) }
-                nextDeviance = Self.deviance(family, y, next)
+                nextDeviance = Self.deviance(family, y, next, prior)
             }
             let change = abs(nextDeviance - deviance) / (0.1 + abs(nextDeviance))
             // Fisher scoring (probit) converges linearly: a small change of the deviance can
@@ -280,7 +286,7 @@ public struct GeneralizedLinearFit: Sendable {
         iterations = iteration
         self.deviance = deviance
         linearPredictor = eta
-        logLikelihood = (0..<n).reduce(0) { $0 + family.pieces(y[$1], eta[$1]).logLikelihood }
+        logLikelihood = (0..<n).reduce(0) { $0 + prior[$1] * family.pieces(y[$1], eta[$1]).logLikelihood }
         fixedEffectsRank = fixedEffects.dimensions.isEmpty ? 0 : fixedEffects.rank
         self.regressors = kept.map { columns[$0] }
     }
@@ -295,38 +301,19 @@ public struct GeneralizedLinearFit: Sendable {
         return "collinear with the regressors before it"
     }
 
-    /// Σ (deviance residual)²: 2 Σ [ℓ(saturated) − ℓ(η)].
-    static func deviance(_ family: GLMFamily, _ y: [Double], _ eta: [Double]) -> Double {
+    /// Σ (deviance residual)², each weighted: 2 Σ w [ℓ(saturated) − ℓ(η)].
+    static func deviance(_ family: GLMFamily, _ y: [Double], _ eta: [Double], _ prior: [Double]) -> Double {
         var total = 0.0
         for row in y.indices {
             switch family {
             case .poisson:
                 let mu = exp(eta[row])
-                total += 2 * ((y[row] > 0 ? y[row] * (log(y[row]) - eta[row]) : 0) - (y[row] - mu))
+                total += 2 * prior[row] * ((y[row] > 0 ? y[row] * (log(y[row]) - eta[row]) : 0) - (y[row] - mu))
             case .logit, .probit:
-                total -= 2 * family.pieces(y[row], eta[row]).logLikelihood
+                total -= 2 * prior[row] * family.pieces(y[row], eta[row]).logLikelihood
             }
         }
         return total
-    }
-
-    static func weightedGram(_ columns: [[Double]], _ weights: [Double]) -> Matrix {
-        var gram = Matrix(rows: columns.count, columns: columns.count)
-        for i in columns.indices {
-            for j in i..<columns.count {
-                var sum = 0.0
-                columns[i].withUnsafeBufferPointer { a in
-                    columns[j].withUnsafeBufferPointer { b in
-                        weights.withUnsafeBufferPointer { w in
-                            for row in a.indices { sum += w[row] * a[row] * b[row] }
-                        }
-                    }
-                }
-                gram[i, j] = sum
-                gram[j, i] = sum
-            }
-        }
-        return gram
     }
 
     // MARK: Covariance
@@ -348,14 +335,14 @@ public struct GeneralizedLinearFit: Sendable {
         var weights = [Double](repeating: 0, count: observations), scores = weights
         for row in 0..<observations {
             let pieces = family.pieces(outcome[row], linearPredictor[row])
-            weights[row] = information == .expected ? pieces.weight : pieces.observed
+            weights[row] = (self.weights?.values[row] ?? 1) * (information == .expected ? pieces.weight : pieces.observed)
             scores[row] = pieces.score
         }
         let demeaned = fixedEffects.demean(columns: regressors, weights: fixedEffects.weights(weights),
                                            tolerance: options.demeaningTolerance, maxSweeps: options.maxSweeps)
         guard demeaned.allSatisfy(\.converged) else { throw Failure(message: "demeaning the regressors for the covariance did not converge") }
         let columns = demeaned.map(\.values)
-        let factor = Cholesky(Self.weightedGram(columns, weights), tolerance: 0)
+        let factor = Cholesky(Matrix.gram(columns, weights: weights), tolerance: 0)
         guard factor.dropped.isEmpty else { throw Failure(message: "the information matrix is singular at the estimate; no covariance is given") }
         return (factor.inverse(), columns, scores)
     }
@@ -369,7 +356,10 @@ public struct GeneralizedLinearFit: Sendable {
     /// scores' outer products; each observation its own cluster when `clusters` is nil. Not
     /// scaled: the caller applies its convention's factor.
     public func sandwich(_ clusters: Clusters?, information: Information = .expected) throws -> Matrix {
-        let (bread, columns, scores) = try pieces(information)
+        var (bread, columns, scores) = try pieces(information)
+        if let weights {
+            for row in scores.indices { scores[row] *= weights.scoreFactor(row, singletonClusters: clusters == nil) }
+        }
         let meat = (clusters ?? Clusters(singletons: observations)).meat(columns: columns, weights: scores)
         return bread * meat * bread
     }
@@ -409,7 +399,7 @@ public struct GeneralizedLinearFit: Sendable {
     /// 2011, as fixest's `vcov_fix`), and `adjusted` says so.
     public func covariance(_ kind: GLMCovarianceKind, convention: GLMConvention) throws -> (matrix: Matrix, adjusted: Bool) {
         let information: Information = convention == .fixest || convention == .sandwich ? .expected : .observed
-        let n = Double(observations), k = Double(names.count)
+        let n = weights?.count ?? Double(observations), k = Double(names.count)
         let dims = fixedEffects.dimensions.count
         let fixestK = k + Double(dims == 0 ? 0 : fixedEffects.levels.reduce(0, +) - (dims - 1))
         let statsmodelsK = k + Double(fixedEffectsRank)

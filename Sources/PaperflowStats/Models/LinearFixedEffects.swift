@@ -65,19 +65,24 @@ public struct LinearFixedEffectsFit: Sendable {
     private let bread: Matrix
     private let demeaned: [[Double]]
     private let fixedEffects: FixedEffects
+    /// The observation weights, when the fit is weighted.
+    public let weights: ObservationWeights?
 
     public typealias Failure = EstimationFailure
 
     /// Fits `outcome ~ regressors | fixedEffects`.
     /// - Throws: `Failure` when the demeaning does not converge, or no regressor is left.
-    public init(outcome: [Double], regressors: [(name: String, values: [Double])], fixedEffects: FixedEffects) throws {
+    /// With `weights`, weighted least squares (the fixed effects' means weighted too).
+    public init(outcome: [Double], regressors: [(name: String, values: [Double])], fixedEffects: FixedEffects,
+                weights: ObservationWeights? = nil) throws {
         let n = outcome.count
+        let w = weights?.values ?? [Double](repeating: 1, count: n)
         // Without fixed effects this is OLS on the columns as given (an intercept is a column of
         // ones the caller includes, as ModelFrame does): nothing to demean.
         let variables = [("outcome", outcome)] + regressors.map { ($0.name, $0.values) }
         let demeaned = fixedEffects.dimensions.isEmpty
             ? variables.map { FixedEffects.Demeaned(values: $0.1, sweeps: 0, converged: true) }
-            : fixedEffects.demean(columns: variables.map(\.1))
+            : fixedEffects.demean(columns: variables.map(\.1), weights: weights.map { fixedEffects.weights($0.values) })
         for (variable, result) in zip(variables, demeaned) where !result.converged {
             throw Failure(message: "demeaning '\(variable.0)' did not converge in \(result.sweeps) sweeps; the fit is not given")
         }
@@ -86,10 +91,10 @@ public struct LinearFixedEffectsFit: Sendable {
         // Collinearity is judged against each regressor's sum of squares before absorption: one
         // the fixed effects absorb leaves only rounding noise, which judged against itself
         // would pass and give a garbage coefficient (fixest drops it).
-        let reference = regressors.map { regressor in regressor.values.reduce(0) { $0 + $1 * $1 } }
-        let factor = Cholesky(Matrix.gram(columns), reference: reference)
+        let reference = regressors.map { regressor in zip(regressor.values, w).reduce(0) { $0 + $1.1 * $1.0 * $1.0 } }
+        let factor = Cholesky(weights == nil ? Matrix.gram(columns) : Matrix.gram(columns, weights: w), reference: reference)
         guard !factor.kept.isEmpty else { throw Failure(message: "every regressor is collinear with the fixed effects") }
-        let solution = factor.solve(Matrix.crossProduct(columns, y))
+        let solution = factor.solve(Matrix.crossProduct(columns, weights == nil ? y : zip(y, w).map(*)))
         let kept = factor.kept
         names = kept.map { regressors[$0].name }
         dropped = factor.dropped.map { regressors[$0].name }
@@ -111,12 +116,15 @@ public struct LinearFixedEffectsFit: Sendable {
         self.residuals = residuals
         observations = n
         fixedEffectsRank = fixedEffects.rank
-        residualSumOfSquares = residuals.reduce(0) { $0 + $1 * $1 }
-        let mean = outcome.reduce(0, +) / Double(n)
-        rSquared = 1 - residualSumOfSquares / outcome.reduce(0) { $0 + ($1 - mean) * ($1 - mean) }
-        withinRSquared = fixedEffects.dimensions.isEmpty ? rSquared : 1 - residualSumOfSquares / y.reduce(0) { $0 + $1 * $1 }
+        // Weighted: RSS = Σ w e², R² about the weighted mean.
+        residualSumOfSquares = zip(residuals, w).reduce(0) { $0 + $1.1 * $1.0 * $1.0 }
+        let totalWeight = w.reduce(0, +)
+        let mean = zip(outcome, w).reduce(0) { $0 + $1.1 * $1.0 } / totalWeight
+        rSquared = 1 - residualSumOfSquares / zip(outcome, w).reduce(0) { $0 + $1.1 * ($1.0 - mean) * ($1.0 - mean) }
+        withinRSquared = fixedEffects.dimensions.isEmpty ? rSquared : 1 - residualSumOfSquares / zip(y, w).reduce(0) { $0 + $1.1 * $1.0 * $1.0 }
         bread = factor.inverse()
-        let sigma2 = residualSumOfSquares / Double(n - kept.count - fixedEffectsRank)
+        self.weights = weights
+        let sigma2 = residualSumOfSquares / ((weights?.count ?? Double(n)) - Double(kept.count + fixedEffectsRank))
         iidCovariance = sigma2 * bread
         self.demeaned = keptColumns
         self.fixedEffects = fixedEffects
@@ -126,8 +134,8 @@ public struct LinearFixedEffectsFit: Sendable {
     /// - Throws: `Failure` for HC2/HC3 with absorbed fixed effects, or an observation of
     ///   leverage 1 (its residual is zero whatever y is, so the correction is undefined).
     public func heteroskedasticCovariance(adjustment: HeteroskedasticAdjustment = .hc1) throws -> Matrix {
-        var weights = residuals
-        let n = Double(observations), k = Double(names.count + fixedEffectsRank)
+        var weights = scores(singletonClusters: true)
+        let n = effectiveObservations, k = Double(names.count + fixedEffectsRank)
         let scale: Double
         switch adjustment {
         case .none: scale = 1
@@ -136,6 +144,7 @@ public struct LinearFixedEffectsFit: Sendable {
             guard fixedEffects.dimensions.isEmpty else {
                 throw Failure(message: "\(adjustment.rawValue) needs each observation's leverage, which absorbed fixed effects hide; use hc1 or a cluster, or enter the effects as i(f) terms")
             }
+            guard self.weights == nil else { throw Failure(message: "\(adjustment.rawValue) with weights is not computed; use hc1 or a cluster") }
             let power = adjustment == .hc2 ? 0.5 : 1
             for row in 0..<observations {
                 // hᵢᵢ = xᵢ' (X'X)⁻¹ xᵢ
@@ -160,8 +169,20 @@ public struct LinearFixedEffectsFit: Sendable {
     /// scaled by `adjustment`. `clusters` holds a cluster code per observation.
     public func clusteredCovariance(_ clusters: [Int], adjustment: ClusterAdjustment = .fixest) -> Matrix {
         let groups = Clusters(clusters)
-        let meat = groups.meat(columns: demeaned, weights: residuals)
+        let meat = groups.meat(columns: demeaned, weights: clusterScores)
         return scale(adjustment, groups: groups.count, clusteredBy: [clusters]) * (bread * meat * bread)
+    }
+
+    /// N for the small-sample factors: Σ w for frequency weights, else the rows.
+    public var effectiveObservations: Double { weights?.count ?? Double(observations) }
+
+    /// Each observation's score multiplier in a sandwich's meat: e, or e times the weight's
+    /// factor (`ObservationWeights.scoreFactor`).
+    private var clusterScores: [Double] { scores(singletonClusters: false) }
+
+    private func scores(singletonClusters: Bool) -> [Double] {
+        guard let weights else { return residuals }
+        return residuals.indices.map { residuals[$0] * weights.scoreFactor($0, singletonClusters: singletonClusters) }
     }
 
     /// The two-way clustered covariance of Cameron, Gelbach and Miller (2011): V_A + V_B − V_A∩B,
@@ -175,14 +196,14 @@ public struct LinearFixedEffectsFit: Sendable {
         var total = Matrix(rows: names.count, columns: names.count)
         for (groups, sign) in [(a, 1.0), (b, 1.0), (both, -1.0)] {
             let g = adjustment == .fixest ? smallest : groups.count
-            let term = scale(adjustment, groups: g, clusteredBy: [first, second]) * groups.meat(columns: demeaned, weights: residuals)
+            let term = scale(adjustment, groups: g, clusteredBy: [first, second]) * groups.meat(columns: demeaned, weights: clusterScores)
             for index in total.values.indices { total.values[index] += sign * term.values[index] }
         }
         return bread * total * bread
     }
 
     private func scale(_ adjustment: ClusterAdjustment, groups: Int, clusteredBy clusterings: [[Int]]) -> Double {
-        let g = Double(groups), n = Double(observations), kk = Double(names.count)
+        let g = Double(groups), n = effectiveObservations, kk = Double(names.count)
         let fe = Double(fixedEffectsRank)
         switch adjustment {
         case .none: return 1
