@@ -97,41 +97,74 @@ public struct FixedEffects: Sendable {
     /// value by more than `tolerance` times the largest absolute value. With `weights`, the means
     /// are weighted (the projection a weighted least squares or an IRLS step absorbs).
     public func demean(_ values: [Double], weights: Weights? = nil, tolerance: Double = 1e-13, maxSweeps: Int = 10_000) -> Demeaned {
-        let scale = max(values.lazy.map(abs).max() ?? 0, 1)
         var current = values
-        guard !dimensions.isEmpty, rows > 0 else { return Demeaned(values: current, sweeps: 0, converged: true) }
-        let weighting = weights ?? unweighted
-        if dimensions.count == 1 {
-            // One dimension: one sweep is exact.
-            _ = sweep(&current, weighting)
-            return Demeaned(values: current, sweeps: 1, converged: true)
-        }
-        var once = values, twice = values
-        var sweeps = 0
-        while sweeps < maxSweeps {
-            // X₁ = F(X₀), X₂ = F(X₁), then X₀ ← X₂ − (Δ₂·Δ²)/(Δ²·Δ²)·Δ₂, with Δ₂ = X₂ − X₁ and
-            // Δ² = X₂ − 2X₁ + X₀: the Irons–Tuck step, which stays on y + span(dummies).
-            copy(current, into: &once)
-            if sweep(&once, weighting) <= tolerance * scale { return Demeaned(values: once, sweeps: sweeps + 1, converged: true) }
-            copy(once, into: &twice)
-            let change = sweep(&twice, weighting)
-            sweeps += 2
-            if change <= tolerance * scale { return Demeaned(values: twice, sweeps: sweeps, converged: true) }
-            extrapolate(&current, once, twice)
-        }
-        return Demeaned(values: current, sweeps: sweeps, converged: false)
+        let (sweeps, converged) = demean(inPlace: &current, weights ?? unweighted, tolerance: tolerance, maxSweeps: maxSweeps)
+        return Demeaned(values: current, sweeps: sweeps, converged: converged)
     }
 
     /// Demeans each of `columns`, in parallel.
     public func demean(columns: [[Double]], weights: Weights? = nil, tolerance: Double = 1e-13, maxSweeps: Int = 10_000) -> [Demeaned] {
-        let results = UnsafeMutableBufferPointer<Demeaned?>.allocate(capacity: columns.count)
-        results.initialize(repeating: nil)
-        defer { results.deallocate() }
-        let slots = UncheckedSendable(results)
-        DispatchQueue.concurrentPerform(iterations: columns.count) { index in
-            slots.value[index] = demean(columns[index], weights: weights, tolerance: tolerance, maxSweeps: maxSweeps)
+        var values = columns
+        let outcomes = demean(inPlace: &values, weights: weights, tolerance: tolerance, maxSweeps: maxSweeps)
+        return zip(values, outcomes).map { Demeaned(values: $0, sweeps: $1.sweeps, converged: $1.converged) }
+    }
+
+    /// Demeans each of `columns` in place, in parallel: a column this array holds the only
+    /// reference to is not copied (an IRLS step demeans the last step's results again), and
+    /// each column's two work arrays are its only allocations.
+    public func demean(inPlace columns: inout [[Double]], weights: Weights? = nil, tolerance: Double = 1e-13,
+                       maxSweeps: Int = 10_000) -> [(sweeps: Int, converged: Bool)] {
+        let count = columns.count
+        // Move the columns into a buffer, so that each task takes its column out with a
+        // reference count of one and sweeps it where it lies.
+        let slots = UnsafeMutableBufferPointer<[Double]>.allocate(capacity: count)
+        _ = slots.initialize(from: columns)
+        columns = []
+        let outcomes = UnsafeMutableBufferPointer<(sweeps: Int, converged: Bool)>.allocate(capacity: count)
+        outcomes.initialize(repeating: (0, true))
+        defer { outcomes.deallocate() }
+        let shared = UncheckedSendable((slots, outcomes))
+        let weighting = weights ?? unweighted
+        DispatchQueue.concurrentPerform(iterations: count) { index in
+            let (slots, outcomes) = shared.value
+            var column = (slots.baseAddress! + index).move()
+            outcomes[index] = demean(inPlace: &column, weighting, tolerance: tolerance, maxSweeps: maxSweeps)
+            (slots.baseAddress! + index).initialize(to: column)
         }
-        return results.map { $0! }
+        columns = Array(slots)
+        _ = slots.deinitialize()
+        slots.deallocate()
+        return Array(outcomes)
+    }
+
+    private func demean(inPlace current: inout [Double], _ weighting: Weights, tolerance: Double, maxSweeps: Int) -> (sweeps: Int, converged: Bool) {
+        guard !dimensions.isEmpty, rows > 0 else { return (0, true) }
+        let scale = max(current.lazy.map(abs).max() ?? 0, 1)
+        if dimensions.count == 1 {
+            // One dimension: one sweep is exact.
+            _ = sweep(&current, weighting)
+            return (1, true)
+        }
+        // Work arrays, filled before they are read: no need to zero them.
+        var once = [Double](unsafeUninitializedCapacity: rows) { _, count in count = rows }
+        var twice = [Double](unsafeUninitializedCapacity: rows) { _, count in count = rows }
+        var sweeps = 0
+        while sweeps < maxSweeps {
+            // X₁ = F(X₀), X₂ = F(X₁), then X₀ ← X₂ − (Δ₂·Δ²)/(Δ²·Δ²)·Δ₂, with Δ₂ = X₂ − X₁ and
+            // Δ² = X₂ − 2X₁ + X₀: the Irons–Tuck step, which stays on y + span(dummies).
+            if sweep(from: current, into: &once, weighting) <= tolerance * scale {
+                swap(&current, &once)
+                return (sweeps + 1, true)
+            }
+            let change = sweep(from: once, into: &twice, weighting)
+            sweeps += 2
+            if change <= tolerance * scale {
+                swap(&current, &twice)
+                return (sweeps, true)
+            }
+            extrapolate(&current, once, twice)
+        }
+        return (sweeps, false)
     }
 
     /// Observation weights for a weighted demeaning, with each level's total weight: build once
@@ -166,14 +199,6 @@ public struct FixedEffects: Sendable {
         })
     }
 
-    private func copy(_ source: [Double], into target: inout [Double]) {
-        target.withUnsafeMutableBufferPointer { target in
-            source.withUnsafeBufferPointer { source in
-                _ = target.update(fromContentsOf: source)
-            }
-        }
-    }
-
     private func extrapolate(_ current: inout [Double], _ once: [Double], _ twice: [Double]) {
         var numerator = 0.0, denominator = 0.0
         current.withUnsafeMutableBufferPointer { x0 in
@@ -195,27 +220,46 @@ public struct FixedEffects: Sendable {
     /// dimension's means and summing the next one's share a pass over the rows. Returns the
     /// largest mean subtracted.
     @discardableResult
+    /// One sweep in place (each row is read before it is written, so source and target may be
+    /// the same memory).
     private func sweep(_ values: inout [Double], _ weighting: Weights) -> Double {
         var largest = 0.0
         var sums = levels.map { Array(repeating: 0.0, count: $0) }
         let weightValues = weighting.values ?? []
-        let weighted = weighting.values != nil
         values.withUnsafeMutableBufferPointer { values in
             weightValues.withUnsafeBufferPointer { weights in
-                sweep(values, weights, weighted, weighting, &sums, &largest)
+                sweep(UnsafeBufferPointer(values), values, weights, weighting.values != nil, weighting, &sums, &largest)
             }
         }
         return largest
     }
 
-    private func sweep(_ values: UnsafeMutableBufferPointer<Double>, _ weights: UnsafeBufferPointer<Double>, _ weighted: Bool,
-                       _ weighting: Weights, _ sums: inout [[Double]], _ largest: inout Double) {
+    /// One sweep reading `source` and writing `target` (the first dimension's means are taken
+    /// from the source and subtracted from it into the target, so no copy precedes a sweep).
+    private func sweep(from source: [Double], into target: inout [Double], _ weighting: Weights) -> Double {
+        var largest = 0.0
+        var sums = levels.map { Array(repeating: 0.0, count: $0) }
+        let weightValues = weighting.values ?? []
+        let weighted = weighting.values != nil
+        if target.count != rows { target = [Double](repeating: 0, count: rows) }
+        source.withUnsafeBufferPointer { source in
+            target.withUnsafeMutableBufferPointer { values in
+                weightValues.withUnsafeBufferPointer { weights in
+                    sweep(source, values, weights, weighted, weighting, &sums, &largest)
+                }
+            }
+        }
+        return largest
+    }
+
+    private func sweep(_ source: UnsafeBufferPointer<Double>, _ values: UnsafeMutableBufferPointer<Double>, _ weights: UnsafeBufferPointer<Double>,
+                       _ weighted: Bool, _ weighting: Weights, _ sums: inout [[Double]], _ largest: inout Double) {
         codes[0].withUnsafeBufferPointer { first in
             sums[0].withUnsafeMutableBufferPointer { sums in
                 if weighted {
-                    for row in 0..<rows { sums[Int(first[row])] += weights[row] * values[row] }
+                    for row in 0..<rows { sums[Int(first[row])] += weights[row] * source[row] }
                 } else {
-                    for row in 0..<rows { sums[Int(first[row])] += values[row] }
+                    for row in 0..<rows { sums[Int(first[row])] += source[row] }
                 }
             }
         }
@@ -227,6 +271,8 @@ public struct FixedEffects: Sendable {
                 largest = max(largest, abs(sums[dimension][level]))
             }
             let next = dimension + 1
+            // The first dimension subtracts from the source; the others from the target.
+            let input = dimension == 0 ? source : UnsafeBufferPointer(values)
             codes[dimension].withUnsafeBufferPointer { here in
                 sums[dimension].withUnsafeBufferPointer { means in
                     if next < dimensions.count {
@@ -234,13 +280,13 @@ public struct FixedEffects: Sendable {
                             sums[next].withUnsafeMutableBufferPointer { nextSums in
                                 if weighted {
                                     for row in 0..<rows {
-                                        let value = values[row] - means[Int(here[row])]
+                                        let value = input[row] - means[Int(here[row])]
                                         values[row] = value
                                         nextSums[Int(there[row])] += weights[row] * value
                                     }
                                 } else {
                                     for row in 0..<rows {
-                                        let value = values[row] - means[Int(here[row])]
+                                        let value = input[row] - means[Int(here[row])]
                                         values[row] = value
                                         nextSums[Int(there[row])] += value
                                     }
@@ -248,7 +294,7 @@ public struct FixedEffects: Sendable {
                             }
                         }
                     } else {
-                        for row in 0..<rows { values[row] -= means[Int(here[row])] }
+                        for row in 0..<rows { values[row] = input[row] - means[Int(here[row])] }
                     }
                 }
             }

@@ -432,8 +432,13 @@ public struct BinaryChoiceFit: Sendable {
     static func rowDerivatives(_ family: BinaryFamily, _ y: Double, _ z: Double, _ information: Information)
         -> (score: Double, weight: Double, logLikelihood: Double) {
         // The GLM core's pieces: 1 − p from the other tail, log Φ by the Mills ratio below −5.
-        let pieces = (family == .probit ? GLMFamily.probit : .logit).pieces(y, z)
-        return (pieces.score, information == .observed ? pieces.observed : pieces.weight, pieces.logLikelihood)
+        let family: GLMFamily = family == .probit ? .probit : .logit
+        if information == .observed {
+            let pieces = family.newton(y, z)
+            return (pieces.score, pieces.observed, pieces.logLikelihood)
+        }
+        let pieces = family.pieces(y, z)
+        return (pieces.score, pieces.weight, pieces.logLikelihood)
     }
 
     /// The gradient X's and the observed information X'WX at `beta`, in one pass over the rows

@@ -58,6 +58,39 @@ public enum GLMFamily: String, Sendable, CaseIterable {
         return -0.5 * t * t - 0.5 * log(2 * Double.pi) - log(fraction)
     }
 
+    /// The score u and IRLS weight w at η, without the log-likelihood (an IRLS step needs no
+    /// lgamma or log Φ of the tail it does not use).
+    @inline(__always)
+    func irls(_ y: Double, _ eta: Double) -> (score: Double, weight: Double) {
+        switch self {
+        case .poisson:
+            let mu = exp(eta)
+            return (y - mu, mu)
+        case .logit:
+            let e = exp(-abs(eta))
+            let (p, q) = eta >= 0 ? (1 / (1 + e), e / (1 + e)) : (e / (1 + e), 1 / (1 + e))
+            return (y > 0.5 ? q : -p, e / ((1 + e) * (1 + e)))
+        case .probit:
+            let pieces = pieces(y, eta)
+            return (pieces.score, pieces.weight)
+        }
+    }
+
+    /// The score, observed information −∂²ℓ/∂η² and log-likelihood at η — Newton's pieces, for
+    /// which probit needs only the tail of the observed outcome (one erfc, not two).
+    @inline(__always)
+    func newton(_ y: Double, _ eta: Double) -> (score: Double, observed: Double, logLikelihood: Double) {
+        guard self == .probit else {
+            let pieces = pieces(y, eta)
+            return (pieces.score, pieces.observed, pieces.logLikelihood)
+        }
+        let q = y > 0.5 ? 1.0 : -1.0
+        let logDensity = -0.5 * eta * eta - 0.5 * log(2 * Double.pi)
+        let logTail = Self.logNormalCDF(q * eta)
+        let score = q * exp(logDensity - logTail)
+        return (score, score * (score + eta), logTail)
+    }
+
     /// The starting linear predictor (R glm's `mustart`): μ = (y + ȳ)/2 for Poisson, (y + ½)/2
     /// for the binomial links.
     func start(_ y: Double, mean: Double) -> Double {
@@ -199,25 +232,35 @@ public struct GeneralizedLinearFit: Sendable {
         var fixedPart = [Double](repeating: 0, count: n)
         var iteration = 0
         var converged = false
+        // Early steps, far from the estimate, need no 1e-13 demeaning: the tolerance starts at
+        // 1e-6 and follows the deviance's change down to the requested one (ppmlhdfe tightens
+        // it the same way); convergence is only accepted from a step demeaned at full tolerance.
+        var demeaningTolerance = max(options.demeaningTolerance, 1e-6)
         while iteration < options.maxIterations {
             iteration += 1
+            // The working outcome z = η + u/w less the last step's fixed effects (z − fe = Xβ +
+            // u/w: the part left to demean).
             var weights = [Double](repeating: 0, count: n), working = [Double](repeating: 0, count: n)
             for row in 0..<n {
-                let pieces = family.pieces(y[row], eta[row])
+                let pieces = family.irls(y[row], eta[row])
                 weights[row] = prior[row] * pieces.weight
-                working[row] = eta[row] + pieces.score / pieces.weight
+                working[row] = eta[row] - fixedPart[row] + pieces.score / pieces.weight
             }
             let weighting = fixedEffects.weights(weights)
-            // Demean from the last step's results: each differs from its demeaned form by a
-            // member of the dummies' span, which the projection removes whatever the weights.
-            let absorbed = fixedEffects.demean(columns: demeaned + [zip(working, fixedPart).map(-)], weights: weighting,
-                                               tolerance: options.demeaningTolerance, maxSweeps: options.maxSweeps)
-            if let failed = absorbed.firstIndex(where: { !$0.converged }) {
-                let name = failed < demeaned.count ? regressors[kept[failed]].name : "the working outcome"
-                throw Failure(message: "demeaning \(name) did not converge in \(absorbed[failed].sweeps) sweeps (tolerance \(options.demeaningTolerance)); the fit is not given")
+            // Demean from the last step's results, in place: each differs from its demeaned form
+            // by a member of the dummies' span, which the projection removes whatever the weights.
+            var block = demeaned
+            demeaned = []
+            block.append(working)
+            let outcomes = fixedEffects.demean(inPlace: &block, weights: weighting, tolerance: demeaningTolerance, maxSweeps: options.maxSweeps)
+            if let failed = outcomes.firstIndex(where: { !$0.converged }) {
+                let name = failed < block.count - 1 ? regressors[kept[failed]].name : "the working outcome"
+                throw Failure(message: "demeaning \(name) did not converge in \(outcomes[failed].sweeps) sweeps (tolerance \(demeaningTolerance)); the fit is not given")
             }
-            demeaned = absorbed.dropLast().map(\.values)
-            let workingDemeaned = absorbed.last!.values
+            let fullTolerance = demeaningTolerance <= options.demeaningTolerance
+            let workingDemeaned = block.removeLast()
+            demeaned = block
+            block = []
             if iteration == 1 {
                 // Collinearity, judged once, at the starting weights: against each column's own
                 // weighted sum of squares before absorption.
@@ -239,14 +282,19 @@ public struct GeneralizedLinearFit: Sendable {
             guard factor.dropped.isEmpty else {
                 throw Failure(message: "the weighted regressors became collinear at step \(iteration) (\(factor.dropped.map { regressors[kept[$0]].name }.joined(separator: ", "))); no fit is given")
             }
-            let rightHandSide = demeaned.map { column in (0..<n).reduce(0) { $0 + column[$1] * weights[$1] * workingDemeaned[$1] } }
+            let rightHandSide = demeaned.map { column in
+                var sum = 0.0
+                for row in 0..<n { sum += column[row] * weights[row] * workingDemeaned[row] }
+                return sum
+            }
             let candidate = factor.solve(rightHandSide)
-            // η = z − (z̃ − X̃β): the fitted part of the working outcome, fixed effects included.
+            // η = z − (z̃ − X̃β): the fitted part of the working outcome, fixed effects included
+            // (z = working + the last step's fixed effects).
             var next = working
             for row in 0..<n {
                 var residual = workingDemeaned[row]
                 for (column, coefficient) in zip(demeaned, candidate) { residual -= column[row] * coefficient }
-                next[row] -= residual
+                next[row] += fixedPart[row] - residual
             }
             var nextBeta = candidate
             var nextDeviance = Self.deviance(family, y, next, prior)
@@ -273,8 +321,13 @@ public struct GeneralizedLinearFit: Sendable {
                 fixedPart[row] = eta[row] - linear
             }
             if change < options.tolerance, largestStep < options.coefficientTolerance, halvings == 0 {
-                converged = true
-                break
+                if fullTolerance {
+                    converged = true
+                    break
+                }
+                demeaningTolerance = options.demeaningTolerance
+            } else {
+                demeaningTolerance = max(options.demeaningTolerance, min(demeaningTolerance, 1e-3 * change))
             }
         }
         guard converged else {
