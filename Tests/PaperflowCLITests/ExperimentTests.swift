@@ -58,8 +58,9 @@ struct ExperimentTests {
             let run = try PaperflowProcess.run(["run", "Workflows/liu-zhu-2021.yaml", "--set", "stages.model.uses=\(plugin)", "--name", name, "--quiet"],
                                                in: project.root, timeout: 600)
             #expect(run.status == 0, "\(run.stderr)")
-            // The four model stages, table1 and the export stage (its input changed): nothing else.
-            #expect(run.stdout.hasPrefix("liu-zhu-2021: 6 ran, 55 cached in "), "\(run.stdout)")
+            // The four model stages, table1, the robustness table (it shows model (4)) and the
+            // export stage (its input changed): nothing else.
+            #expect(run.stdout.hasPrefix("liu-zhu-2021: 7 ran, 57 cached in "), "\(run.stdout)")
         }
         #expect(try Data(contentsOf: project.root.appendingPathComponent("Workflows/liu-zhu-2021.lock")) == lock)
         #expect(try Data(contentsOf: project.root.appendingPathComponent("results/table1.md")) == exported)
@@ -72,13 +73,13 @@ struct ExperimentTests {
         let status = try PaperflowProcess.run(["status", "Workflows/liu-zhu-2021.yaml"], in: project.root)
         #expect(status.stdout.contains("it was experiment 'lpm' (--set stages.model.uses=models.lpm@2)"))
 
-        // diff last logit: the last run is lpm; exactly the four model stages, table1 and the
-        // export of table1 differ.
+        // diff last logit: the last run is lpm; exactly the four model stages, table1, the
+        // robustness table and the export of table1 differ.
         let json = try PaperflowProcess.run(["diff", "last", "logit", "--format", "json"], in: project.root)
         #expect(json.status == 0, "\(json.stderr)")
         let object = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
         let recipe = try #require(object["recipe"] as? [[String: Any]])
-        #expect(recipe.map { $0["stage"] as? String } == ["exported_table", "model[1]", "model[2]", "model[3]", "model[4]", "table1"])
+        #expect(recipe.map { $0["stage"] as? String } == ["exported_table", "model[1]", "model[2]", "model[3]", "model[4]", "table1", "table_robustness"])
         #expect((recipe[1]["reasons"] as? [String]) == ["plugin changed: models.lpm@2 → models.logit@2"])
         #expect((recipe[0]["reasons"] as? [String])?.first?.hasPrefix("input 'artifact' changed: ") == true)
         // The grid's numbers are the two fit artifacts'.

@@ -10,7 +10,7 @@ import Testing
 struct DiagnosticsTests {
     static let fixtures = [
         "unknown-plugin", "unknown-parameter", "missing-parameter", "wrong-type", "unknown-stage",
-        "unknown-output", "cycle", "duplicate-key", "path-outside", "syntax-error", "alias-bomb", "five-errors", "export-read",
+        "unknown-output", "cycle", "duplicate-key", "path-outside", "syntax-error", "alias-bomb", "five-errors", "export-read", "formula",
     ]
 
     /// Validates a fixture copied into a fresh project as `Workflows/NAME.yaml`.

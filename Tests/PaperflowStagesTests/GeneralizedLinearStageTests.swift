@@ -99,3 +99,96 @@ struct GeneralizedLinearStageTests {
         }
     }
 }
+
+/// Factor coding (issue 20): a factor always lost its first level, even where nothing needed a
+/// base, silently constraining it.
+@Suite("Factor coding")
+struct FactorCodingTests {
+    @Test("y ~ 0 + i(region) keeps all three regions, i(region):x1 a slope per region, x1 + i(region):x1 two; each equal to statsmodels' (1e-10, SEs 1e-8)",
+          arguments: [("levels", "y ~ 0 + i(region)"), ("slopes", "y ~ i(region):x1"), ("slopes_base", "y ~ x1 + i(region):x1")])
+    func coding(name: String, formula: String) throws {
+        struct Reference: Decodable { var terms: [String]; var coef: [Double]; var se: [Double] }
+        let reference = try #require(try JSONDecoder().decode([String: Reference].self, from: Data(contentsOf: Fixtures.url("models/factors_statsmodels.json")))[name])
+        let project = try ModelStageTests.project(data: "m2_panel.csv", model: """
+            uses: models.ols@2
+            with: {formula: "\(formula)"}
+            """)
+        defer { project.cleanUp() }
+        let run = try project.run("Workflows/m.yaml", registry: BuiltinStages.registry)
+        #expect(run.summary.succeeded, "\(run.record.stages.compactMap(\.message))")
+        let rows = ModelStageTests.coefficients(try ModelStageTests.fit(project))
+        #expect(rows.count == reference.terms.count, "\(rows.keys.sorted())")
+        for (index, term) in reference.terms.enumerated() {
+            // C(region)[T.east]:x1 → region::east:x1; C(region)[central] → region::central.
+            let ours = term == "Intercept" ? "(Intercept)" : term.replacingOccurrences(of: "C(region)[T.", with: "region::")
+                .replacingOccurrences(of: "C(region)[", with: "region::").replacingOccurrences(of: "]", with: "")
+            let row = try #require(rows[ours], "\(ours) in \(rows.keys.sorted())")
+            #expect(ModelStageTests.relative(row["estimate"]!.doubleValue!, reference.coef[index]) < 1e-10, "\(ours)")
+            #expect(ModelStageTests.relative(row["se"]!.doubleValue!, reference.se[index]) < 1e-8, "\(ours) se")
+        }
+    }
+
+    @Test("margins with a factor's slopes or a three-way product are refused, not reported as separate variables")
+    func marginsRefused() throws {
+        let project = try TemporaryProject()
+        defer { project.cleanUp() }
+        try project.copy(fixture: "models/m2_panel.csv", to: "data/m2_panel.csv")
+        try project.write("Workflows/m.yaml", """
+            workflow: m
+            stages:
+              data: {uses: io.csv@2, with: {path: data/m2_panel.csv}}
+              derived: {uses: data.derive@1, inputs: {table: data.table}, with: {columns: ["high = ifelse(y > 0, 1, 0)"]}}
+              slopes: {uses: models.probit@2, inputs: {table: derived.table}, with: {formula: "high ~ x1 + i(region):x2", margins: average}}
+              threeway: {uses: models.probit@2, inputs: {table: derived.table}, with: {formula: "high ~ x1:x2:x3", margins: average}}
+            """)
+        let run = try project.run("Workflows/m.yaml", registry: BuiltinStages.registry, keepGoing: true)
+        let messages = Dictionary(uniqueKeysWithValues: run.record.stages.map { ($0.stage, $0.message) })
+        #expect(messages["slopes"] == "margins: average is not computed with the term 'i(region):x2' (the effects account for two-way products of numeric variables only); use margins: none, or enter the interaction as a product of two numeric variables")
+        #expect(messages["threeway"]??.hasPrefix("margins: average is not computed with the term 'x1:x2:x3'") == true)
+    }
+}
+
+/// Functions in formulas (issue 21 point 1): log(), I(), x^2, poly() evaluated by the expression
+/// engine, rows where a function is undefined dropped and counted.
+@Suite("Formula functions")
+struct FormulaFunctionTests {
+    @Test("log(y + 3) ~ log(x1 + 2) + I(x2^2) + x3^2 + poly(x4, 2) | province + year equals pyfixest on columns computed in pandas (1e-8, SEs 1e-6); the 62 rows with an undefined log are dropped and counted")
+    func functions() throws {
+        struct Reference: Decodable { var terms: [String]; var coef: [Double]; var se: [Double]; var nobs: Int; var dropped: Int }
+        let reference = try JSONDecoder().decode(Reference.self, from: Data(contentsOf: Fixtures.url("models/functions_pyfixest.json")))
+        let project = try ModelStageTests.project(data: "m2_panel.csv", model: """
+            uses: models.fe@2
+            with: {formula: "log(y + 3) ~ log(x1 + 2) + I(x2^2) + x3^2 + poly(x4, 2) | province + year", vcov: {cluster: [province]}}
+            """)
+        defer { project.cleanUp() }
+        let run = try project.run("Workflows/m.yaml", registry: BuiltinStages.registry)
+        #expect(run.summary.succeeded, "\(run.record.stages.compactMap(\.message))")
+        let fit = try ModelStageTests.fit(project)
+        let rows = ModelStageTests.coefficients(fit)
+        #expect(rows.count == reference.terms.count, "\(rows.keys.sorted())")
+        for (index, term) in reference.terms.enumerated() {
+            let row = try #require(rows[term], "\(term) in \(rows.keys.sorted())")
+            #expect(ModelStageTests.relative(row["estimate"]!.doubleValue!, reference.coef[index]) < 1e-8, "\(term)")
+            #expect(ModelStageTests.relative(row["se"]!.doubleValue!, reference.se[index]) < 1e-6, "\(term) se")
+        }
+        #expect(fit.mapValue?["observations"] == .int(Int64(reference.nobs)))
+        #expect(fit.mapValue?["observations_dropped_missing"] == .int(Int64(reference.dropped)))
+        #expect(fit.mapValue?["formula"] == .string("log(y + 3) ~ log(x1 + 2) + I(x2^2) + x3^2 + poly(x4, 2)1 + poly(x4, 2)2 | province + year"))
+    }
+
+    @Test("the parser reads functions as fixest writes them and locates what it cannot")
+    func parsing() throws {
+        let formula = try Formula("log(trade) ~ x^2 + I(a / b) + sqrt(z):w")
+        #expect(formula.outcome == "log(trade)" && formula.outcomeExpression == "log(trade)")
+        #expect(formula.terms.map(\.name) == ["x^2", "I(a / b)", "sqrt(z):w"])
+        #expect(formula.variables == ["trade", "x", "a", "b", "z", "w"])
+        for (text, column, message) in [
+            ("y ~ lg(x)", 5, "unknown function 'lg'; formulas take i(), factor(), I(), poly(), log(), log1p(), exp(), sqrt(), abs()"),
+            ("y ~ I(x + mean(z))", 11, "unknown function 'mean'; available: abs, exp, ifelse, is_missing, log, log1p, max, min, one_of, round, scale, sqrt, substr"),
+            ("y ~ x^0.5", 7, "expected a whole power after '^', e.g. x^2"),
+            ("y ~ poly(x, 2, raw = TRUE)", 14, "poly() takes raw powers only, poly(x, k); orthogonal polynomials are not computed"),
+        ] {
+            #expect(throws: FormulaError(message: message, column: column)) { try Formula(text) }
+        }
+    }
+}

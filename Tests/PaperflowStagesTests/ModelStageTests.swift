@@ -229,7 +229,9 @@ struct ModelStageTests {
     }
 
     @Test("bad parameters fail the stage with a message that says what to change", arguments: [
-        ("uses: models.fe@2\nwith: {formula: \"y ~ x1 +\"}", "formula 'y ~ x1 +', column 9: expected a variable, i(...), factor(...), '(' or 1/0"),
+        // A formula that does not parse is a validation error (Tests/Fixtures/diagnostics/formula.yaml).
+        ("uses: models.fe@2\nwith: {formula: \"y ~ log(x9)\"}",
+         "formula 'y ~ log(x9)': log(x9): no column 'x9'; the table has province, year, region, y, x1, x2, x3, x4, x5, x6"),
         ("uses: models.fe@2\nwith: {formula: \"y ~ x9\"}",
          "formula 'y ~ x9': the formula reads 'x9', which is not a column of the table (columns: province, year, region, y, x1, x2, x3, x4, x5, x6)"),
         ("uses: models.ols@2\nwith: {formula: \"y ~ x1 | year\"}", "models.ols has no fixed effects; use models.fe (or models.lpm) for 'y ~ x1 | year'"),

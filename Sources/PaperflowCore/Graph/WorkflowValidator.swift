@@ -101,7 +101,11 @@ public struct WorkflowValidator: Sendable {
             if let lint = signature.lint {
                 for finding in lint(stage.params, projectRoot) {
                     let location = spec.parameters.first { $0.name == finding.param }?.valueLocation ?? spec.location
-                    warnings.append(Diagnostic(.warning, at: location, finding.message, hint: finding.hint))
+                    if finding.isError {
+                        error(location, finding.message, hint: finding.hint)
+                    } else {
+                        warnings.append(Diagnostic(.warning, at: location, finding.message, hint: finding.hint))
+                    }
                 }
             }
 

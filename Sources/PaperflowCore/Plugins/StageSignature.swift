@@ -223,10 +223,14 @@ public struct LintFinding: Sendable, Hashable {
     public var param: String
     public var message: String
     public var hint: String
+    /// An error (nothing runs) rather than a warning: the parameter cannot work, as a formula
+    /// that does not parse.
+    public var isError: Bool
 
-    public init(param: String, message: String, hint: String) {
+    public init(param: String, message: String, hint: String, isError: Bool = false) {
         self.param = param
         self.message = message
         self.hint = hint
+        self.isError = isError
     }
 }

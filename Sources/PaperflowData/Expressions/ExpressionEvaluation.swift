@@ -27,7 +27,7 @@ extension Expression {
     /// - Throws: `ExpressionError` naming the position (unknown column, type mismatch) or the row
     ///   (log of a value ≤ 0).
     public func evaluate(on table: Table) throws(ExpressionError) -> Column {
-        switch try Evaluator(table: table).evaluate(root) {
+        switch try Evaluator(table: table, undefinedAsMissing: false).evaluate(root) {
         case let .numbers(values): return Column(double: values.map { $0.isFinite ? $0 : nil })
         case let .booleans(values): return Column(bool: values)
         case let .texts(values): return Column(category: values)
@@ -39,14 +39,28 @@ extension Expression {
     /// as false, as in R's `subset()` and dplyr's `filter()`.
     /// - Throws: `ExpressionError` when it is not a condition, or cannot be evaluated.
     public func rows(where table: Table) throws(ExpressionError) -> [Int] {
-        guard case let .booleans(values) = try Evaluator(table: table).evaluate(root) else {
+        guard case let .booleans(values) = try Evaluator(table: table, undefinedAsMissing: false).evaluate(root) else {
             throw ExpressionError("'\(source)' is not a condition; write a comparison such as year >= 2005 or region == \"East\"")
         }
         return values.indices.filter { values[$0] == true }
     }
 
+    /// The numeric values on every row as a model formula takes them: where a function is
+    /// undefined (log of 0, the square root of a negative) or the result not finite, missing
+    /// (NaN), so the row is dropped and counted as fixest drops it, not an error.
+    /// - Throws: `ExpressionError` when it is not numeric or reads an unknown column.
+    public func numbers(on table: Table) throws(ExpressionError) -> [Double] {
+        switch try Evaluator(table: table, undefinedAsMissing: true).evaluate(root) {
+        case let .numbers(values): return values.map { $0.isFinite ? $0 : .nan }
+        case .missing: return [Double](repeating: .nan, count: table.rowCount)
+        case let other: throw ExpressionError("'\(source)' is \(other.typeName), not a number")
+        }
+    }
+
     struct Evaluator {
         let table: Table
+        /// A formula's rule: an undefined function value is missing rather than an error.
+        let undefinedAsMissing: Bool
         var count: Int { table.rowCount }
 
         func evaluate(_ node: Node) throws(ExpressionError) -> Vector {
@@ -146,6 +160,11 @@ extension Expression {
             switch name {
             case "log", "sqrt":
                 let values = try argument(0)
+                if undefinedAsMissing {
+                    return .numbers(values.map { value in
+                        name == "log" ? (value > 0 ? Foundation.log(value) : .nan) : (value >= 0 ? value.squareRoot() : .nan)
+                    })
+                }
                 if let row = values.indices.first(where: { name == "log" ? values[$0] <= 0 : values[$0] < 0 }) {
                     throw ExpressionError("\(name) of \(values[row]) is undefined; \(name == "log" ? "use log1p(x), or ifelse(x > 0, log(x), NA)" : "check the sign of the values")",
                                           position: offset + 1, row: row + 1)

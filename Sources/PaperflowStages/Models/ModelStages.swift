@@ -33,6 +33,12 @@ enum ModelStages {
         StageSignature(
             summary: summary,
             documentation: documentation + "\n\n" + """
+                Formula functions (fixest's syntax; the outcome may be one too): \(Formula.functions.map { "\($0)()" }.joined(separator: ", ")),
+                and x^k. i(f) and factor(f) enter f as a factor (every level where no intercept or
+                fixed effect needs a base); I(expression) takes any expression of data.derive's
+                grammar (I(x^2), I(a / b), I(ifelse(x > 0, x, 0))); poly(x, k) is x … x^k (raw). A
+                row where a function is undefined (log of 0) is dropped and counted with the missing
+                ones, as fixest drops it; a formula that does not parse is a validation error.
                 vcov: classical, hc1, or {cluster: [var]} / {cluster: [var1, var2]} (two-way); for
                 linear models without absorbed fixed effects also hc2 and hc3 (leverage-corrected,
                 as statsmodels' HC2/HC3 and R sandwich's vcovHC).
@@ -53,7 +59,7 @@ enum ModelStages {
             inputs: [PortSpec("table", kind: .table, summary: "the estimation sample")],
             outputs: [PortSpec("fit", kind: .json, fileName: "fit.json", summary: "estimates, covariance, fit statistics")],
             params: [
-                ParamSpec("formula", .string, required: true, summary: "fixest syntax: y ~ x1*x2 + i(k) | fe1 + fe2^fe3"),
+                ParamSpec("formula", .string, required: true, summary: "fixest syntax: log(y) ~ x1*x2 + I(x3^2) + i(k) | fe1 + fe2^fe3"),
                 ParamSpec("vcov", .either(.oneOf(["classical", "iid", "hc1", "HC1", "hetero", "hc2", "HC2", "hc3", "HC3"]), .map(.either(.string, .list(.string)))),
                           default: .string("classical"),
                           summary: "classical | hc1 | hc2 | hc3 | {cluster: [vars]}; fixest's spellings iid, hetero, HC1 and {cluster: var} too"),
@@ -70,8 +76,23 @@ enum ModelStages {
                           summary: "analytic (Stata's aweight, fixest's weights), frequency (fweight: N = Σw) or probability (pweight: robust or clustered SEs only)"),
                 ParamSpec("tolerance", .double, default: .double(1e-10),
                           summary: "poisson, and probit/logit with absorbed fixed effects: IRLS stops when the deviance changes by less than this (relative; fixest's glm.tol is 1e-8)"),
-            ]
+            ],
+            lint: { params, _ in lintFormula(params) }
         )
+    }
+
+    /// A formula that does not parse (an unknown function, an unclosed parenthesis) is a
+    /// validation error at the formula, with the column inside it, before anything runs.
+    static func lintFormula(_ params: [String: ParamValue]) -> [LintFinding] {
+        guard let text = params["formula"]?.stringValue else { return [] }
+        do {
+            _ = try Formula(text)
+            return []
+        } catch {
+            return [LintFinding(param: "formula", message: "formula '\(text)', column \(error.column): \(error.message)",
+                                hint: "fixest's syntax: y ~ x1 + log(x2) + i(f) | fe1 + fe2; functions: \(Formula.functions.map { "\($0)()" }.joined(separator: ", "))",
+                                isError: true)]
+        }
     }
 
     /// How the covariance is asked for.
@@ -186,6 +207,14 @@ enum ModelStages {
         ]
         let margins = context.string("margins")!
         let levels = frame.fixedEffects.reduce(0) { $0 + $1.levels.count }
+        // The marginal effects know two-way products of numbers; a factor's slopes (i(f):x) or a
+        // three-way product would be reported as separate variables: refuse them.
+        if margins != "none", let term = formula.terms.first(where: { term in
+            term.variables.count >= 3 || (term.variables.count >= 2 && term.variables.contains(where: \.isFactor))
+        }) {
+            throw StageFailure("margins: \(margins) is not computed with the term '\(term.name)' (the effects account for two-way products of numeric variables only); "
+                               + "use margins: none, or enter the interaction as a product of two numeric variables")
+        }
         if let weights {
             fit["weights"] = .string(weightColumn)
             fit["weight_type"] = .string(weights.kind.rawValue)

@@ -1,9 +1,16 @@
+import PaperflowData
+
 /// A model formula in R fixest's syntax:
 ///
 ///     y ~ x1 + x2 + x1:x2 | fe1 + fe2
 ///
 /// - `a:b` is the product of a and b; `a*b` is `a + b + a:b` (and `a*b*c` every sub-product);
 /// - `i(x)` or `factor(x)` enters x as a factor: one dummy per level but the first;
+/// - functions of variables, evaluated by the expression engine (`data.derive`'s grammar):
+///   `log(x)`, `log1p(x)`, `exp(x)`, `sqrt(x)`, `abs(x)`, `I(expression)` (e.g. `I(x^2)`,
+///   `I(a / b)`), `x^2` (any whole power), and `poly(x, k)`, x … x^k as k raw terms; the outcome may
+///   be a function too (`log(trade) ~ …`). A row where a function is undefined (log of 0) is
+///   dropped as a missing value is, as fixest drops it;
 /// - `- 1` or `+ 0` removes the intercept, `- x` removes a term, parentheses group;
 /// - after `|`, fixed effects to absorb, `a^b` being the combination of a and b (fixest's syntax).
 ///
@@ -12,16 +19,26 @@
 public struct Formula: Sendable, Equatable, CustomStringConvertible {
     /// A variable as a term uses it.
     public struct Variable: Sendable, Hashable {
+        /// The column, or for a function the term's name as written (`log(x)`, `poly(x, 2)2`).
         public var name: String
         /// Entered as a factor, through `i()` or `factor()`.
         public var isFactor: Bool
         /// How the formula spelt it: `i` or `factor` for factors.
         public var wrapper: String?
+        /// For a function of variables, the expression evaluated (`log(x)`, `x^2`).
+        public var expression: String?
 
         public init(_ name: String, factor wrapper: String? = nil) {
             self.name = name
             isFactor = wrapper != nil
             self.wrapper = wrapper
+        }
+
+        /// A function of variables named `name`, evaluated as `expression`.
+        public init(_ name: String, expression: String) {
+            self.name = name
+            isFactor = false
+            self.expression = expression
         }
 
         public var description: String { wrapper.map { "\($0)(\(name))" } ?? name }
@@ -35,16 +52,26 @@ public struct Formula: Sendable, Equatable, CustomStringConvertible {
     }
 
     public var outcome: String
+    /// The outcome as a function of variables (`log(trade)`), evaluated as this expression.
+    public var outcomeExpression: String?
     public var terms: [Term]
     public var hasIntercept: Bool
     /// Fixed effects to absorb; each is one variable or a combination (`a^b`).
     public var fixedEffects: [[String]]
 
-    /// Every variable the formula reads, outcome first, each once.
+    /// Every column the formula reads, outcome first, each once (the columns of its functions).
     public var variables: [String] {
         var seen = Set<String>()
-        return ([outcome] + terms.flatMap { $0.variables.map(\.name) } + fixedEffects.flatMap { $0 }).filter { seen.insert($0).inserted }
+        func columns(_ name: String, _ expression: String?) -> [String] {
+            expression.flatMap { try? Expression($0).columns } ?? [name]
+        }
+        let read = columns(outcome, outcomeExpression) + terms.flatMap { $0.variables.flatMap { columns($0.name, $0.expression) } } + fixedEffects.flatMap { $0 }
+        return read.filter { seen.insert($0).inserted }
     }
+
+    /// The functions a formula term may call, each once: the expression engine's numeric ones,
+    /// with `I()` and `poly()`, and the factor markers.
+    public static let functions = ["i", "factor", "I", "poly", "log", "log1p", "exp", "sqrt", "abs"]
 
     public var description: String {
         var right = terms.map(\.name)
@@ -61,8 +88,9 @@ public struct Formula: Sendable, Equatable, CustomStringConvertible {
         self = try parser.formula()
     }
 
-    init(outcome: String, terms: [Term], hasIntercept: Bool, fixedEffects: [[String]]) {
+    init(outcome: String, outcomeExpression: String? = nil, terms: [Term], hasIntercept: Bool, fixedEffects: [[String]]) {
         self.outcome = outcome
+        self.outcomeExpression = outcomeExpression
         self.terms = terms
         self.hasIntercept = hasIntercept
         self.fixedEffects = fixedEffects
@@ -112,7 +140,19 @@ struct FormulaParser {
 
     mutating func formula() throws(FormulaError) -> Formula {
         skipSpaces()
-        guard let outcome = try name() else { throw error("expected the outcome variable before '~'") }
+        let outcomeStart = position
+        guard let outcomeName = try name() else { throw error("expected the outcome variable before '~'") }
+        var outcome = outcomeName, outcomeExpression: String?
+        if take("(") {
+            // A function of the outcome (log(trade)): one numeric variable, not a factor.
+            let term = try function(outcomeName, start: outcomeStart)
+            guard term.terms.count == 1, let variable = term.terms.first?.variables.first, variable.expression != nil else {
+                position = outcomeStart
+                throw error("the outcome must be a variable or one function of variables, e.g. log(trade)")
+            }
+            outcome = variable.name
+            outcomeExpression = variable.expression
+        }
         try expect("~")
         let right = try sum()
         var fixedEffects: [[String]] = []
@@ -129,7 +169,8 @@ struct FormulaParser {
         skipSpaces()
         if position < characters.count { throw error("unexpected '\(characters[position])'") }
         let ordered = right.terms.enumerated().sorted { ($0.element.variables.count, $0.offset) < ($1.element.variables.count, $1.offset) }
-        return Formula(outcome: outcome, terms: ordered.map(\.element), hasIntercept: right.intercept ?? true, fixedEffects: fixedEffects)
+        return Formula(outcome: outcome, outcomeExpression: outcomeExpression, terms: ordered.map(\.element), hasIntercept: right.intercept ?? true,
+                       fixedEffects: fixedEffects)
     }
 
     /// sum := ['-'] product (('+' | '-') product)*
@@ -178,7 +219,7 @@ struct FormulaParser {
         return Formula.Term(variables: variables)
     }
 
-    /// atom := name | i(name) | factor(name) | '(' sum ')' | '0' | '1'
+    /// atom := name | name '^' digits | function '(' … ')' | '(' sum ')' | '0' | '1'
     private mutating func atom() throws(FormulaError) -> Terms {
         skipSpaces()
         if take("(") {
@@ -192,17 +233,76 @@ struct FormulaParser {
             return Terms(terms: [], intercept: intercept)
         }
         let start = position
-        guard let variable = try name() else { throw error("expected a variable, i(...), factor(...), '(' or 1/0") }
-        if take("(") {
-            guard variable == "i" || variable == "factor" else {
-                position = start
-                throw error("unknown function '\(variable)': terms take i(x) or factor(x)")
+        guard let variable = try name() else { throw error("expected a variable, i(...), factor(...), a function, '(' or 1/0") }
+        if take("(") { return try function(variable, start: start) }
+        // x^2: a power of a variable (fixed effects' a^b is after '|', parsed elsewhere).
+        if take("^") {
+            skipSpaces()
+            let digits = position
+            while position < characters.count, characters[position].isNumber { position += 1 }
+            guard position > digits, let power = Int(String(characters[digits..<position])), power >= 1,
+                  position == characters.count || characters[position] != "." else {
+                position = digits
+                throw error("expected a whole power after '^', e.g. \(variable)^2")
             }
-            guard let inner = try name() else { throw error("expected a variable inside \(variable)(...)") }
-            try expect(")")
-            return Terms(terms: [Formula.Term(variables: [Formula.Variable(inner, factor: variable)])])
+            let text = "\(variable)^\(power)"
+            return Terms(terms: [Formula.Term(variables: [power == 1 ? Formula.Variable(variable) : Formula.Variable(text, expression: text)])])
         }
         return Terms(terms: [Formula.Term(variables: [Formula.Variable(variable)])])
+    }
+
+    /// After `name(`: a factor marker, `poly(x, k)`, `I(expression)` or a function of variables.
+    private mutating func function(_ function: String, start: Int) throws(FormulaError) -> Terms {
+        guard Formula.functions.contains(function) else {
+            position = start
+            throw error("unknown function '\(function)'; formulas take \(Formula.functions.map { "\($0)()" }.joined(separator: ", "))")
+        }
+        if function == "i" || function == "factor" {
+            guard let inner = try name() else { throw error("expected a variable inside \(function)(...)") }
+            try expect(")")
+            return Terms(terms: [Formula.Term(variables: [Formula.Variable(inner, factor: function)])])
+        }
+        if function == "poly" {
+            guard let inner = try name() else { throw error("expected a variable inside poly(...)") }
+            try expect(",")
+            skipSpaces()
+            let digits = position
+            while position < characters.count, characters[position].isNumber { position += 1 }
+            guard position > digits, let degree = Int(String(characters[digits..<position])), (1...10).contains(degree) else {
+                throw error("poly(\(inner), k) takes a degree k from 1 to 10")
+            }
+            skipSpaces()
+            if position < characters.count, characters[position] == "," {
+                throw error("poly() takes raw powers only, poly(x, k); orthogonal polynomials are not computed")
+            }
+            try expect(")")
+            // Raw powers x, x², …, named as R names poly()'s columns.
+            var terms = Terms()
+            for power in 1...degree {
+                terms.add(Formula.Term(variables: [Formula.Variable("poly(\(inner), \(degree))\(power)", expression: power == 1 ? inner : "\(inner)^\(power)")]))
+            }
+            return terms
+        }
+        // The call's text up to its closing parenthesis, checked by the expression engine.
+        let open = position
+        var depth = 1
+        while position < characters.count, depth > 0 {
+            if characters[position] == "(" { depth += 1 } else if characters[position] == ")" { depth -= 1 }
+            position += 1
+        }
+        guard depth == 0 else {
+            position = start
+            throw error("'\(function)(' is not closed")
+        }
+        let inner = String(characters[open..<(position - 1)])
+        let text = function + "(" + inner + ")"
+        let source = function == "I" ? inner : text
+        // Inside, any function of the expression engine (I(ifelse(x > 0, x, 0)) included).
+        do { _ = try Expression(source) } catch {
+            let offset = function == "I" ? open : start
+            throw FormulaError(message: error.message, column: error.position.map { offset + $0 } ?? start + 1)
+        }
+        return Terms(terms: [Formula.Term(variables: [Formula.Variable(text, expression: source)])])
     }
 
     /// A variable name: letters, digits, '_' and '.', not starting with a digit; or `backquoted`.

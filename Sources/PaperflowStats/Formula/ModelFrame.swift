@@ -6,7 +6,9 @@ import PaperflowData
 ///
 /// Continuous terms (products of numeric variables) are dense columns; a factor term stays a
 /// factor (level codes, the first level the base), so binary-choice fits keep its dummies
-/// sparse; a factor times numbers becomes one dense column per non-base level. Levels are
+/// sparse — except the first factor of a formula with no intercept and no fixed effects, which
+/// keeps every level as dense dummies; a factor times numbers becomes one dense column per level
+/// (the base left out only when the numbers also enter alone). Levels are
 /// ordered as R's `factor()` orders them. The intercept is a column named `(Intercept)` when the
 /// formula has one and no fixed effect absorbs it.
 public struct ModelFrame: Sendable {
@@ -57,16 +59,27 @@ public struct ModelFrame: Sendable {
             }
             return values
         }
+        /// A function of variables (log(x), I(x^2)): undefined values are missing, as fixest has them.
+        func evaluated(_ name: String, _ source: String) throws(ModelFrameError) -> [Double] {
+            do { return try Expression(source).numbers(on: table) } catch {
+                throw ModelFrameError(message: "\(name): \(error.message)")
+            }
+        }
         // Read every variable once, then keep the rows where all are present.
         var numeric: [String: [Double]] = [:]
         var coded: [String: (codes: [Int32], levels: [Value])] = [:]
-        let y = try numbers(formula.outcome, role: "the outcome")
+        let y: [Double]
+        if let source = formula.outcomeExpression { y = try evaluated(formula.outcome, source) } else { y = try numbers(formula.outcome, role: "the outcome") }
         for term in formula.terms {
             for variable in term.variables {
                 if variable.isFactor {
                     if coded[variable.name] == nil { coded[variable.name] = try column(variable.name).levelCodes() }
                 } else if numeric[variable.name] == nil {
-                    numeric[variable.name] = try numbers(variable.name, role: "the regressor")
+                    if let source = variable.expression {
+                        numeric[variable.name] = try evaluated(variable.name, source)
+                    } else {
+                        numeric[variable.name] = try numbers(variable.name, role: "the regressor")
+                    }
                 }
             }
         }
@@ -75,7 +88,8 @@ public struct ModelFrame: Sendable {
         }
         var keep = [Bool](repeating: true, count: table.rowCount)
         for row in keep.indices where y[row].isNaN { keep[row] = false }
-        let rawWeights = try weightColumn.map { name throws(ModelFrameError) in try numbers(name, role: "the weight") }
+        var rawWeights: [Double]?
+        if let weightColumn { rawWeights = try numbers(weightColumn, role: "the weight") }
         var zeroWeights = 0
         if let rawWeights {
             for row in keep.indices where rawWeights[row].isNaN { keep[row] = false }
@@ -148,6 +162,7 @@ public struct ModelFrame: Sendable {
 
         var dense: [(name: String, values: [Double])] = []
         var factors: [Factor] = []
+        var keptAllLevels = false
         if formula.hasIntercept && formula.fixedEffects.isEmpty {
             dense.append(("(Intercept)", Array(repeating: 1, count: rows.count)))
         }
@@ -172,12 +187,26 @@ public struct ModelFrame: Sendable {
             let variable = factorVariables[0]
             let levels = try factor([variable.name], label: variable.description)
             if term.variables.count == 1 {
+                // Without an intercept or fixed effects, the first factor needs no base: every
+                // level gets its dummy (`y ~ 0 + i(f)`, as fixest and R code it).
+                if !formula.hasIntercept, formula.fixedEffects.isEmpty, factors.isEmpty, !keptAllLevels {
+                    keptAllLevels = true
+                    for level in levels.levels.indices {
+                        dense.append((Self.label(variable, levels.levels[level]), levels.codes.map { $0 == level ? 1 : 0 }))
+                    }
+                    continue
+                }
                 factors.append(levels)
                 continue
             }
-            // A factor times numbers: one column per non-base level.
+            // A factor times numbers: one slope per level (fixest's i(f, x)), less the base only
+            // when the numbers also enter on their own (then the slopes would sum to that term).
+            let numbers = Set(term.variables.filter { !$0.isFactor }.map(\.name))
+            let needsBase = formula.terms.contains { other in
+                other.variables.allSatisfy { !$0.isFactor } && Set(other.variables.map(\.name)) == numbers
+            }
             let rest = term.variables.filter { !$0.isFactor }.map(\.description).joined(separator: ":")
-            for level in 1..<max(levels.levels.count, 1) {
+            for level in (needsBase ? 1 : 0)..<max(levels.levels.count, 1) {
                 let values = levels.codes.indices.map { levels.codes[$0] == level ? product[$0] : 0 }
                 dense.append(("\(Self.label(variable, levels.levels[level])):\(rest)", values))
             }
