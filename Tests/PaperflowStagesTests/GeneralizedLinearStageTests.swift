@@ -183,12 +183,69 @@ struct FormulaFunctionTests {
         #expect(formula.terms.map(\.name) == ["x^2", "I(a / b)", "sqrt(z):w"])
         #expect(formula.variables == ["trade", "x", "a", "b", "z", "w"])
         for (text, column, message) in [
-            ("y ~ lg(x)", 5, "unknown function 'lg'; formulas take i(), factor(), I(), poly(), log(), log1p(), exp(), sqrt(), abs()"),
+            ("y ~ lg(x)", 5, "unknown function 'lg'; formulas take i(), factor(), I(), poly(), log(), log1p(), exp(), sqrt(), abs(), l(), f(), d()"),
             ("y ~ I(x + mean(z))", 11, "unknown function 'mean'; available: abs, exp, ifelse, is_missing, log, log1p, max, min, one_of, round, scale, sqrt, substr"),
             ("y ~ x^0.5", 7, "expected a whole power after '^', e.g. x^2"),
             ("y ~ poly(x, 2, raw = TRUE)", 14, "poly() takes raw powers only, poly(x, k); orthogonal polynomials are not computed"),
         ] {
             #expect(throws: FormulaError(message: message, column: column)) { try Formula(text) }
         }
+    }
+}
+
+/// Panel operators l(), f(), d() (issue 21 point 2): shifted by time value within each unit.
+@Suite("Panel operators")
+struct PanelOperatorTests {
+    @Test("l(x2, 1) + f(x3, 1) + d(x4) + l(x5, 1:2) on a panel with gaps equal pyfixest on lags merged by year in pandas (1e-8, SEs 1e-6), N 210 of 382 rows")
+    func lags() throws {
+        struct Reference: Decodable { var terms: [String]; var coef: [Double]; var se: [Double]; var nobs: Int; var rows: Int }
+        let reference = try JSONDecoder().decode(Reference.self, from: Data(contentsOf: Fixtures.url("models/lags_pyfixest.json")))
+        let project = try ModelStageTests.project(data: "panel_gaps.csv", model: """
+            uses: models.fe@2
+            with:
+              formula: "y ~ x1 + l(x2, 1) + f(x3, 1) + d(x4) + l(x5, 1:2) | province + year"
+              panel: {unit: province, time: year}
+              vcov: {cluster: [province]}
+            """)
+        defer { project.cleanUp() }
+        let run = try project.run("Workflows/m.yaml", registry: BuiltinStages.registry)
+        #expect(run.summary.succeeded, "\(run.record.stages.compactMap(\.message))")
+        let fit = try ModelStageTests.fit(project)
+        let rows = ModelStageTests.coefficients(fit)
+        for (index, term) in reference.terms.enumerated() {
+            let row = try #require(rows[term], "\(term) in \(rows.keys.sorted())")
+            #expect(ModelStageTests.relative(row["estimate"]!.doubleValue!, reference.coef[index]) < 1e-8, "\(term)")
+            #expect(ModelStageTests.relative(row["se"]!.doubleValue!, reference.se[index]) < 1e-6, "\(term) se")
+        }
+        #expect(fit.mapValue?["observations"] == .int(Int64(reference.nobs)))
+        #expect(fit.mapValue?["observations_dropped_missing"] == .int(Int64(reference.rows - reference.nobs)))
+    }
+
+    @Test("a lag without panel: is a validation error at the formula; a panel with two rows for one unit and period is refused with both rows")
+    func refusals() throws {
+        let project = try TemporaryProject()
+        defer { project.cleanUp() }
+        try project.write("data/d.csv", "firm,year,y,x\nA,2001,1,0.5\nA,2002,2,1.5\nA,2002,3,2.5\nB,2001,4,0.1\n")
+        try project.write("Workflows/m.yaml", """
+            workflow: m
+            stages:
+              data: {uses: io.csv@2, with: {path: data/d.csv}}
+              nopanel: {uses: models.ols@2, inputs: {table: data.table}, with: {formula: "y ~ l(x, 1)"}}
+            """)
+        do {
+            _ = try project.graph("Workflows/m.yaml", registry: BuiltinStages.registry)
+            Issue.record("a lag without panel: validated")
+        } catch let error as DiagnosticsError {
+            #expect(error.diagnostics.map(\.headline) == ["Workflows/m.yaml:4:78: error: formula 'y ~ l(x, 1)': l(x, 1) needs the panel it shifts along"])
+        }
+        try project.write("Workflows/m.yaml", """
+            workflow: m
+            stages:
+              data: {uses: io.csv@2, with: {path: data/d.csv}}
+              twice: {uses: models.ols@2, inputs: {table: data.table}, with: {formula: "y ~ l(x, 1)", panel: {unit: firm, time: year}}}
+            """)
+        let run = try project.run("Workflows/m.yaml", registry: BuiltinStages.registry, keepGoing: true)
+        #expect(run.record.stages.first { $0.stage == "twice" }?.message
+                == "formula 'y ~ l(x, 1)': firm A has two rows for year 2002 (rows 2 and 3); a panel needs one row per unit and period")
     }
 }

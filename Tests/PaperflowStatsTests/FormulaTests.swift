@@ -39,7 +39,7 @@ struct FormulaTests {
         ("~ x", 1, "expected the outcome variable before '~'"),
         ("y x", 3, "expected '~', found 'x'"),
         ("y ~ x +", 8, "expected a variable, i(...), factor(...), a function, '(' or 1/0"),
-        ("y ~ lg(x)", 5, "unknown function 'lg'; formulas take i(), factor(), I(), poly(), log(), log1p(), exp(), sqrt(), abs()"),
+        ("y ~ lg(x)", 5, "unknown function 'lg'; formulas take i(), factor(), I(), poly(), log(), log1p(), exp(), sqrt(), abs(), l(), f(), d()"),
         ("y ~ (a + b", 11, "expected ')', found the end"),
         ("y ~ x | ", 9, "expected a fixed-effect variable"),
         ("y ~ x ) ", 7, "unexpected ')'"),

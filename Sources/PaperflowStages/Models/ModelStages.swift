@@ -36,7 +36,10 @@ enum ModelStages {
                 Formula functions (fixest's syntax; the outcome may be one too): \(Formula.functions.map { "\($0)()" }.joined(separator: ", ")),
                 and x^k. i(f) and factor(f) enter f as a factor (every level where no intercept or
                 fixed effect needs a base); I(expression) takes any expression of data.derive's
-                grammar (I(x^2), I(a / b), I(ifelse(x > 0, x, 0))); poly(x, k) is x … x^k (raw). A
+                grammar (I(x^2), I(a / b), I(ifelse(x > 0, x, 0))); poly(x, k) is x … x^k (raw);
+                l(x, k), f(x, k) and d(x) are the value k periods before, k after, and the change
+                from the period before, within the unit, by time value, with panel: {unit, time}
+                (l(x, 1:3) gives three terms; a gap gives a missing value, not the row before). A
                 row where a function is undefined (log of 0) is dropped and counted with the missing
                 ones, as fixest drops it; a formula that does not parse is a validation error.
                 vcov: classical, hc1, or {cluster: [var]} / {cluster: [var1, var2]} (two-way); for
@@ -70,6 +73,8 @@ enum ModelStages {
                 ParamSpec("subset", .string, default: .string(""), summary: "a condition: fit on the rows where it is true"),
                 ParamSpec("split", .string, default: .string(""),
                           summary: "fit one model per level of this column (East/West, terciles); rows missing it are left out"),
+                ParamSpec("panel", .map(.string), default: .map([:]),
+                          summary: "{unit: firm, time: year}: the panel the operators l(x, k), f(x, k) and d(x) shift along (by time value: a gap gives a missing lag)"),
                 ParamSpec("weights", .string, default: .string(""),
                           summary: "a column of observation weights (rows of weight 0 are left out and counted; negative is an error)"),
                 ParamSpec("weight_type", .oneOf(ObservationWeights.WeightKind.allCases.map(\.rawValue)), default: .string("analytic"),
@@ -81,12 +86,26 @@ enum ModelStages {
         )
     }
 
-    /// A formula that does not parse (an unknown function, an unclosed parenthesis) is a
-    /// validation error at the formula, with the column inside it, before anything runs.
+    /// `panel: {unit: …, time: …}`, or nil when not given.
+    static func panel(_ context: StageContext) throws -> (unit: String, time: String)? {
+        guard let map = context.params["panel"]?.mapValue, !map.isEmpty else { return nil }
+        guard let unit = map["unit"]?.stringValue, let time = map["time"]?.stringValue, map.count == 2 else {
+            throw StageFailure("panel takes {unit: COLUMN, time: COLUMN}, e.g. {unit: firm, time: year}")
+        }
+        return (unit, time)
+    }
+
+    /// A formula that does not parse (an unknown function, an unclosed parenthesis), or uses a
+    /// panel operator without `panel:`, is a validation error at the formula, with the column
+    /// inside it, before anything runs.
     static func lintFormula(_ params: [String: ParamValue]) -> [LintFinding] {
         guard let text = params["formula"]?.stringValue else { return [] }
         do {
-            _ = try Formula(text)
+            let formula = try Formula(text)
+            if let variable = formula.panelOperator, params["panel"]?.mapValue?.isEmpty ?? true {
+                return [LintFinding(param: "formula", message: "formula '\(text)': \(variable.name) needs the panel it shifts along",
+                                    hint: "add panel: {unit: COLUMN, time: COLUMN} under 'with:', e.g. panel: {unit: firm, time: year}", isError: true)]
+            }
             return []
         } catch {
             return [LintFinding(param: "formula", message: "formula '\(text)', column \(error.column): \(error.message)",
@@ -162,8 +181,10 @@ enum ModelStages {
     static func fit(_ estimator: Estimator, _ formula: Formula, _ table: Table, _ context: StageContext) throws -> [String: ParamValue] {
         let frame: ModelFrame
         let weightColumn = context.string("weights")!
+        let panel = try panel(context)
         do {
-            frame = try ModelFrame(formula, table: table, standardize: context.bool("standardize")!, weights: weightColumn.isEmpty ? nil : weightColumn)
+            frame = try ModelFrame(formula, table: table, standardize: context.bool("standardize")!, weights: weightColumn.isEmpty ? nil : weightColumn,
+                                   panel: panel)
         } catch {
             throw StageFailure("formula '\(formula)': \(error.message)")
         }

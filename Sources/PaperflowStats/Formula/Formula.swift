@@ -11,6 +11,10 @@ import PaperflowData
 ///   `I(a / b)`), `x^2` (any whole power), and `poly(x, k)`, x … x^k as k raw terms; the outcome may
 ///   be a function too (`log(trade) ~ …`). A row where a function is undefined (log of 0) is
 ///   dropped as a missing value is, as fixest drops it;
+/// - panel operators, with the model's panel (unit and time) given: `l(x, k)` the value k
+///   periods before (`l(x)` one, `l(x, 1:3)` three terms), `f(x, k)` k periods after, `d(x)` the
+///   change from the period before — by time value, so a gap in a unit's years gives a missing
+///   lag rather than the previous row's value (fixest's `panel.id`);
 /// - `- 1` or `+ 0` removes the intercept, `- x` removes a term, parentheses group;
 /// - after `|`, fixed effects to absorb, `a^b` being the combination of a and b (fixest's syntax).
 ///
@@ -27,11 +31,27 @@ public struct Formula: Sendable, Equatable, CustomStringConvertible {
         public var wrapper: String?
         /// For a function of variables, the expression evaluated (`log(x)`, `x^2`).
         public var expression: String?
+        /// For a panel operator, the column and the shift: `lag` periods back (negative: ahead),
+        /// the difference x − that when `difference`.
+        public var shift: Shift?
+
+        public struct Shift: Sendable, Hashable {
+            public var column: String
+            public var lag: Int
+            public var difference: Bool
+        }
 
         public init(_ name: String, factor wrapper: String? = nil) {
             self.name = name
             isFactor = wrapper != nil
             self.wrapper = wrapper
+        }
+
+        /// A panel operator on `column` named `name`.
+        public init(_ name: String, shift: Shift) {
+            self.name = name
+            isFactor = false
+            self.shift = shift
         }
 
         /// A function of variables named `name`, evaluated as `expression`.
@@ -65,13 +85,19 @@ public struct Formula: Sendable, Equatable, CustomStringConvertible {
         func columns(_ name: String, _ expression: String?) -> [String] {
             expression.flatMap { try? Expression($0).columns } ?? [name]
         }
-        let read = columns(outcome, outcomeExpression) + terms.flatMap { $0.variables.flatMap { columns($0.name, $0.expression) } } + fixedEffects.flatMap { $0 }
+        let read = columns(outcome, outcomeExpression)
+            + terms.flatMap { $0.variables.flatMap { $0.shift.map { [$0.column] } ?? columns($0.name, $0.expression) } } + fixedEffects.flatMap { $0 }
         return read.filter { seen.insert($0).inserted }
     }
 
     /// The functions a formula term may call, each once: the expression engine's numeric ones,
     /// with `I()` and `poly()`, and the factor markers.
-    public static let functions = ["i", "factor", "I", "poly", "log", "log1p", "exp", "sqrt", "abs"]
+    public static let functions = ["i", "factor", "I", "poly", "log", "log1p", "exp", "sqrt", "abs", "l", "f", "d"]
+
+    /// The first panel operator (l(), f(), d()) a term uses, if any: they need the panel.
+    public var panelOperator: Variable? {
+        terms.lazy.flatMap(\.variables).first { $0.shift != nil }
+    }
 
     public var description: String {
         var right = terms.map(\.name)
@@ -146,6 +172,10 @@ struct FormulaParser {
         if take("(") {
             // A function of the outcome (log(trade)): one numeric variable, not a factor.
             let term = try function(outcomeName, start: outcomeStart)
+            if term.terms.first?.variables.first?.shift != nil {
+                position = outcomeStart
+                throw error("the outcome cannot be a panel operator here; make it a column first (data.derive), then model it")
+            }
             guard term.terms.count == 1, let variable = term.terms.first?.variables.first, variable.expression != nil else {
                 position = outcomeStart
                 throw error("the outcome must be a variable or one function of variables, e.g. log(trade)")
@@ -261,6 +291,39 @@ struct FormulaParser {
             guard let inner = try name() else { throw error("expected a variable inside \(function)(...)") }
             try expect(")")
             return Terms(terms: [Formula.Term(variables: [Formula.Variable(inner, factor: function)])])
+        }
+        if function == "l" || function == "f" || function == "d" {
+            guard let inner = try name() else { throw error("expected a variable inside \(function)(...)") }
+            var range = 1...1
+            if take(",") {
+                skipSpaces()
+                func number() -> Int? {
+                    let digits = position
+                    while position < characters.count, characters[position].isNumber { position += 1 }
+                    return position > digits ? Int(String(characters[digits..<position])) : nil
+                }
+                let at = position
+                guard let first = number() else { throw error("expected a whole number of periods, e.g. \(function)(\(inner), 1)") }
+                var last = first
+                if take(":") {
+                    skipSpaces()
+                    guard let end = number(), end >= first else { throw error("expected a range of periods such as 1:3") }
+                    last = end
+                }
+                guard first >= (function == "d" ? 1 : 0), last <= 100 else {
+                    position = at
+                    throw error("\(function)() takes \(function == "d" ? 1 : 0) to 100 periods")
+                }
+                range = first...last
+            }
+            try expect(")")
+            var terms = Terms()
+            for periods in range {
+                let name = function == "d" && range == 1...1 ? "d(\(inner))" : "\(function)(\(inner), \(periods))"
+                let shift = Formula.Variable.Shift(column: inner, lag: function == "f" ? -periods : periods, difference: function == "d")
+                terms.add(Formula.Term(variables: [periods == 0 ? Formula.Variable(inner) : Formula.Variable(name, shift: shift)]))
+            }
+            return terms
         }
         if function == "poly" {
             guard let inner = try name() else { throw error("expected a variable inside poly(...)") }

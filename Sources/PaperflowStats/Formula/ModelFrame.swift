@@ -45,7 +45,10 @@ public struct ModelFrame: Sendable {
     /// With `weights`, the rows where that column is missing are dropped like any other missing
     /// variable, and rows of weight zero are left out and counted; a negative weight is an error
     /// naming its row.
-    public init(_ formula: Formula, table: Table, standardize: Bool = false, weights weightColumn: String? = nil) throws(ModelFrameError) {
+    /// With `panel` (the unit and time columns), the panel operators l(), f() and d() are
+    /// evaluated by time value within each unit.
+    public init(_ formula: Formula, table: Table, standardize: Bool = false, weights weightColumn: String? = nil,
+                panel: (unit: String, time: String)? = nil) throws(ModelFrameError) {
         self.formula = formula
         func column(_ name: String) throws(ModelFrameError) -> Column {
             guard let column = table[name] else {
@@ -70,12 +73,19 @@ public struct ModelFrame: Sendable {
         var coded: [String: (codes: [Int32], levels: [Value])] = [:]
         let y: [Double]
         if let source = formula.outcomeExpression { y = try evaluated(formula.outcome, source) } else { y = try numbers(formula.outcome, role: "the outcome") }
+        var panelIndex: PanelIndex?
         for term in formula.terms {
             for variable in term.variables {
                 if variable.isFactor {
                     if coded[variable.name] == nil { coded[variable.name] = try column(variable.name).levelCodes() }
                 } else if numeric[variable.name] == nil {
-                    if let source = variable.expression {
+                    if let shift = variable.shift {
+                        guard let panel else {
+                            throw ModelFrameError(message: "\(variable.name) needs the panel: add panel: {unit: …, time: …} to the stage")
+                        }
+                        if panelIndex == nil { panelIndex = try PanelIndex(table: table, unit: panel.unit, time: panel.time) }
+                        numeric[variable.name] = panelIndex!.shifted(try numbers(shift.column, role: "the regressor"), by: shift)
+                    } else if let source = variable.expression {
                         numeric[variable.name] = try evaluated(variable.name, source)
                     } else {
                         numeric[variable.name] = try numbers(variable.name, role: "the regressor")
@@ -216,6 +226,52 @@ public struct ModelFrame: Sendable {
         var absorbed: [Factor] = []
         for names in formula.fixedEffects { absorbed.append(try factor(names, label: names.joined(separator: "^"))) }
         fixedEffects = absorbed
+    }
+
+    /// Each row's position in its unit's time line, for the panel operators.
+    struct PanelIndex {
+        let units: [Int32]
+        let times: [Int64?]
+        /// (unit, time) → row.
+        let rows: [PanelKey: Int]
+
+        struct PanelKey: Hashable {
+            var unit: Int32
+            var time: Int64
+        }
+
+        init(table: Table, unit: String, time: String) throws(ModelFrameError) {
+            guard let unitColumn = table[unit] else { throw ModelFrameError(message: "panel's unit '\(unit)' is not a column of the table (columns: \(table.names.joined(separator: ", ")))") }
+            guard let timeColumn = table[time], let times = timeColumn.numericValues() else {
+                throw ModelFrameError(message: "panel's time '\(time)' must be a numeric column of the table (columns: \(table.names.joined(separator: ", ")))")
+            }
+            units = unitColumn.levelCodes().codes
+            var whole: [Int64?] = []
+            var index: [PanelKey: Int] = [:]
+            for row in times.indices {
+                guard !times[row].isNaN, units[row] >= 0 else { whole.append(nil); continue }
+                guard times[row] == times[row].rounded() else {
+                    throw ModelFrameError(message: "panel's time '\(time)' is \(times[row]) in row \(row + 1); periods must be whole numbers (a year, a month count)")
+                }
+                let key = PanelKey(unit: units[row], time: Int64(times[row]))
+                if let other = index[key] {
+                    throw ModelFrameError(message: "\(unit) \(unitColumn[row].description) has two rows for \(time) \(Int64(times[row])) (rows \(other + 1) and \(row + 1)); a panel needs one row per unit and period")
+                }
+                index[key] = row
+                whole.append(Int64(times[row]))
+            }
+            self.times = whole
+            rows = index
+        }
+
+        /// `values` shifted by `shift` within each unit by time value: missing where that period
+        /// has no row (a gap), as fixest's l() with panel.id.
+        func shifted(_ values: [Double], by shift: Formula.Variable.Shift) -> [Double] {
+            values.indices.map { row in
+                guard let time = times[row], let source = rows[PanelKey(unit: units[row], time: time - Int64(shift.lag))] else { return .nan }
+                return shift.difference ? values[row] - values[source] : values[source]
+            }
+        }
     }
 
     /// The name of a factor level's dummy: `x::level` for `i(x)` (fixest), `factor(x)level` (R).
