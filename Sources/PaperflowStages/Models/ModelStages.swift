@@ -24,6 +24,22 @@ enum ModelStages {
     /// effects account for them — and absorb them in the GLM engine beyond (firm effects).
     static let dummyLevelLimit = 300
 
+    /// How probit and logit treat fixed effects (their stages' documentation).
+    static let binaryDocumentation = """
+        Up to 300 fixed-effect levels in all, Newton's method on the model with their dummies (the
+        marginal effects account for them); beyond, IRLS with the fixed effects absorbed, which
+        gives the same estimates and standard errors (tested) in the memory of a few columns —
+        firm effects on millions of rows — without marginal effects. Fixed-effect levels whose
+        outcome is all 0 or all 1 are dropped and reported, as fixest does.
+        """
+
+    /// The fit's list of dropped fixed-effect levels.
+    static func separatedLevels(_ levels: [Separation]) -> ParamValue {
+        .list(levels.map {
+            .map(["factor": .string($0.factor), "level": .string($0.level), "outcome": .double($0.outcome), "observations": .int(Int64($0.observations))])
+        })
+    }
+
     /// What the fit says when a two-way clustered covariance was made positive semi-definite.
     static let psdRule = "negative eigenvalues set to 0 (Cameron, Gelbach & Miller 2011)"
 
@@ -364,9 +380,7 @@ enum ModelStages {
             throw StageFailure("the information matrix is singular at the estimate, so no standard errors can be given; look for a regressor that (nearly) separates the outcome")
         }
         fit["collinear"] = .list(result.collinear.map(ParamValue.string))
-        fit["separated"] = .list(result.separated.map {
-            .map(["factor": .string($0.factor), "level": .string($0.level), "outcome": .double($0.outcome), "observations": .int(Int64($0.observations))])
-        })
+        fit["separated"] = separatedLevels(result.separated)
         if margins != "none" {
             let effects = margins == "average" ? result.averageMarginalEffects(covariance: matrix)
                 : result.marginalEffectsAtMeans(covariance: matrix)
@@ -400,9 +414,7 @@ enum ModelStages {
         fit["engine"] = .string("irls, fixed effects absorbed")
         fit["collinear"] = .list(result.dropped.map { .string($0.name) })
         fit["collinear_reasons"] = .list(result.dropped.map { .map(["name": .string($0.name), "reason": .string($0.reason)]) })
-        fit["separated"] = .list(result.separated.map {
-            .map(["factor": .string($0.factor), "level": .string($0.level), "outcome": .double($0.outcome), "observations": .int(Int64($0.observations))])
-        })
+        fit["separated"] = separatedLevels(result.separated)
         fit["observations_separated"] = .int(Int64(frame.outcome.count - result.observations))
     }
 
@@ -451,13 +463,7 @@ public struct ProbitStage: Stage {
     public static let version = 2
     public static let signature = ModelStages.signature(
         "Probit; fixed effects as sparse dummies (up to 300 levels) or absorbed (beyond, as fixest's feglm).",
-        """
-        Up to 300 fixed-effect levels in all, Newton's method on the model with their dummies (the
-        marginal effects account for them); beyond, IRLS with the fixed effects absorbed, which
-        gives the same estimates and standard errors (tested) in the memory of a few columns —
-        firm effects on millions of rows — without marginal effects. Fixed-effect levels whose
-        outcome is all 0 or all 1 are dropped and reported, as fixest does.
-        """)
+        ModelStages.binaryDocumentation)
     public init() {}
     public func run(_ context: StageContext) throws -> [String: Artifact] { try ModelStages.run(.probit, context) }
 }
@@ -485,13 +491,7 @@ public struct LogitStage: Stage {
     public static let version = 2
     public static let signature = ModelStages.signature(
         "Logit; fixed effects as sparse dummies (up to 300 levels) or absorbed (beyond, as fixest's feglm).",
-        """
-        Up to 300 fixed-effect levels in all, Newton's method on the model with their dummies (the
-        marginal effects account for them); beyond, IRLS with the fixed effects absorbed, which
-        gives the same estimates and standard errors (tested) in the memory of a few columns —
-        firm effects on millions of rows — without marginal effects. Fixed-effect levels whose
-        outcome is all 0 or all 1 are dropped and reported, as fixest does.
-        """)
+        ModelStages.binaryDocumentation)
     public init() {}
     public func run(_ context: StageContext) throws -> [String: Artifact] { try ModelStages.run(.logit, context) }
 }

@@ -17,34 +17,21 @@ public struct Matrix: Sendable, Equatable {
         set { values[row * columns + column] = newValue }
     }
 
-    /// X'X for the columns of a design matrix (each column one array of N values).
-    public static func gram(_ columns: [[Double]]) -> Matrix {
+    /// X'X for the columns of a design matrix (each column one array of N values), or X'WX with a
+    /// weight per row.
+    public static func gram(_ columns: [[Double]], weights: [Double]? = nil) -> Matrix {
         var result = Matrix(rows: columns.count, columns: columns.count)
         for i in columns.indices {
             for j in i..<columns.count {
                 var sum = 0.0
                 columns[i].withUnsafeBufferPointer { a in
                     columns[j].withUnsafeBufferPointer { b in
-                        for row in a.indices { sum += a[row] * b[row] }
-                    }
-                }
-                result[i, j] = sum
-                result[j, i] = sum
-            }
-        }
-        return result
-    }
-
-    /// X'WX for the columns of a design matrix and a weight per row.
-    public static func gram(_ columns: [[Double]], weights: [Double]) -> Matrix {
-        var result = Matrix(rows: columns.count, columns: columns.count)
-        for i in columns.indices {
-            for j in i..<columns.count {
-                var sum = 0.0
-                columns[i].withUnsafeBufferPointer { a in
-                    columns[j].withUnsafeBufferPointer { b in
-                        weights.withUnsafeBufferPointer { w in
-                            for row in a.indices { sum += w[row] * a[row] * b[row] }
+                        if let weights {
+                            weights.withUnsafeBufferPointer { w in
+                                for row in a.indices { sum += w[row] * a[row] * b[row] }
+                            }
+                        } else {
+                            for row in a.indices { sum += a[row] * b[row] }
                         }
                     }
                 }

@@ -92,7 +92,7 @@ public struct LinearFixedEffectsFit: Sendable {
         // the fixed effects absorb leaves only rounding noise, which judged against itself
         // would pass and give a garbage coefficient (fixest drops it).
         let reference = regressors.map { regressor in zip(regressor.values, w).reduce(0) { $0 + $1.1 * $1.0 * $1.0 } }
-        let factor = Cholesky(weights == nil ? Matrix.gram(columns) : Matrix.gram(columns, weights: w), reference: reference)
+        let factor = Cholesky(Matrix.gram(columns, weights: weights?.values), reference: reference)
         guard !factor.kept.isEmpty else { throw Failure(message: "every regressor is collinear with the fixed effects") }
         let solution = factor.solve(Matrix.crossProduct(columns, weights == nil ? y : zip(y, w).map(*)))
         let kept = factor.kept
