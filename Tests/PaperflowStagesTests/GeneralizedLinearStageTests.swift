@@ -249,3 +249,48 @@ struct PanelOperatorTests {
                 == "formula 'y ~ l(x, 1)': firm A has two rows for year 2002 (rows 2 and 3); a panel needs one row per unit and period")
     }
 }
+
+/// fixest's event-study coding (issue 21 point 3): i(f, x, ref = k) and i(f, ref = k).
+@Suite("Event studies")
+struct EventStudyTests {
+    @Test("y ~ i(rel, treated, ref = -1) | province + year and y ~ x1 + i(region, ref = west) equal pyfixest's feols with the same syntax, term for term (1e-8, SEs 1e-6)",
+          arguments: [("event", "y ~ i(rel, treated, ref = -1) | province + year", "{cluster: [province]}"),
+                      ("reference", "y ~ x1 + i(region, ref = west)", "classical")])
+    func event(name: String, formula: String, vcov: String) throws {
+        struct Reference: Decodable { var terms: [String]; var coef: [Double]; var se: [Double] }
+        let reference = try #require(try JSONDecoder().decode([String: Reference].self, from: Data(contentsOf: Fixtures.url("models/event_pyfixest.json")))[name])
+        let project = try ModelStageTests.project(data: "event_panel.csv", model: """
+            uses: \(name == "event" ? "models.fe@2" : "models.ols@2")
+            with: {formula: "\(formula)", vcov: \(vcov)}
+            """)
+        defer { project.cleanUp() }
+        let run = try project.run("Workflows/m.yaml", registry: BuiltinStages.registry)
+        #expect(run.summary.succeeded, "\(run.record.stages.compactMap(\.message))")
+        let fit = try ModelStageTests.fit(project)
+        let names = fit.mapValue?["coefficients"]?.listValue?.compactMap { $0.mapValue?["name"]?.stringValue } ?? []
+        #expect(names == reference.terms.map { $0 == "Intercept" ? "(Intercept)" : $0 })
+        let rows = ModelStageTests.coefficients(fit)
+        for (index, term) in reference.terms.enumerated() {
+            let row = try #require(rows[term == "Intercept" ? "(Intercept)" : term], "\(term)")
+            #expect(ModelStageTests.relative(row["estimate"]!.doubleValue!, reference.coef[index]) < 1e-8, "\(term)")
+            #expect(ModelStageTests.relative(row["se"]!.doubleValue!, reference.se[index]) < 1e-6, "\(term) se")
+        }
+    }
+
+    @Test("a reference level the factor does not have is refused with its levels; the parser reads ref quoted or bare")
+    func references() throws {
+        #expect(try Formula("y ~ i(rel, treated, ref = -1)").terms.map(\.name) == ["i(rel, ref = -1):treated"])
+        #expect(try Formula("y ~ i(region, ref = \"North East\")").terms.first?.variables.first?.reference == "North East")
+        #expect(throws: FormulaError(message: "i() takes i(f), i(f, x), i(f, ref = level) or i(f, x, ref = level)", column: 13)) {
+            try Formula("y ~ i(a, b, c)")
+        }
+        let project = try ModelStageTests.project(data: "event_panel.csv", model: """
+            uses: models.ols@2
+            with: {formula: "y ~ i(region, ref = north)"}
+            """)
+        defer { project.cleanUp() }
+        let run = try project.run("Workflows/m.yaml", registry: BuiltinStages.registry)
+        #expect(run.record.stages.first { $0.stage == "model" }?.message
+                == "formula 'y ~ i(region, ref = north)': i(region, ref = north): region has no level 'north' (levels: central, east, west)")
+    }
+}

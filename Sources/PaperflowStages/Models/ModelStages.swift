@@ -51,7 +51,9 @@ enum ModelStages {
             documentation: documentation + "\n\n" + """
                 Formula functions (fixest's syntax; the outcome may be one too): \(Formula.functions.map { "\($0)()" }.joined(separator: ", ")),
                 and x^k. i(f) and factor(f) enter f as a factor (every level where no intercept or
-                fixed effect needs a base); I(expression) takes any expression of data.derive's
+                fixed effect needs a base), i(f, ref = k) with level k as the base, i(f, x) a slope
+                of x per level of f and i(f, x, ref = k) all but k's (fixest's event study:
+                y ~ i(rel, treated, ref = -1) | unit + year); I(expression) takes any expression of data.derive's
                 grammar (I(x^2), I(a / b), I(ifelse(x > 0, x, 0))); poly(x, k) is x … x^k (raw);
                 l(x, k), f(x, k) and d(x) are the value k periods before, k after, and the change
                 from the period before, within the unit, by time value, with panel: {unit, time}

@@ -1,3 +1,4 @@
+import Foundation
 import PaperflowData
 
 /// A model formula in R fixest's syntax:
@@ -34,6 +35,9 @@ public struct Formula: Sendable, Equatable, CustomStringConvertible {
         /// For a panel operator, the column and the shift: `lag` periods back (negative: ahead),
         /// the difference x − that when `difference`.
         public var shift: Shift?
+        /// For a factor, the level left out as the reference (`i(f, ref = -1)`); nil: the first,
+        /// where one must be left out.
+        public var reference: String?
 
         public struct Shift: Sendable, Hashable {
             public var column: String
@@ -61,7 +65,9 @@ public struct Formula: Sendable, Equatable, CustomStringConvertible {
             self.expression = expression
         }
 
-        public var description: String { wrapper.map { "\($0)(\(name))" } ?? name }
+        public var description: String {
+            wrapper.map { "\($0)(\(name)\(reference.map { ", ref = \($0)" } ?? ""))" } ?? name
+        }
     }
 
     /// A product of variables (a main effect when there is one).
@@ -289,8 +295,23 @@ struct FormulaParser {
         }
         if function == "i" || function == "factor" {
             guard let inner = try name() else { throw error("expected a variable inside \(function)(...)") }
+            // fixest's i(f), i(f, x), i(f, ref = level), i(f, x, ref = level).
+            var factor = Formula.Variable(inner, factor: function), slope: String?
+            while take(",") {
+                skipSpaces()
+                let argument = position
+                if let word = try name(), word == "ref", take("=") {
+                    factor.reference = try referenceLevel()
+                } else {
+                    position = argument
+                    guard function == "i", slope == nil, factor.reference == nil, let variable = try name() else {
+                        throw error("i() takes i(f), i(f, x), i(f, ref = level) or i(f, x, ref = level)")
+                    }
+                    slope = variable
+                }
+            }
             try expect(")")
-            return Terms(terms: [Formula.Term(variables: [Formula.Variable(inner, factor: function)])])
+            return Terms(terms: [Formula.Term(variables: [factor] + (slope.map { [Formula.Variable($0)] } ?? []))])
         }
         if function == "l" || function == "f" || function == "d" {
             guard let inner = try name() else { throw error("expected a variable inside \(function)(...)") }
@@ -366,6 +387,37 @@ struct FormulaParser {
             throw FormulaError(message: error.message, column: error.position.map { offset + $0 } ?? start + 1)
         }
         return Terms(terms: [Formula.Term(variables: [Formula.Variable(text, expression: source)])])
+    }
+
+    /// A reference level: a quoted string, or the text up to ',' or ')' (a number such as -1, or
+    /// a word).
+    private mutating func referenceLevel() throws(FormulaError) -> String {
+        skipSpaces()
+        guard position < characters.count else { throw error("expected a level after 'ref ='") }
+        let quote = characters[position]
+        if quote == "\"" || quote == "'" {
+            let start = position
+            position += 1
+            var text = ""
+            while position < characters.count, characters[position] != quote {
+                text.append(characters[position])
+                position += 1
+            }
+            guard position < characters.count else {
+                position = start
+                throw error("the level's quote is not closed")
+            }
+            position += 1
+            return text
+        }
+        var text = ""
+        while position < characters.count, characters[position] != ",", characters[position] != ")" {
+            text.append(characters[position])
+            position += 1
+        }
+        let level = text.trimmingCharacters(in: .whitespaces)
+        guard !level.isEmpty else { throw error("expected a level after 'ref ='") }
+        return level
     }
 
     /// A variable name: letters, digits, '_' and '.', not starting with a digit; or `backquoted`.

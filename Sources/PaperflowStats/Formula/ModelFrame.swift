@@ -195,11 +195,27 @@ public struct ModelFrame: Sendable {
                 throw ModelFrameError(message: "the term '\(term.name)' multiplies two factors; combine them as one fixed effect (a^b) instead")
             }
             let variable = factorVariables[0]
-            let levels = try factor([variable.name], label: variable.description)
+            var levels = try factor([variable.name], label: variable.description)
+            // i(f, ref = k): k is the level left out, moved to the front as the base.
+            var reference: Int?
+            if let level = variable.reference {
+                guard let index = levels.levels.firstIndex(of: level) else {
+                    throw ModelFrameError(message: "\(variable.description): \(variable.name) has no level '\(level)' (levels: \(levels.levels.prefix(20).joined(separator: ", "))\(levels.levels.count > 20 ? ", …" : ""))")
+                }
+                reference = index
+            }
+            if term.variables.count == 1, let reference, reference > 0 {
+                var order = Array(levels.levels.indices)
+                order.remove(at: reference)
+                order.insert(reference, at: 0)
+                var position = [Int](repeating: 0, count: order.count)
+                for (new, old) in order.enumerated() { position[old] = new }
+                levels = Factor(name: levels.name, codes: levels.codes.map { position[$0] }, levels: order.map { levels.levels[$0] })
+            }
             if term.variables.count == 1 {
                 // Without an intercept or fixed effects, the first factor needs no base: every
                 // level gets its dummy (`y ~ 0 + i(f)`, as fixest and R code it).
-                if !formula.hasIntercept, formula.fixedEffects.isEmpty, factors.isEmpty, !keptAllLevels {
+                if variable.reference == nil, !formula.hasIntercept, formula.fixedEffects.isEmpty, factors.isEmpty, !keptAllLevels {
                     keptAllLevels = true
                     for level in levels.levels.indices {
                         dense.append((Self.label(variable, levels.levels[level]), levels.codes.map { $0 == level ? 1 : 0 }))
@@ -216,7 +232,8 @@ public struct ModelFrame: Sendable {
                 other.variables.allSatisfy { !$0.isFactor } && Set(other.variables.map(\.name)) == numbers
             }
             let rest = term.variables.filter { !$0.isFactor }.map(\.description).joined(separator: ":")
-            for level in (needsBase ? 1 : 0)..<max(levels.levels.count, 1) {
+            let leftOut = reference ?? (needsBase ? 0 : nil)
+            for level in levels.levels.indices where level != leftOut {
                 let values = levels.codes.indices.map { levels.codes[$0] == level ? product[$0] : 0 }
                 dense.append(("\(Self.label(variable, levels.levels[level])):\(rest)", values))
             }
