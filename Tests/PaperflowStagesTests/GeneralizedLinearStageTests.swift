@@ -294,3 +294,64 @@ struct EventStudyTests {
                 == "formula 'y ~ i(region, ref = north)': i(region, ref = north): region has no level 'north' (levels: central, east, west)")
     }
 }
+
+/// Wald tests of linear restrictions (issue 21 point 5) against statsmodels' wald_test.
+@Suite("Wald tests")
+struct WaldTestTests {
+    static let tests = ["b[x1] = b[x2]", "b[x1] = 0, b[x2] = 0", "2*b[x1] - b[x3] = 0.5"]
+
+    @Test("OLS (classical, hc1: F) and logit (χ²) equal statsmodels' wald_test (statistics 1e-8, p 1e-6); tables.regression prints a row per test",
+          arguments: [("ols_nonrobust", "models.ols@2", "y", "classical"), ("ols_HC1", "models.ols@2", "y", "hc1"), ("logit", "models.logit@2", "high", "classical")])
+    func wald(name: String, uses: String, outcome: String, vcov: String) throws {
+        let reference = try #require(try JSONDecoder().decode([String: [String: [String: Double]]].self,
+                                                             from: Data(contentsOf: Fixtures.url("models/wald_statsmodels.json")))[name])
+        let project = try TemporaryProject()
+        defer { project.cleanUp() }
+        try project.copy(fixture: "models/m2_panel.csv", to: "data/m2_panel.csv")
+        try project.write("Workflows/m.yaml", """
+            workflow: m
+            stages:
+              data: {uses: io.csv@2, with: {path: data/m2_panel.csv}}
+              derived: {uses: data.derive@1, inputs: {table: data.table}, with: {columns: ["high = ifelse(y > 0, 1, 0)"]}}
+              model:
+                uses: \(uses)
+                inputs: {table: derived.table}
+                with:
+                  formula: "\(outcome) ~ x1 + x2 + x3"
+                  vcov: \(vcov)
+                  convention: statsmodels
+                  tests: ["\(Self.tests.joined(separator: "\", \""))"]
+              table: {uses: tables.regression@1, inputs: {fits: [model.fit]}, with: {statistics: [observations, tests]}}
+            """)
+        let run = try project.run("Workflows/m.yaml", registry: BuiltinStages.registry)
+        #expect(run.summary.succeeded, "\(run.record.stages.compactMap(\.message))")
+        let fit = try JSONDecoder().decode(ParamValue.self, from: Data(project.read("Artifacts/m/model/fit.json").utf8))
+        let tests = fit.mapValue?["tests"]?.listValue?.compactMap(\.mapValue) ?? []
+        #expect(tests.count == 3)
+        for test in tests {
+            let restriction = try #require(test["restriction"]?.stringValue)
+            let want = try #require(reference[restriction])
+            #expect(ModelStageTests.relative(test["statistic"]!.doubleValue!, want["statistic"]!) < 1e-8, "\(name) \(restriction)")
+            #expect(ModelStageTests.relative(test["p"]!.doubleValue!, want["p"]!) < 1e-6, "\(name) \(restriction) p")
+            #expect(test["kind"] == .string(uses == "models.ols@2" ? "F" : "chi2"))
+        }
+        let table = try project.read("Artifacts/m/table/table.md")
+        let statistic = String(format: "%.3f", reference["b[x1] = b[x2]"]!["statistic"]!)
+        #expect(table.contains("| Wald: b[x1] = b[x2] | \(uses == "models.ols@2" ? "F" : "χ²") = \(statistic) [p = "), "\(table)")
+    }
+
+    @Test("a restriction naming a coefficient the fit lacks, or repeating itself, is refused with the position")
+    func refusals() throws {
+        var v = Matrix(rows: 2, columns: 2)
+        v.values = [1, 0, 0, 1]
+        #expect(throws: WaldTestError(message: "the fit has no coefficient 'x9' (it has x1, x2)", position: 1)) {
+            try WaldTest("b[x9] = 0", names: ["x1", "x2"], coefficients: [1, 2], covariance: v, degrees: nil)
+        }
+        #expect(throws: WaldTestError(message: "the restrictions in 'b[x1] = 0, 2*b[x1] = 0' repeat one another (or test a coefficient with no variance); state each once", position: 1)) {
+            try WaldTest("b[x1] = 0, 2*b[x1] = 0", names: ["x1", "x2"], coefficients: [1, 2], covariance: v, degrees: nil)
+        }
+        #expect(throws: WaldTestError(message: "expected '='", position: 7)) {
+            try WaldTest("b[x1] ", names: ["x1", "x2"], coefficients: [1, 2], covariance: v, degrees: nil)
+        }
+    }
+}

@@ -91,6 +91,8 @@ enum ModelStages {
                 ParamSpec("subset", .string, default: .string(""), summary: "a condition: fit on the rows where it is true"),
                 ParamSpec("split", .string, default: .string(""),
                           summary: "fit one model per level of this column (East/West, terciles); rows missing it are left out"),
+                ParamSpec("tests", .list(.string), default: .list([]),
+                          summary: "Wald tests of linear restrictions, each a string: \"b[x1] = b[x2]\", \"b[x1] = 0, b[x2] = 0\" (joint); F for linear models, χ² otherwise"),
                 ParamSpec("panel", .map(.string), default: .map([:]),
                           summary: "{unit: firm, time: year}: the panel the operators l(x, k), f(x, k) and d(x) shift along (by time value: a gap gives a missing lag)"),
                 ParamSpec("weights", .string, default: .string(""),
@@ -278,7 +280,30 @@ enum ModelStages {
         } catch let failure as EstimationFailure {
             throw StageFailure("\(estimator.rawValue) '\(formula)': \(failure.message)")
         }
+        let tests = context.strings("tests")
+        if !tests.isEmpty { fit["tests"] = try waldTests(tests, fit) }
         return fit
+    }
+
+    /// The Wald tests asked for, on the fit's coefficients and covariance: F with the t tests'
+    /// degrees of freedom for linear models, χ² for the others.
+    static func waldTests(_ texts: [String], _ fit: [String: ParamValue]) throws -> ParamValue {
+        let rows = fit["coefficients"]?.listValue?.compactMap(\.mapValue) ?? []
+        let names = rows.compactMap { $0["name"]?.stringValue }, estimates = rows.compactMap { $0["estimate"]?.doubleValue }
+        let values = fit["vcov_matrix"]?.listValue?.map { $0.listValue?.compactMap(\.doubleValue) ?? [] } ?? []
+        var covariance = Matrix(rows: names.count, columns: names.count)
+        covariance.values = values.flatMap { $0 }
+        let degrees = fit["degrees_of_freedom"]?.doubleValue
+        return .list(try texts.map { text in
+            let test: WaldTest
+            do { test = try WaldTest(text, names: names, coefficients: estimates, covariance: covariance, degrees: degrees) } catch {
+                throw StageFailure("tests: '\(text)', \(error)")
+            }
+            var entry: [String: ParamValue] = ["restriction": .string(text), "statistic": .double(test.statistic), "restrictions": .int(Int64(test.restrictions)),
+                                               "kind": .string(degrees == nil ? "chi2" : "F"), "p": .double(test.pValue)]
+            if let denominator = test.denominatorDegrees { entry["denominator_degrees"] = .double(denominator) }
+            return .map(entry)
+        })
     }
 
     static func describe(_ covariance: Covariance) -> String {
@@ -316,6 +341,7 @@ enum ModelStages {
             degrees = Double(clusters.map { Clusters($0).count }.min()! - 1)
         }
         fit["observations"] = .int(Int64(result.effectiveObservations))
+        fit["degrees_of_freedom"] = .double(degrees)
         fit["coefficients"] = coefficientRows(result.names, result.coefficients, matrix, degrees: degrees)
         fit["vcov_matrix"] = .list((0..<matrix.rows).map { i in .list((0..<matrix.columns).map { .double(matrix[i, $0]) }) })
         fit["r2"] = .double(result.rSquared)

@@ -111,24 +111,43 @@ struct RegressionTable: Equatable {
                 return showsErrors || errors.isEmpty || name.isEmpty ? name : "\(name), \(errors.prefix(1).lowercased() + errors.dropFirst()) SE"
             }))
         }
-        statistics = try options.statistics.map { statistic in
+        statistics = try options.statistics.flatMap { statistic -> [Row] in
+            if statistic == "tests" { return Self.testRows(fits, number: number) }
             guard let label = Self.statisticLabels[statistic] else {
-                throw StageFailure("statistics lists '\(statistic)'; choose from \(Self.statisticLabels.keys.sorted().joined(separator: ", "))")
+                throw StageFailure("statistics lists '\(statistic)'; choose from \((Self.statisticLabels.keys + ["tests"]).sorted().joined(separator: ", "))")
             }
-            return Row(label: label, cells: fits.map { fit in
+            return [Row(label: label, cells: fits.map { fit in
                 switch (statistic, fit[statistic]) {
                 case ("clusters", _): return Self.describe(vcov: fit["vcov"]?.stringValue ?? "")
                 case let (_, .int(value)?): return value.formatted(.number.grouping(.automatic).locale(Locale(identifier: "en_US_POSIX")))
                 case let (_, .double(value)?): return number(value)
                 default: return ""
                 }
-            })
+            })]
         }
         let levels = options.thresholds.sorted(by: >)
         notes = ["Standard errors in parentheses. " + levels.enumerated().reversed().map { index, level in
             "\(String(repeating: "*", count: index + 1)) p < \(level.formatted(.number.locale(Locale(identifier: "en_US_POSIX"))))"
         }.joined(separator: ", ") + "."] + Self.dropNotes(fits, titles: titles) + (options.notes.map { [$0] } ?? [])
         caption = options.caption
+    }
+
+    /// One row per Wald test any fit has (models.* `tests:`), labelled by its restriction: the
+    /// statistic (F or χ²) with its p-value in brackets.
+    static func testRows(_ fits: [[String: ParamValue]], number: (Double) -> String) -> [Row] {
+        var restrictions: [String] = []
+        for fit in fits {
+            for test in fit["tests"]?.listValue ?? [] {
+                if let text = test.mapValue?["restriction"]?.stringValue, !restrictions.contains(text) { restrictions.append(text) }
+            }
+        }
+        return restrictions.map { restriction in
+            Row(label: "Wald: " + restriction, cells: fits.map { fit in
+                guard let test = fit["tests"]?.listValue?.compactMap(\.mapValue).first(where: { $0["restriction"]?.stringValue == restriction }),
+                      let statistic = test["statistic"]?.doubleValue, let p = test["p"]?.doubleValue else { return "" }
+                return "\(test["kind"]?.stringValue == "F" ? "F" : "χ²") = \(number(statistic)) [p = \(String(format: "%.3f", p))]"
+            })
+        }
     }
 
     /// One note per column that dropped something: observations in fixed-effect levels whose
