@@ -355,3 +355,46 @@ struct WaldTestTests {
         }
     }
 }
+
+/// Newey–West and Driscoll–Kraay covariances (issue 21 point 5) against statsmodels.
+@Suite("Kernel covariances")
+struct KernelCovarianceTests {
+    struct Reference: Decodable { var terms: [String]; var coef: [Double]; var se: [Double] }
+
+    @Test("newey_west on province 1's years (lag 2 and 3) and driscoll_kraay on the panel (lag 2) equal statsmodels' HAC and hac-groupsum within 1e-10",
+          arguments: [("nw_2", "y ~ x1 + x2", "province == 1", "{newey_west: {time: year, lag: 2}}"),
+                      ("nw_3", "y ~ x1 + x2", "province == 1", "{newey_west: {time: year, lag: 3}}"),
+                      ("dk_2", "y ~ x1 + x2 + x3", "", "{driscoll_kraay: {time: year, lag: 2}}")])
+    func kernel(name: String, formula: String, subset: String, vcov: String) throws {
+        let reference = try #require(try JSONDecoder().decode([String: Reference].self, from: Data(contentsOf: Fixtures.url("models/hac_statsmodels.json")))[name])
+        let project = try ModelStageTests.project(data: "m2_panel.csv", model: """
+            uses: models.ols@2
+            with: {formula: "\(formula)", subset: "\(subset)", vcov: \(vcov), convention: statsmodels}
+            """)
+        defer { project.cleanUp() }
+        let run = try project.run("Workflows/m.yaml", registry: BuiltinStages.registry)
+        #expect(run.summary.succeeded, "\(run.record.stages.compactMap(\.message))")
+        let rows = ModelStageTests.coefficients(try ModelStageTests.fit(project))
+        for (index, term) in reference.terms.enumerated() {
+            let row = try #require(rows[term == "Intercept" ? "(Intercept)" : term])
+            #expect(ModelStageTests.relative(row["se"]!.doubleValue!, reference.se[index]) < 1e-10, "\(name) \(term): \(row["se"]!) vs \(reference.se[index])")
+        }
+    }
+
+    @Test("newey_west on a panel, or under fixest's convention, is refused with what to use; the default lag is Newey & West's plug-in")
+    func refusals() throws {
+        #expect(KernelCovariance.defaultLags(periods: 14) == 2 && KernelCovariance.defaultLags(periods: 100) == 4 && KernelCovariance.defaultLags(periods: 500) == 5)
+        for (vcov, convention, message) in [
+            ("{newey_west: {time: year}}", "statsmodels", "newey_west needs one row per period, but 420 rows share 14 periods; for a panel use driscoll_kraay (or cluster)"),
+            ("{driscoll_kraay: {time: year}}", "fixest", "vcov: driscoll-kraay: year is computed as statsmodels' hac-groupsum computes it; set convention: statsmodels"),
+        ] {
+            let project = try ModelStageTests.project(data: "m2_panel.csv", model: """
+                uses: models.ols@2
+                with: {formula: "y ~ x1", vcov: \(vcov), convention: \(convention)}
+                """)
+            defer { project.cleanUp() }
+            let run = try project.run("Workflows/m.yaml", registry: BuiltinStages.registry)
+            #expect(run.record.stages.first { $0.stage == "model" }?.message == message)
+        }
+    }
+}

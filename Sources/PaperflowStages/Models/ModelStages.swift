@@ -62,7 +62,12 @@ enum ModelStages {
                 ones, as fixest drops it; a formula that does not parse is a validation error.
                 vcov: classical, hc1, or {cluster: [var]} / {cluster: [var1, var2]} (two-way); for
                 linear models without absorbed fixed effects also hc2 and hc3 (leverage-corrected,
-                as statsmodels' HC2/HC3 and R sandwich's vcovHC).
+                as statsmodels' HC2/HC3 and R sandwich's vcovHC); for linear models, under
+                convention: statsmodels, {newey_west: {time: year, lag: 2}} (a time series, one row
+                per period) and {driscoll_kraay: {time: year, lag: 2}} (a panel: scores summed by
+                period), Bartlett weights, as statsmodels' HAC (no small-sample factor) and
+                hac-groupsum (T/(T−1)·(N−1)/(N−K), the periods as clusters); the lag defaults to
+                ⌊4 (T/100)^(2/9)⌋ (Newey & West 1994).
                 convention (small-sample factors and, for probit/logit, the information matrix):
                 fixest (default: expected information; G/(G−1)·(N−1)/(N−K), FE nested in the
                 clusters not counted; two-way with the smaller G), statsmodels (observed
@@ -81,9 +86,9 @@ enum ModelStages {
             outputs: [PortSpec("fit", kind: .json, fileName: "fit.json", summary: "estimates, covariance, fit statistics")],
             params: [
                 ParamSpec("formula", .string, required: true, summary: "fixest syntax: log(y) ~ x1*x2 + I(x3^2) + i(k) | fe1 + fe2^fe3"),
-                ParamSpec("vcov", .either(.oneOf(["classical", "iid", "hc1", "HC1", "hetero", "hc2", "HC2", "hc3", "HC3"]), .map(.either(.string, .list(.string)))),
+                ParamSpec("vcov", .either(.oneOf(["classical", "iid", "hc1", "HC1", "hetero", "hc2", "HC2", "hc3", "HC3"]), .map(.either(.either(.string, .list(.string)), .map(.either(.string, .int))))),
                           default: .string("classical"),
-                          summary: "classical | hc1 | hc2 | hc3 | {cluster: [vars]}; fixest's spellings iid, hetero, HC1 and {cluster: var} too"),
+                          summary: "classical | hc1 | hc2 | hc3 | {cluster: [vars]} | {newey_west: {time: t, lag: L}} | {driscoll_kraay: {time: t, lag: L}}; fixest's spellings iid, hetero, HC1 and {cluster: var} too"),
                 ParamSpec("convention", .oneOf(conventions), default: .string("fixest"), summary: "small-sample convention"),
                 ParamSpec("margins", .oneOf(["none", "average", "at-means"]), default: .string("none"),
                           summary: "marginal effects (probit/logit): interaction-aware, delta-method SEs"),
@@ -138,6 +143,8 @@ enum ModelStages {
     enum Covariance: Equatable {
         case classical, hc1, hc2, hc3
         case cluster([String])
+        /// Newey–West (`driscollKraay` false) or Driscoll–Kraay over the periods of `time`.
+        case kernel(driscollKraay: Bool, time: String, lags: Int?)
     }
 
     static func covariance(_ context: StageContext) throws -> Covariance {
@@ -146,6 +153,14 @@ enum ModelStages {
         case .string("hc1"), .string("HC1"), .string("hetero"): return .hc1
         case .string("hc2"), .string("HC2"): return .hc2
         case .string("hc3"), .string("HC3"): return .hc3
+        case let .map(map) where map.count == 1 && (map["newey_west"] != nil || map["driscoll_kraay"] != nil):
+            let settings = (map["newey_west"] ?? map["driscoll_kraay"])?.mapValue ?? [:]
+            guard let time = settings["time"]?.stringValue, Set(settings.keys).isSubset(of: ["time", "lag"]),
+                  settings["lag"].map({ ($0.stringValue.flatMap { Int($0) } ?? $0.intValue.map(Int.init)).map { $0 >= 0 } ?? false }) ?? true else {
+                throw StageFailure("vcov: {\(map.keys.first!): {time: COLUMN, lag: N}} — the time column, and optionally the number of lags (default ⌊4 (T/100)^(2/9)⌋)")
+            }
+            let lags = settings["lag"].flatMap { $0.stringValue.flatMap { Int($0) } ?? $0.intValue.map(Int.init) }
+            return .kernel(driscollKraay: map["driscoll_kraay"] != nil, time: time, lags: lags)
         case let .map(map):
             let variables = map["cluster"].flatMap { $0.stringValue.map { [$0] } ?? $0.listValue?.compactMap(\.stringValue) } ?? []
             guard map.count == 1, (1...2).contains(variables.count) else {
@@ -238,6 +253,21 @@ enum ModelStages {
                 clusters.append(frame.rows.map { Int(codes[$0]) })
             }
         }
+        // The periods of a Newey–West / Driscoll–Kraay covariance: each row's rank in time.
+        var periods: [Int] = []
+        if case let .kernel(_, time, _) = covariance {
+            guard !estimator.isBinary, estimator != .poisson else {
+                throw StageFailure("vcov: \(describe(covariance)) is for linear models (ols, lpm, fe)")
+            }
+            guard let values = try table.column(time, for: "vcov's time").numericValues() else {
+                throw StageFailure("vcov's time '\(time)' must be numeric (a year, a month count)")
+            }
+            let used = frame.rows.map { values[$0] }
+            if let index = used.firstIndex(where: \.isNaN) { throw StageFailure("vcov's time '\(time)' is missing in row \(frame.rows[index] + 1) of the estimation sample") }
+            let order = Array(Set(used)).sorted()
+            let rank = Dictionary(uniqueKeysWithValues: order.enumerated().map { ($1, $0) })
+            periods = used.map { rank[$0]! }
+        }
         if weights?.kind == .probability, covariance == .classical {
             throw StageFailure("probability weights have no classical covariance (Stata's pweight forces robust); use vcov: hc1 or a cluster")
         }
@@ -275,7 +305,7 @@ enum ModelStages {
             } else if estimator.isBinary {
                 try fitBinary(estimator, frame, covariance, clusters, convention, margins, into: &fit)
             } else {
-                try fitLinear(frame, weights, covariance, clusters, convention, into: &fit)
+                try fitLinear(frame, weights, covariance, clusters, convention, periods: periods, into: &fit)
             }
         } catch let failure as EstimationFailure {
             throw StageFailure("\(estimator.rawValue) '\(formula)': \(failure.message)")
@@ -313,14 +343,16 @@ enum ModelStages {
         case .hc2: return "hc2"
         case .hc3: return "hc3"
         case let .cluster(variables): return "cluster: " + variables.joined(separator: ", ")
+        case let .kernel(driscollKraay, time, lags):
+            return "\(driscollKraay ? "driscoll-kraay" : "newey-west"): \(time)\(lags.map { ", lag \($0)" } ?? "")"
         }
     }
 
     static func fitLinear(_ frame: ModelFrame, _ weights: ObservationWeights?, _ covariance: Covariance, _ clusters: [[Int]], _ convention: String,
-                          into fit: inout [String: ParamValue]) throws {
+                          periods: [Int] = [], into fit: inout [String: ParamValue]) throws {
         let result = try LinearFixedEffectsFit(outcome: frame.outcome, regressors: frame.linearRegressors, fixedEffects: frame.absorbed, weights: weights)
         let adjustment: ClusterAdjustment = convention == "fixest" ? .fixest : .statsmodels
-        let matrix: Matrix
+        var matrix: Matrix
         var degrees = result.effectiveObservations - Double(result.names.count + result.fixedEffectsRank)
         switch covariance {
         case .classical: matrix = result.iidCovariance
@@ -330,6 +362,22 @@ enum ModelStages {
             } catch let failure as LinearFixedEffectsFit.Failure {
                 throw StageFailure(failure.message)
             }
+        case let .kernel(driscollKraay, _, lags):
+            guard convention == "statsmodels" else {
+                throw StageFailure("vcov: \(describe(covariance)) is computed as statsmodels' \(driscollKraay ? "hac-groupsum" : "HAC") computes it; set convention: statsmodels")
+            }
+            let count = (periods.max() ?? -1) + 1
+            if !driscollKraay, count != periods.count {
+                throw StageFailure("newey_west needs one row per period, but \(periods.count) rows share \(count) periods; for a panel use driscoll_kraay (or cluster)")
+            }
+            let lags = lags ?? KernelCovariance.defaultLags(periods: count)
+            matrix = result.kernelCovariance(periods: periods, lags: lags)
+            if driscollKraay {
+                // statsmodels' hac-groupsum scales as its clustered covariance, periods as clusters.
+                let g = Double(count), n = result.effectiveObservations, k = Double(result.names.count + result.fixedEffectsRank)
+                matrix = g / (g - 1) * (n - 1) / (n - k) * matrix
+            }
+            fit["vcov_lags"] = .int(Int64(lags))
         case .cluster:
             if clusters.count == 1 {
                 matrix = result.clusteredCovariance(clusters[0], adjustment: adjustment)
@@ -378,7 +426,7 @@ enum ModelStages {
             case "stata": matrix = n / (n - 1) * result.heteroskedasticCovariance(information: information, adjustment: .none)
             default: matrix = result.heteroskedasticCovariance(information: information)
             }
-        case .hc2, .hc3: throw StageFailure("vcov: \(describe(covariance)) is for linear models (ols, lpm, fe); probit and logit take classical, hc1 or a cluster")
+        case .hc2, .hc3, .kernel: throw StageFailure("vcov: \(describe(covariance)) is for linear models (ols, lpm, fe); probit and logit take classical, hc1 or a cluster")
         case .cluster where clusters.count == 2:
             let adjustment: ClusterAdjustment = convention == "fixest" ? .fixest : convention == "statsmodels" ? .statsmodels : .sandwich
             // Fixed, as fixest fixes it, on the regressors' block: neither the dummies of absorbed
@@ -427,7 +475,7 @@ enum ModelStages {
         switch covariance {
         case .classical: kind = .classical
         case .hc1: kind = .robust
-        case .hc2, .hc3: throw StageFailure("vcov: \(describe(covariance)) is for linear models (ols, lpm, fe); \(family.rawValue) takes classical, hc1 or a cluster")
+        case .hc2, .hc3, .kernel: throw StageFailure("vcov: \(describe(covariance)) is for linear models (ols, lpm, fe); \(family.rawValue) takes classical, hc1 or a cluster")
         case .cluster: kind = .clustered(clusters)
         }
         let (matrix, adjusted) = try result.covariance(kind, convention: GeneralizedLinearFit.GLMConvention(rawValue: convention)!)

@@ -173,6 +173,13 @@ public struct LinearFixedEffectsFit: Sendable {
         return scale(adjustment, groups: groups.count, clusteredBy: [clusters]) * (bread * meat * bread)
     }
 
+    /// The Newey–West (one row per period) or Driscoll–Kraay (scores summed within each period)
+    /// covariance with Bartlett weights over `lags` periods, unscaled (statsmodels' `HAC` and
+    /// `hac-groupsum`); `periods` is each observation's period as its rank in time.
+    public func kernelCovariance(periods: [Int], lags: Int) -> Matrix {
+        bread * KernelCovariance.meat(columns: demeaned, scores: clusterScores, periods: periods, lags: lags) * bread
+    }
+
     /// N for the small-sample factors: Σ w for frequency weights, else the rows.
     public var effectiveObservations: Double { weights?.count ?? Double(observations) }
 
