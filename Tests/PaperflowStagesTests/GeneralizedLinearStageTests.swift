@@ -398,3 +398,37 @@ struct KernelCovarianceTests {
         }
     }
 }
+
+/// singletons: drop (issue 20 point 4): reghdfe's and pyfixest's default.
+@Suite("Singletons")
+struct SingletonTests {
+    @Test("singletons: drop leaves out the one province-year alone in its level and equals pyfixest's default fit (1e-8, SEs 1e-6); keep is fixest's")
+    func singletons() throws {
+        struct Reference: Decodable {
+            struct Fit: Decodable { var coef: [Double]; var se: [Double]; var nobs: Int }
+            var terms: [String]
+            var nobs: Int
+            var singletons_dropped: Fit
+        }
+        let reference = try JSONDecoder().decode(Reference.self, from: Data(contentsOf: Fixtures.url("models/functions_pyfixest.json")))
+        let project = try ModelStageTests.project(data: "m2_panel.csv", model: """
+            uses: models.fe@2
+            with:
+              formula: "log(y + 3) ~ log(x1 + 2) + I(x2^2) + x3^2 + poly(x4, 2) | province + year"
+              vcov: {cluster: [province]}
+              singletons: drop
+            """)
+        defer { project.cleanUp() }
+        let run = try project.run("Workflows/m.yaml", registry: BuiltinStages.registry)
+        #expect(run.summary.succeeded, "\(run.record.stages.compactMap(\.message))")
+        let fit = try ModelStageTests.fit(project)
+        #expect(fit.mapValue?["observations"] == .int(Int64(reference.singletons_dropped.nobs)))
+        #expect(fit.mapValue?["observations_singletons"] == .int(Int64(reference.nobs - reference.singletons_dropped.nobs)))
+        let rows = ModelStageTests.coefficients(fit)
+        for (index, term) in reference.terms.enumerated() {
+            let row = try #require(rows[term])
+            #expect(ModelStageTests.relative(row["estimate"]!.doubleValue!, reference.singletons_dropped.coef[index]) < 1e-8, "\(term)")
+            #expect(ModelStageTests.relative(row["se"]!.doubleValue!, reference.singletons_dropped.se[index]) < 1e-6, "\(term) se")
+        }
+    }
+}

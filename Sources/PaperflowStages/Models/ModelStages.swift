@@ -98,6 +98,8 @@ enum ModelStages {
                           summary: "fit one model per level of this column (East/West, terciles); rows missing it are left out"),
                 ParamSpec("tests", .list(.string), default: .list([]),
                           summary: "Wald tests of linear restrictions, each a string: \"b[x1] = b[x2]\", \"b[x1] = 0, b[x2] = 0\" (joint); F for linear models, χ² otherwise"),
+                ParamSpec("singletons", .oneOf(["keep", "drop"]), default: .string("keep"),
+                          summary: "drop: leave out rows alone in a fixed-effect level, repeatedly, and count them (reghdfe's and pyfixest's default; keep is fixest's)"),
                 ParamSpec("panel", .map(.string), default: .map([:]),
                           summary: "{unit: firm, time: year}: the panel the operators l(x, k), f(x, k) and d(x) shift along (by time value: a gap gives a missing lag)"),
                 ParamSpec("weights", .string, default: .string(""),
@@ -219,7 +221,7 @@ enum ModelStages {
         let panel = try panel(context)
         do {
             frame = try ModelFrame(formula, table: table, standardize: context.bool("standardize")!, weights: weightColumn.isEmpty ? nil : weightColumn,
-                                   panel: panel)
+                                   panel: panel, dropSingletons: context.string("singletons") == "drop")
         } catch {
             throw StageFailure("formula '\(formula)': \(error.message)")
         }
@@ -286,6 +288,7 @@ enum ModelStages {
             throw StageFailure("margins: \(margins) is not computed with the term '\(term.name)' (the effects account for two-way products of numeric variables only); "
                                + "use margins: none, or enter the interaction as a product of two numeric variables")
         }
+        if context.string("singletons") == "drop" { fit["observations_singletons"] = .int(Int64(frame.droppedSingletons)) }
         if let weights {
             fit["weights"] = .string(weightColumn)
             fit["weight_type"] = .string(weights.kind.rawValue)

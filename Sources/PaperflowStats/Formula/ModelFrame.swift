@@ -37,6 +37,8 @@ public struct ModelFrame: Sendable {
     public let weights: [Double]?
     /// Rows left out because their weight is zero (as Stata and fixest leave them out).
     public let droppedForZeroWeight: Int
+    /// Rows left out as singletons of a fixed effect (with `dropSingletons`).
+    public let droppedSingletons: Int
 
     /// Evaluates `formula` on `table`; with `standardize`, every numeric variable is centred and
     /// scaled to unit (sample) standard deviation before terms are formed, so slopes are per
@@ -46,9 +48,10 @@ public struct ModelFrame: Sendable {
     /// variable, and rows of weight zero are left out and counted; a negative weight is an error
     /// naming its row.
     /// With `panel` (the unit and time columns), the panel operators l(), f() and d() are
-    /// evaluated by time value within each unit.
+    /// evaluated by time value within each unit; with `dropSingletons`, rows alone in a level of
+    /// a fixed effect are left out (repeatedly) and counted.
     public init(_ formula: Formula, table: Table, standardize: Bool = false, weights weightColumn: String? = nil,
-                panel: (unit: String, time: String)? = nil) throws(ModelFrameError) {
+                panel: (unit: String, time: String)? = nil, dropSingletons: Bool = false) throws(ModelFrameError) {
         self.formula = formula
         func column(_ name: String) throws(ModelFrameError) -> Column {
             guard let column = table[name] else {
@@ -119,10 +122,7 @@ public struct ModelFrame: Sendable {
             rows = positive
         }
         guard !rows.isEmpty else { throw ModelFrameError(message: "no row has every variable of '\(formula)' present\(zeroWeights > 0 ? " and a positive weight" : "")") }
-        self.rows = rows
         droppedForZeroWeight = zeroWeights
-        weights = rawWeights.map { values in rows.map { values[$0] } }
-        outcome = rows.map { y[$0] }
 
         /// A factor over the used rows, levels without rows removed, labelled for names.
         func factor(_ names: [String], label: String) throws(ModelFrameError) -> Factor {
@@ -169,6 +169,31 @@ public struct ModelFrame: Sendable {
             }
             return Factor(name: label, codes: combined, levels: levels)
         }
+
+        // Singletons: rows alone in a fixed-effect level, which the fit explains exactly and which
+        // only inflate N (reghdfe and pyfixest drop them by default; fixest keeps them). Dropping
+        // one can leave another alone, so until none is left.
+        var singletons = 0
+        if dropSingletons, !formula.fixedEffects.isEmpty {
+            while true {
+                var alone = [Bool](repeating: false, count: rows.count)
+                for names in formula.fixedEffects {
+                    let levels = try factor(names, label: names.joined(separator: "^"))
+                    var counts = [Int](repeating: 0, count: levels.levels.count)
+                    for code in levels.codes { counts[code] += 1 }
+                    for (position, code) in levels.codes.enumerated() where counts[code] == 1 { alone[position] = true }
+                }
+                let remaining = rows.indices.filter { !alone[$0] }.map { rows[$0] }
+                if remaining.count == rows.count { break }
+                guard !remaining.isEmpty else { throw ModelFrameError(message: "every row is alone in a level of its fixed effects; no fit is given") }
+                singletons += rows.count - remaining.count
+                rows = remaining
+            }
+        }
+        droppedSingletons = singletons
+        self.rows = rows
+        weights = rawWeights.map { values in rows.map { values[$0] } }
+        outcome = rows.map { y[$0] }
 
         var dense: [(name: String, values: [Double])] = []
         var factors: [Factor] = []

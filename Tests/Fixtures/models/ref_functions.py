@@ -4,7 +4,8 @@ pandas, for Paperflow's
 
     log(y + 3) ~ log(x1 + 2) + I(x2^2) + x3^2 + poly(x4, 2) | province + year
 
-clustered by province. Rows where a logarithm is undefined (y + 3 ≤ 0 or x1 + 2 ≤ 0) are NaN
+clustered by province, keeping singletons (fixest) and dropping them (pyfixest's default, for
+singletons: drop). Rows where a logarithm is undefined (y + 3 ≤ 0 or x1 + 2 ≤ 0) are NaN
 here and dropped by pyfixest, as fixest drops them (no singletons removed: fixef_rm="none", fixest's
 default). Writes functions_pyfixest.json.
 
@@ -31,6 +32,9 @@ out = {
     "coef": list(fit.coef().values), "se": list(fit.se().values), "nobs": int(fit._N),
     "dropped": int(len(data) - fit._N),
 }
+# pyfixest's default drops singletons (as reghdfe): for singletons: drop.
+default = pf.feols("ly ~ lx1 + x2sq + x3sq + x4 + x4sq | province + year", data, vcov={"CRV1": "province"})
+out["singletons_dropped"] = {"coef": list(default.coef().values), "se": list(default.se().values), "nobs": int(default._N)}
 with open(os.path.join(here, "functions_pyfixest.json"), "w") as f:
     json.dump(out, f, indent=1)
 print(out)
