@@ -35,13 +35,9 @@ struct GeneralizedLinearStageTests {
         let run = try project.run("Workflows/m.yaml", registry: BuiltinStages.registry)
         #expect(run.summary.succeeded, "\(run.record.stages.compactMap(\.message))")
         let fit = try ModelStageTests.fit(project)
-        let rows = ModelStageTests.coefficients(fit)
         let reference = try Self.reference("glm_pyfixest.json", "poisson2")
-        for (index, term) in reference.terms.enumerated() {
-            let row = try #require(rows[term])
-            #expect(Self.relative(row["estimate"]!.doubleValue!, reference.coef[index]) < 1e-8, "\(term)")
-            #expect(Self.relative(row["se"]!.doubleValue!, reference.se_cluster[index]) < 1e-8, "\(term) se")
-        }
+        try ModelStageTests.expectTerms(fit, reference.terms, estimates: reference.coef, standardErrors: reference.se_cluster,
+                                        estimateTolerance: 1e-8, seTolerance: 1e-8)
         let map = try #require(fit.mapValue)
         #expect(map["observations"] == .int(Int64(reference.nobs)))
         #expect(map["observations_separated"] == .int(14))
@@ -166,11 +162,7 @@ struct FormulaFunctionTests {
         let fit = try ModelStageTests.fit(project)
         let rows = ModelStageTests.coefficients(fit)
         #expect(rows.count == reference.terms.count, "\(rows.keys.sorted())")
-        for (index, term) in reference.terms.enumerated() {
-            let row = try #require(rows[term], "\(term) in \(rows.keys.sorted())")
-            #expect(ModelStageTests.relative(row["estimate"]!.doubleValue!, reference.coef[index]) < 1e-8, "\(term)")
-            #expect(ModelStageTests.relative(row["se"]!.doubleValue!, reference.se[index]) < 1e-6, "\(term) se")
-        }
+        try ModelStageTests.expectTerms(fit, reference.terms, estimates: reference.coef, standardErrors: reference.se, estimateTolerance: 1e-8, seTolerance: 1e-6)
         #expect(fit.mapValue?["observations"] == .int(Int64(reference.nobs)))
         #expect(fit.mapValue?["observations_dropped_missing"] == .int(Int64(reference.dropped)))
         #expect(fit.mapValue?["formula"] == .string("log(y + 3) ~ log(x1 + 2) + I(x2^2) + x3^2 + poly(x4, 2)1 + poly(x4, 2)2 | province + year"))
@@ -211,12 +203,7 @@ struct PanelOperatorTests {
         let run = try project.run("Workflows/m.yaml", registry: BuiltinStages.registry)
         #expect(run.summary.succeeded, "\(run.record.stages.compactMap(\.message))")
         let fit = try ModelStageTests.fit(project)
-        let rows = ModelStageTests.coefficients(fit)
-        for (index, term) in reference.terms.enumerated() {
-            let row = try #require(rows[term], "\(term) in \(rows.keys.sorted())")
-            #expect(ModelStageTests.relative(row["estimate"]!.doubleValue!, reference.coef[index]) < 1e-8, "\(term)")
-            #expect(ModelStageTests.relative(row["se"]!.doubleValue!, reference.se[index]) < 1e-6, "\(term) se")
-        }
+        try ModelStageTests.expectTerms(fit, reference.terms, estimates: reference.coef, standardErrors: reference.se, estimateTolerance: 1e-8, seTolerance: 1e-6)
         #expect(fit.mapValue?["observations"] == .int(Int64(reference.nobs)))
         #expect(fit.mapValue?["observations_dropped_missing"] == .int(Int64(reference.rows - reference.nobs)))
     }
@@ -269,12 +256,7 @@ struct EventStudyTests {
         let fit = try ModelStageTests.fit(project)
         let names = fit.mapValue?["coefficients"]?.listValue?.compactMap { $0.mapValue?["name"]?.stringValue } ?? []
         #expect(names == reference.terms.map { $0 == "Intercept" ? "(Intercept)" : $0 })
-        let rows = ModelStageTests.coefficients(fit)
-        for (index, term) in reference.terms.enumerated() {
-            let row = try #require(rows[term == "Intercept" ? "(Intercept)" : term], "\(term)")
-            #expect(ModelStageTests.relative(row["estimate"]!.doubleValue!, reference.coef[index]) < 1e-8, "\(term)")
-            #expect(ModelStageTests.relative(row["se"]!.doubleValue!, reference.se[index]) < 1e-6, "\(term) se")
-        }
+        try ModelStageTests.expectTerms(fit, reference.terms, estimates: reference.coef, standardErrors: reference.se, estimateTolerance: 1e-8, seTolerance: 1e-6)
     }
 
     @Test("a reference level the factor does not have is refused with its levels; the parser reads ref quoted or bare")
@@ -424,11 +406,7 @@ struct SingletonTests {
         let fit = try ModelStageTests.fit(project)
         #expect(fit.mapValue?["observations"] == .int(Int64(reference.singletons_dropped.nobs)))
         #expect(fit.mapValue?["observations_singletons"] == .int(Int64(reference.nobs - reference.singletons_dropped.nobs)))
-        let rows = ModelStageTests.coefficients(fit)
-        for (index, term) in reference.terms.enumerated() {
-            let row = try #require(rows[term])
-            #expect(ModelStageTests.relative(row["estimate"]!.doubleValue!, reference.singletons_dropped.coef[index]) < 1e-8, "\(term)")
-            #expect(ModelStageTests.relative(row["se"]!.doubleValue!, reference.singletons_dropped.se[index]) < 1e-6, "\(term) se")
-        }
+        try ModelStageTests.expectTerms(fit, reference.terms, estimates: reference.singletons_dropped.coef, standardErrors: reference.singletons_dropped.se,
+                                        estimateTolerance: 1e-8, seTolerance: 1e-6)
     }
 }

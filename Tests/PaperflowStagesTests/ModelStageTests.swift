@@ -35,6 +35,20 @@ struct ModelStageTests {
         try JSONDecoder().decode(ParamValue.self, from: Data(try project.read("Artifacts/m/model/fit.json").utf8))
     }
 
+    /// Expects each reference term in `fit` (statsmodels' `Intercept` is our `(Intercept)`) with its
+    /// estimate and standard error within the relative tolerances.
+    static func expectTerms(_ fit: ParamValue, _ terms: [String], estimates: [Double], standardErrors: [Double],
+                            estimateTolerance: Double, seTolerance: Double, _ context: String = "",
+                            sourceLocation: Testing.SourceLocation = #_sourceLocation) throws {
+        let rows = coefficients(fit)
+        for (index, term) in terms.enumerated() {
+            let row = try #require(rows[term == "Intercept" ? "(Intercept)" : term], "\(context) \(term) in \(rows.keys.sorted())", sourceLocation: sourceLocation)
+            #expect(relative(row["estimate"]!.doubleValue!, estimates[index]) < estimateTolerance, "\(context) \(term)", sourceLocation: sourceLocation)
+            #expect(relative(row["se"]!.doubleValue!, standardErrors[index]) < seTolerance,
+                    "\(context) \(term) se: \(row["se"]!) vs \(standardErrors[index])", sourceLocation: sourceLocation)
+        }
+    }
+
     static func coefficients(_ fit: ParamValue, _ key: String = "coefficients") -> [String: [String: ParamValue]] {
         let rows = (key == "coefficients" ? fit.mapValue?["coefficients"] : fit.mapValue?["margins"]?.mapValue?["effects"])?.listValue ?? []
         return Dictionary(uniqueKeysWithValues: rows.compactMap(\.mapValue).map { ($0["name"]!.stringValue!, $0) })

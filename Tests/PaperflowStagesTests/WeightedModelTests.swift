@@ -61,13 +61,8 @@ struct WeightedModelTests {
         for (vcov, expected) in covariances {
             let (fit, message) = try Self.fit(item, vcov: vcov)
             let map = try #require(fit?.mapValue, "\(item.reference) \(vcov): \(message ?? "")")
-            let rows = ModelStageTests.coefficients(.map(map))
-            for (index, term) in reference.terms.enumerated() {
-                let row = try #require(rows[term == "Intercept" ? "(Intercept)" : term], "\(term) in \(rows.keys.sorted())")
-                #expect(ModelStageTests.relative(row["estimate"]!.doubleValue!, reference.coef[index]) < 1e-8, "\(item.reference) \(term)")
-                let want = try #require(expected)[index]
-                #expect(ModelStageTests.relative(row["se"]!.doubleValue!, want) < 1e-6, "\(item.reference) \(vcov) \(term): \(row["se"]!) vs \(want)")
-            }
+            try ModelStageTests.expectTerms(.map(map), reference.terms, estimates: reference.coef, standardErrors: try #require(expected),
+                                            estimateTolerance: 1e-8, seTolerance: 1e-6, "\(item.reference) \(vcov)")
             #expect(map["weight_type"] == .string(item.weightType))
             if item.weightType == "frequency" { #expect(map["observations"]?.intValue ?? 0 > map["rows"]?.intValue ?? 0) }
         }

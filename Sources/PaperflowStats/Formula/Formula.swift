@@ -275,9 +275,7 @@ struct FormulaParser {
         if take("^") {
             skipSpaces()
             let digits = position
-            while position < characters.count, characters[position].isNumber { position += 1 }
-            guard position > digits, let power = Int(String(characters[digits..<position])), power >= 1,
-                  position == characters.count || characters[position] != "." else {
+            guard let power = wholeNumber(), power >= 1, position == characters.count || characters[position] != "." else {
                 position = digits
                 throw error("expected a whole power after '^', e.g. \(variable)^2")
             }
@@ -318,17 +316,11 @@ struct FormulaParser {
             var range = 1...1
             if take(",") {
                 skipSpaces()
-                func number() -> Int? {
-                    let digits = position
-                    while position < characters.count, characters[position].isNumber { position += 1 }
-                    return position > digits ? Int(String(characters[digits..<position])) : nil
-                }
                 let at = position
-                guard let first = number() else { throw error("expected a whole number of periods, e.g. \(function)(\(inner), 1)") }
+                guard let first = wholeNumber() else { throw error("expected a whole number of periods, e.g. \(function)(\(inner), 1)") }
                 var last = first
                 if take(":") {
-                    skipSpaces()
-                    guard let end = number(), end >= first else { throw error("expected a range of periods such as 1:3") }
+                    guard let end = wholeNumber(), end >= first else { throw error("expected a range of periods such as 1:3") }
                     last = end
                 }
                 guard first >= (function == "d" ? 1 : 0), last <= 100 else {
@@ -349,10 +341,7 @@ struct FormulaParser {
         if function == "poly" {
             guard let inner = try name() else { throw error("expected a variable inside poly(...)") }
             try expect(",")
-            skipSpaces()
-            let digits = position
-            while position < characters.count, characters[position].isNumber { position += 1 }
-            guard position > digits, let degree = Int(String(characters[digits..<position])), (1...10).contains(degree) else {
+            guard let degree = wholeNumber(), (1...10).contains(degree) else {
                 throw error("poly(\(inner), k) takes a degree k from 1 to 10")
             }
             skipSpaces()
@@ -396,18 +385,7 @@ struct FormulaParser {
         guard position < characters.count else { throw error("expected a level after 'ref ='") }
         let quote = characters[position]
         if quote == "\"" || quote == "'" {
-            let start = position
-            position += 1
-            var text = ""
-            while position < characters.count, characters[position] != quote {
-                text.append(characters[position])
-                position += 1
-            }
-            guard position < characters.count else {
-                position = start
-                throw error("the level's quote is not closed")
-            }
-            position += 1
+            guard let text = delimited(by: quote) else { throw error("the level's quote is not closed") }
             return text
         }
         var text = ""
@@ -425,18 +403,7 @@ struct FormulaParser {
         skipSpaces()
         guard position < characters.count else { return nil }
         if characters[position] == "`" {
-            let start = position
-            position += 1
-            var text = ""
-            while position < characters.count, characters[position] != "`" {
-                text.append(characters[position])
-                position += 1
-            }
-            guard position < characters.count else {
-                position = start
-                throw error("unclosed '`'")
-            }
-            position += 1
+            guard let text = delimited(by: "`") else { throw error("unclosed '`'") }
             return text
         }
         let first = characters[position]
@@ -448,6 +415,36 @@ struct FormulaParser {
             position += 1
         }
         return text
+    }
+
+    /// The text between the delimiter at the current position and the next `closing`, both
+    /// consumed; nil, the position unmoved, when `closing` never comes.
+    private mutating func delimited(by closing: Character) -> String? {
+        let start = position
+        position += 1
+        var text = ""
+        while position < characters.count, characters[position] != closing {
+            text.append(characters[position])
+            position += 1
+        }
+        guard position < characters.count else {
+            position = start
+            return nil
+        }
+        position += 1
+        return text
+    }
+
+    /// A whole number after any spaces; nil, the position at its start, when there are no digits.
+    private mutating func wholeNumber() -> Int? {
+        skipSpaces()
+        let digits = position
+        while position < characters.count, characters[position].isNumber { position += 1 }
+        guard position > digits, let value = Int(String(characters[digits..<position])) else {
+            position = digits
+            return nil
+        }
+        return value
     }
 
     private mutating func skipSpaces() {
