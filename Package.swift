@@ -83,7 +83,8 @@ let package = Package(
         ),
         .testTarget(
             name: "PaperflowDataTests",
-            dependencies: ["PaperflowData", "PaperflowTestSupport", .product(name: "PropertyBased", package: "swift-property-based")]
+            dependencies: ["PaperflowData", "PaperflowTestSupport", .product(name: "PropertyBased", package: "swift-property-based"),
+                           .product(name: "Crypto", package: "swift-crypto")]
         ),
         .testTarget(
             name: "PaperflowStatsTests",

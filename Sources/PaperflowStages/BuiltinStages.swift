@@ -14,6 +14,7 @@ public enum BuiltinStages {
             fingerprinted(DTAStage.self),
             fingerprinted(TableDTAStage.self),
             fingerprinted(XLSXStage.self),
+            fingerprinted(ParquetStage.self),
             fingerprinted(TableCSVStage.self),
             fingerprinted(DeriveStage.self),
             fingerprinted(JoinStage.self),

@@ -61,7 +61,7 @@ struct StataStageTests {
         #expect(lines.dropFirst(3).first == (0..<original.rowCount).map { original["code"]![$0].description }.joined(separator: ","))
     }
 
-    @Test("Workflows/examples/formats.yaml: a .dta, an .xlsx under a title row and a Python script's CSV make one table, written back as .dta")
+    @Test("Workflows/examples/formats.yaml: a .dta, an .xlsx under a title row, a Parquet file and a Python script's CSV make one table, written back as .dta")
     func formatsExample() throws {
         let project = try TemporaryProject()
         defer { project.cleanUp() }
@@ -76,10 +76,13 @@ struct StataStageTests {
         #expect(shares.rowCount == 31)
         let ranking = try project.read("Artifacts/formats/ranking/table.md")
         // Beijing 2023: science budget 521.91 of R&D 2947.1 (亿元), 17.7%; Tibet's budget exceeds its R&D.
-        #expect(ranking.contains("| 北京 | 2947.1 | 521.9 | 17.7 |"), "\(ranking)")
+        // Beijing's 402,152 R&D person-years (Parquet): 2947.1 亿元 / 402,152 = 73.3 万元 each.
+        #expect(ranking.contains("| 北京 | 2947.1 | 521.9 | 17.7 | 73.3 |"), "\(ranking)")
+        let personnel = try JSONSerialization.jsonObject(with: Data(project.read("Artifacts/formats/personnel/report.json").utf8)) as? [String: Any]
+        #expect(personnel?["rowGroups"] as? Int == 5 && personnel?["rowGroupsRead"] as? Int == 1 && personnel?["rows"] as? Int == 31)
         #expect(ranking.split(separator: "\n").dropFirst(3).first?.hasPrefix("| 西藏 |") == true, "\(ranking)")
         let (back, _) = try DTAReader.read(contentsOf: project.root.appendingPathComponent("Artifacts/formats/for_stata/table.dta"), displayPath: "table.dta")
-        #expect(back.rowCount == 31 && back.names == ["province_zh", "rd_spending", "science_budget", "public_share"])
+        #expect(back.rowCount == 31 && back.names == ["province_zh", "rd_spending", "science_budget", "public_share", "rd_personnel", "spending_per_fte"])
         // Nothing reruns the second time, the script's table included.
         let again = try project.run("Workflows/examples/formats.yaml", registry: BuiltinStages.registry)
         #expect(again.summary.ran.isEmpty)

@@ -221,7 +221,7 @@ enum ExcelDates {
         let seconds = Int64(((serial - days) * 86_400).rounded())
         if !date1904, days < 61 { days += 1 }
         let epoch: Int64 = date1904 ? 24_107 : 25_569 // 1904-01-01 and 1899-12-30 before 1970-01-01
-        let (y, m, d) = StataDates.civil(Int64(days) - epoch)
+        let (y, m, d) = CivilCalendar.date(Int64(days) - epoch)
         let date = String(format: "%04lld-%02lld-%02lld", y, m, d)
         guard seconds > 0 else { return date }
         return date + String(format: "T%02lld:%02lld:%02lld", seconds / 3600, seconds / 60 % 60, seconds % 60)

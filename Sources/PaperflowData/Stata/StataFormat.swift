@@ -104,8 +104,7 @@ enum StataDates {
 
     /// Days since 1960-01-01 as `yyyy-mm-dd` (proleptic Gregorian).
     static func day(_ days: Int64) -> String {
-        let (y, m, d) = civil(days + epoch)
-        return String(format: "%04lld-%02lld-%02lld", y, m, d)
+        CivilCalendar.isoDate(days + epoch)
     }
 
     /// Milliseconds since 1960-01-01 00:00 as `yyyy-mm-ddThh:mm:ss.sss`.
@@ -113,18 +112,5 @@ enum StataDates {
         let days = Int64((Double(milliseconds) / 86_400_000).rounded(.down))
         let rest = milliseconds - days * 86_400_000
         return day(days) + String(format: "T%02lld:%02lld:%02lld.%03lld", rest / 3_600_000, rest / 60_000 % 60, rest / 1000 % 60, rest % 1000)
-    }
-
-    /// Year, month, day of a count of days from 1970-01-01 (Hinnant's civil_from_days).
-    static func civil(_ z: Int64) -> (Int64, Int64, Int64) {
-        let shifted = z + 719_468
-        let era = (shifted >= 0 ? shifted : shifted - 146_096) / 146_097
-        let doe = shifted - era * 146_097
-        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-        let mp = (5 * doy + 2) / 153
-        let d = doy - (153 * mp + 2) / 5 + 1
-        let m = mp < 10 ? mp + 3 : mp - 9
-        return (yoe + era * 400 + (m <= 2 ? 1 : 0), m, d)
     }
 }

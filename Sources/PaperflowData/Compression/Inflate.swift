@@ -2,13 +2,16 @@
 /// canonically code length by code length as Mark Adler's `puff` does — small, and fast enough
 /// for the XML parts of a spreadsheet. A damaged stream is an error, never a read past the input.
 enum Inflate {
-    struct Failure: Error { var message: String }
+    struct Failure: Error, CustomStringConvertible {
+        var message: String
+        var description: String { message }
+    }
 
     struct Huffman {
         var counts = [Int](repeating: 0, count: 16)
         var symbols: [Int] = []
 
-        init(lengths: [Int]) throws {
+        init(lengths: [Int]) throws(Failure) {
             for length in lengths { counts[length] += 1 }
             counts[0] = 0
             var left = 1
@@ -32,7 +35,7 @@ enum Inflate {
         var position = 0
         var buffer = 0, count = 0
 
-        mutating func take(_ need: Int) throws -> Int {
+        mutating func take(_ need: Int) throws(Failure) -> Int {
             var value = buffer
             while count < need {
                 guard position < input.count else { throw Failure(message: "the compressed data end early") }
@@ -45,7 +48,7 @@ enum Inflate {
             return value & ((1 << need) - 1)
         }
 
-        mutating func decode(_ code: Huffman) throws -> Int {
+        mutating func decode(_ code: Huffman) throws(Failure) -> Int {
             var value = 0, first = 0, index = 0
             for length in 1...15 {
                 value |= try take(1)
@@ -71,11 +74,19 @@ enum Inflate {
     }()
 
     /// The decompressed bytes; `expected` is the size the archive records (checked).
-    static func decompress(_ input: UnsafeBufferPointer<UInt8>, expected: Int) throws -> [UInt8] {
+    static func decompress(_ input: UnsafeBufferPointer<UInt8>, expected: Int) throws(Failure) -> [UInt8] {
+        let (out, _) = try decompressStream(input, limit: expected)
+        guard out.count == expected else { throw Failure(message: "\(out.count) bytes where the archive records \(expected)") }
+        return out
+    }
+
+    /// One DEFLATE stream from the start of `input`: its bytes (at most `limit`) and how many
+    /// input bytes it took.
+    static func decompressStream(_ input: UnsafeBufferPointer<UInt8>, limit: Int) throws(Failure) -> ([UInt8], Int) {
         var bits = Bits(input: input)
         var out: [UInt8] = []
         // DEFLATE expands at most 1032-fold: a damaged size field cannot reserve gigabytes.
-        out.reserveCapacity(min(expected, input.count * 1032))
+        out.reserveCapacity(min(limit, input.count * 1032))
         var last = 0
         repeat {
             last = try bits.take(1)
@@ -117,13 +128,12 @@ enum Inflate {
             default:
                 throw Failure(message: "a block of the reserved type 3")
             }
-            guard out.count <= expected else { throw Failure(message: "more data than the archive records") }
+            guard out.count <= limit else { throw Failure(message: "more data than expected") }
         } while last == 0
-        guard out.count == expected else { throw Failure(message: "\(out.count) bytes where the archive records \(expected)") }
-        return out
+        return (out, bits.position)
     }
 
-    static func codes(_ bits: inout Bits, _ out: inout [UInt8], _ literal: Huffman, _ distance: Huffman) throws {
+    static func codes(_ bits: inout Bits, _ out: inout [UInt8], _ literal: Huffman, _ distance: Huffman) throws(Failure) {
         while true {
             let symbol = try bits.decode(literal)
             if symbol < 256 { out.append(UInt8(symbol)); continue }
