@@ -11,14 +11,11 @@ the ratios to Paperflow.
 import json
 import os
 import statistics
-import subprocess
 import sys
 import time
-from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
-ROOT = HERE.parent.parent
-VENV = HERE / ".venv"
+from common import PYTHON, WORK, prepare, run, trade_csv
+
 ROWS = int(sys.argv[1]) if len(sys.argv) > 1 else 10_000_000
 
 REFERENCE = r"""
@@ -50,22 +47,10 @@ print(json.dumps({"csv_read_s": read, "group_sum_s": grouped, "hs6_kept_zeros": 
 """
 
 
-def run(cmd):
-    return subprocess.run(cmd, check=True, stdout=subprocess.PIPE, text=True).stdout
-
-
 def main():
-    if not (VENV / "bin" / "python").exists():
-        run([sys.executable, "-m", "venv", str(VENV)])
-        run([str(VENV / "bin" / "pip"), "install", "--quiet", "pandas", "pyarrow", "polars", "duckdb"])
-    run(["swift", "build", "-c", "release", "--static-swift-stdlib", "--product", "paperflow"])
-    paperflow = str(Path(run(["swift", "build", "-c", "release", "--static-swift-stdlib", "--show-bin-path"]).strip()) / "paperflow")
-    work = HERE / "work"
-    work.mkdir(exist_ok=True)
-    path = work / f"trade-{ROWS}.csv"
-    if not path.exists():
-        print(f"generating {ROWS:,} rows ...", flush=True)
-        run([sys.executable, str(HERE / "generate.py"), str(ROWS), str(path)])
+    paperflow = prepare(["pandas", "pyarrow", "polars", "duckdb"])
+    path = trade_csv(ROWS)
+    work = WORK
     print(f"{path.name}: {path.stat().st_size / 1e6:.0f} MB, {ROWS:,} rows; {os.cpu_count()} cores; {time.strftime('%Y-%m-%d')}")
     tools = ["paperflow", "pandas", "pyarrow", "polars", "duckdb"]
     all_runs = {tool: [] for tool in tools}
@@ -85,7 +70,7 @@ def main():
                 assert back["equal"], "the binary table differs from the CSV read"
                 out["binary_read_s"] = back["binary_read_s"]
             else:
-                out = json.loads(run([str(VENV / "bin" / "python"), "-c", REFERENCE, tool, str(path)]))
+                out = json.loads(run([PYTHON, "-c", REFERENCE, tool, str(path)]))
             if attempt > 0:
                 runs.append(out)
     results = {}

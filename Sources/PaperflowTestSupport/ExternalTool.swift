@@ -63,6 +63,25 @@ public enum ExternalTool {
         return result.output
     }
 
+    /// Runs Python `code` with Debian's python3 and pandas (`python3-pandas`, installed by
+    /// `.ci/install-tools` when missing) in `directory`, written there as `check.py`; returns what
+    /// it printed.
+    /// - Throws: `ToolError` with Python's output when it exits non-zero.
+    public static func pandas(_ code: String, in directory: URL) throws -> String {
+        let python = URL(fileURLWithPath: "/usr/bin/python3")
+        if try run(python, ["-c", "import pandas"]).status != 0 {
+            let install = try run(repositoryRoot.appendingPathComponent(".ci/install-tools"), [])
+            guard try run(python, ["-c", "import pandas"]).status == 0 else {
+                throw ToolError(message: "pandas is not installed and .ci/install-tools could not install it (exit \(install.status)): \(install.output.suffix(2000))")
+            }
+        }
+        let script = directory.appendingPathComponent("check.py")
+        try Data(code.utf8).write(to: script)
+        let result = try run(python, [script.path], in: directory, timeout: 300)
+        guard result.status == 0 else { throw ToolError(message: "Python failed (exit \(result.status)): \(result.output)") }
+        return result.output
+    }
+
     /// A tool that cannot be found or run.
     public struct ToolError: Error, CustomStringConvertible {
         public var message: String

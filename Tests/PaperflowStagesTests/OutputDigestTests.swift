@@ -30,7 +30,7 @@ struct OutputDigestTests {
                         "networks/branches.csv", "networks/places.csv", "complexity/tiny_edge_long.csv",
                         "complexity/tiny_main_long.csv", "complexity/tiny_gdp.csv", "trade/customs_sample.csv",
                         "geography/provinces.csv", "geography/cities.csv", "geography/jiangsu.csv", "geography/jiangsu_districts.csv",
-                        "geography/tiny.geojson", "geography/tiny_regions.csv", "stata/pandas_118.dta", "excel/shared.xlsx"] {
+                        "geography/tiny.geojson", "geography/tiny_regions.csv", "stata/pandas_118.dta", "excel/shared.xlsx", "parquet/polars.parquet"] {
             try project.copy(fixture: fixture, to: "data/" + fixture.split(separator: "/").last!)
         }
         try project.copy(fixture: "stage-outputs/every-stage.yaml", to: "Workflows/every-stage.yaml")

@@ -59,6 +59,26 @@ struct StataStageTests {
         }
         #expect(lines.dropFirst(2).first == values.joined(separator: ","))
         #expect(lines.dropFirst(3).first == (0..<original.rowCount).map { original["code"]![$0].description }.joined(separator: ","))
+
+        // pandas, as a Python co-author reads it: the value labels as a categorical, the data label.
+        let fromPandas = try ExternalTool.pandas("""
+            import pandas as pd
+            frame = pd.read_stata("results/firms.dta")
+            reader = pd.io.stata.StataReader("results/firms.dta")
+            print(reader.data_label)
+            print(frame["region"].dtype.name)
+            print(",".join(frame["region"].astype(str)))
+            print(",".join(repr(float(v)) for v in frame["value"]))
+            """, in: project.root)
+        let pandasLines = fromPandas.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        #expect(pandasLines.first == "Firms for co-authors")
+        #expect(pandasLines.dropFirst().first == "category")
+        #expect(pandasLines.dropFirst(2).first == (0..<original.rowCount).map { original["region"]![$0].description }.joined(separator: ","))
+        let reprs = (0..<original.rowCount).map { row -> String in
+            if case let .double(v) = original["value"]![row] { return v == v.rounded() && abs(v) < 1e16 ? String(format: "%.1f", v) : "\(v)" }
+            return "nan"
+        }
+        #expect(pandasLines.dropFirst(3).first == reprs.joined(separator: ","))
     }
 
     @Test("Workflows/examples/formats.yaml: a .dta, an .xlsx under a title row, a Parquet file and a Python script's CSV make one table, written back as .dta")

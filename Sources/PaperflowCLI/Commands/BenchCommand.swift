@@ -12,7 +12,7 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Time Paperflow's building blocks on a file (used by the scripts under Benchmarks/).",
-        subcommands: [CSV.self, TableFile.self, Hash.self, Model.self]
+        subcommands: [CSV.self, Parquet.self, Stata.self, TableFile.self, Hash.self, Model.self]
     )
 
     /// Peak resident memory of this process, in bytes.
@@ -77,6 +77,52 @@ struct BenchCommand: ParsableCommand {
             }
             fields["peak_memory_bytes"] = .int(Int64(BenchCommand.peakMemory))
             Console.shared.out(String(decoding: JSONText.compact(.map(fields)), as: UTF8.self))
+        }
+    }
+
+    /// `paperflow bench parquet FILE` and `bench dta FILE`: read a file into a table as io.parquet
+    /// and io.dta do; the time, peak memory, and sums that show every tool read the same values.
+    static func timedRead(_ file: String, sums: [String], _ read: (URL) throws -> Table) throws {
+        var table = try Table([])
+        let seconds = try BenchCommand.seconds { table = try read(URL(fileURLWithPath: file)) }
+        var fields: [String: ParamValue] = ["rows": .int(Int64(table.rowCount)), "read_s": .double(seconds),
+                                            "types": .map(Dictionary(uniqueKeysWithValues: zip(table.names, table.columns.map { .string($0.type.rawValue) }))),
+                                            "peak_memory_bytes": .int(Int64(BenchCommand.peakMemory))]
+        for name in sums {
+            let column = try table.column(name)
+            var total = 0.0, present = 0
+            for row in 0..<column.count {
+                switch column[row] {
+                case let .int64(v): total += Double(v); present += 1
+                case let .double(v): total += v; present += 1
+                default: break
+                }
+            }
+            fields["sum_\(name)"] = .double(total)
+            fields["present_\(name)"] = .int(Int64(present))
+        }
+        Console.shared.out(String(decoding: JSONText.compact(.map(fields)), as: UTF8.self))
+    }
+
+    struct Parquet: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Read a Parquet file into a table and report the time and peak memory.")
+
+        @Argument(help: "The .parquet file.") var file: String
+        @Option(help: ArgumentHelp("Also report the sum and count of these numeric columns.", valueName: "name")) var sum: [String] = []
+
+        func run() throws {
+            try BenchCommand.timedRead(file, sums: sum) { try ParquetReader.read(contentsOf: $0, displayPath: file).0 }
+        }
+    }
+
+    struct Stata: ParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "dta", abstract: "Read a Stata .dta file into a table and report the time and peak memory.")
+
+        @Argument(help: "The .dta file.") var file: String
+        @Option(help: ArgumentHelp("Also report the sum and count of these numeric columns.", valueName: "name")) var sum: [String] = []
+
+        func run() throws {
+            try BenchCommand.timedRead(file, sums: sum) { try DTAReader.read(contentsOf: $0, displayPath: file).0 }
         }
     }
 

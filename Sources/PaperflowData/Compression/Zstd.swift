@@ -259,11 +259,14 @@ enum Zstd {
             var llState = Int(bits.read(ll.log)), ofState = Int(bits.read(of.log)), mlState = Int(bits.read(ml.log))
             var used = 0
             let out = output.baseAddress!
+            // Local copies: a static table read in the loop costs a lazy-initialisation check per use.
+            let matchBase = Zstd.matchLengthBase, matchBits = Zstd.matchLengthBits
+            let literalBase = Zstd.literalLengthBase, literalBits = Zstd.literalLengthBits
             for index in 0..<count {
                 let ofCode = Int(of.symbols[ofState]), llCode = Int(ll.symbols[llState]), mlCode = Int(ml.symbols[mlState])
                 let offsetValue = (1 << ofCode) + Int(bits.read(ofCode))
-                let matchLength = Int(Zstd.matchLengthBase[mlCode]) + Int(bits.read(Int(Zstd.matchLengthBits[mlCode])))
-                let literalLength = Int(Zstd.literalLengthBase[llCode]) + Int(bits.read(Int(Zstd.literalLengthBits[llCode])))
+                let matchLength = Int(matchBase[mlCode]) + Int(bits.read(Int(matchBits[mlCode])))
+                let literalLength = Int(literalBase[llCode]) + Int(bits.read(Int(literalBits[llCode])))
                 var distance: Int
                 if offsetValue > 3 {
                     distance = offsetValue - 3
@@ -291,6 +294,15 @@ enum Zstd {
                 let source = out + written - distance
                 if distance >= matchLength {
                     (out + written).update(from: source, count: matchLength)
+                } else if distance >= 8 {
+                    // Overlapping, but 8 bytes apart at least: word copies forward are exact.
+                    var step = 0
+                    while step + 8 <= matchLength {
+                        UnsafeMutableRawPointer(out + written + step).storeBytes(
+                            of: UnsafeRawPointer(source + step).loadUnaligned(as: UInt64.self), as: UInt64.self)
+                        step += 8
+                    }
+                    while step < matchLength { out[written + step] = source[step]; step += 1 }
                 } else {
                     for step in 0..<matchLength { out[written + step] = source[step] }
                 }

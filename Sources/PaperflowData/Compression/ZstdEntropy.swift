@@ -157,11 +157,31 @@ struct HuffmanDecodingTable: Sendable {
     /// Decodes `output.count` symbols from one stream, which must be used exactly.
     func decode(_ stream: UnsafeBufferPointer<UInt8>, into output: UnsafeMutableBufferPointer<UInt8>) throws(Zstd.Failure) {
         var bits = try BackwardBits(stream)
+        let maxBits = self.maxBits
         try entries.withUnsafeBufferPointer { table throws(Zstd.Failure) in
-            for index in output.indices {
+            var index = 0
+            // Fast path: one 8-byte load serves five symbols (at most 55 bits) while at least
+            // 64 bits remain; the last symbols go through the checked reader.
+            var position = bits.position
+            let raw = UnsafeRawPointer(stream.baseAddress!)
+            while position >= 64, index + 5 <= output.count {
+                let end = (position + 7) >> 3
+                var word = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: end - 8, as: UInt64.self)) &<< UInt64(end * 8 - position)
+                for _ in 0..<5 {
+                    let entry = table[Int(word &>> UInt64(64 - maxBits))]
+                    output[index] = UInt8(truncatingIfNeeded: entry)
+                    let length = Int(entry &>> 8)
+                    word = word &<< UInt64(length)
+                    position -= length
+                    index += 1
+                }
+            }
+            bits.skip(bits.position - position)
+            while index < output.count {
                 let entry = table[Int(bits.peek(maxBits))]
                 output[index] = UInt8(truncatingIfNeeded: entry)
                 bits.skip(Int(entry >> 8))
+                index += 1
             }
         }
         guard bits.isExhausted else { throw Zstd.Failure("a Huffman stream does not end where its literals do") }

@@ -11,6 +11,8 @@ struct ParquetChunkDecoder {
         case fixed(bytes: [UInt8], width: Int)
         case byteArrays(ParquetEncoding.ByteArrays)
         case dictionary(codes: [Int32], entries: ParquetEncoding.ByteArrays)
+        /// Written straight into the column's memory through a `ParquetSink`: this many values.
+        case sunk(count: Int)
     }
 
     struct Decoded {
@@ -25,6 +27,8 @@ struct ParquetChunkDecoder {
     let column: ParquetMetadata.LeafColumn
     let chunk: ParquetMetadata.ColumnChunk
     let rows: Int
+    /// Where fixed-width values go when the column is filled in place (nil: kept in `Values`).
+    var sink: ParquetSink?
 
     /// Bytes per value of a fixed-width physical type; nil for byte arrays.
     var width: Int? {
@@ -49,7 +53,10 @@ struct ParquetChunkDecoder {
         var dictionaryArrays: ParquetEncoding.ByteArrays?
         var encodings: Set<String> = []
         let scratch = PageBuffer()
-        if let width { fixed.reserveCapacity(rows * width) }
+        if let width, sink == nil { fixed.reserveCapacity(rows * width) }
+        var rowsWritten = 0, sunk = 0
+        var pageValues: [UInt8] = []
+        present?.reserveCapacity(rows)
         while seen < chunk.valueCount {
             guard position >= 0, position < file.count else { throw Failure(message: "a page starts past the end of the file (a cut file?)") }
             var reader = ThriftCompactReader(UnsafeBufferPointer(rebasing: file[position...]))
@@ -115,7 +122,22 @@ struct ParquetChunkDecoder {
                 }
                 encodings.insert(ParquetEncoding.name(header.encoding))
                 let dictionaryEncoded = header.encoding == ParquetEncoding.rleDictionary || header.encoding == ParquetEncoding.plainDictionary
-                if dictionaryEncoded {
+                if let sink, let width {
+                    // Decode this page's values, then write them (and placeholders) in place.
+                    pageValues.removeAll(keepingCapacity: true)
+                    if dictionaryEncoded {
+                        guard let dictionary = dictionaryFixed else { throw Failure(message: "a dictionary-encoded page without a dictionary page") }
+                        try gather(try dictionaryIndices(valuesBody, count: presentCount), from: dictionary, width: width, into: &pageValues)
+                    } else {
+                        try fixedValues(valuesBody, encoding: header.encoding, count: presentCount, width: width, into: &pageValues)
+                    }
+                    guard pageValues.count == presentCount * width, rowsWritten + count <= rows else {
+                        throw Failure(message: "a page holds \(pageValues.count / width) values for \(presentCount) rows with a value")
+                    }
+                    sink.write(pageValues, width: width, present: present.map { $0[(rowsWritten)...] }, row: rowsWritten, count: count)
+                    rowsWritten += count
+                    sunk += presentCount
+                } else if dictionaryEncoded {
                     let indices = try dictionaryIndices(valuesBody, count: presentCount)
                     if let width {
                         guard let dictionary = dictionaryFixed else { throw Failure(message: "a dictionary-encoded page without a dictionary page") }
@@ -148,12 +170,15 @@ struct ParquetChunkDecoder {
         }
         if let present, present.count != rows { throw Failure(message: "the chunk holds \(present.count) rows where its row group has \(rows)") }
         let presentCount = present.map { $0.reduce(0) { $0 + Int($1) } } ?? rows
-        let valueCount = width.map { fixed.count / $0 } ?? codes.flatMap { dictionaryArrays == nil ? nil : $0.count } ?? arrays.count
+        let valueCount = sink != nil ? sunk : width.map { fixed.count / $0 } ?? codes.flatMap { dictionaryArrays == nil ? nil : $0.count } ?? arrays.count
         guard valueCount == presentCount else {
             throw Failure(message: "the chunk's pages hold \(valueCount) values for \(presentCount) rows with a value (a damaged file?)")
         }
         let values: Values
-        if let width {
+        if sink != nil {
+            guard rowsWritten == rows else { throw Failure(message: "the chunk's pages hold \(rowsWritten) rows where its row group has \(rows)") }
+            values = .sunk(count: sunk)
+        } else if let width {
             values = .fixed(bytes: fixed, width: width)
         } else if let codes, let dictionaryArrays {
             values = .dictionary(codes: codes, entries: dictionaryArrays)
@@ -302,4 +327,67 @@ final class PageBuffer {
     }
 
     deinit { storage.deallocate() }
+}
+
+/// Where a fixed-width column's decoded values go when the reader fills the column's memory in
+/// place: row 0 of this chunk, and how a stored value becomes the column's type.
+struct ParquetSink {
+    enum Conversion {
+        case int64, int32, uint32, double, float, bool
+    }
+
+    let base: UnsafeMutableRawPointer
+    let conversion: Conversion
+
+    /// How a column's values are filled in place, or nil where they need more than a copy
+    /// (dates, decimals, unsigned 64-bit, INT96: `ParquetColumnAssembly` converts those).
+    static func conversion(for leaf: ParquetMetadata.LeafColumn) -> Conversion? {
+        switch (leaf.physical, leaf.meaning) {
+        case (.int64, .plain), (.int64, .integer(_, true)): return .int64
+        case (.int32, .plain), (.int32, .integer(_, true)): return .int32
+        case (.int32, .integer(_, false)): return .uint32
+        case (.double, .plain): return .double
+        case (.float, .plain): return .float
+        case (.boolean, _): return .bool
+        default: return nil
+        }
+    }
+
+    /// Writes `count` rows from `row`: the next stored value where `present` says so (every row
+    /// when it is nil), a zero placeholder elsewhere.
+    func write(_ values: [UInt8], width: Int, present: ArraySlice<UInt8>?, row: Int, count: Int) {
+        values.withUnsafeBytes { raw in
+            switch conversion {
+            case .int64: fill(raw, present, row, count, as: Int64.self) { $0 }
+            case .int32: fill(raw, present, row, count, as: Int32.self) { Int64($0) }
+            case .uint32: fill(raw, present, row, count, as: Int32.self) { Int64(UInt32(bitPattern: $0)) }
+            case .double: fill(raw, present, row, count, as: Double.self) { $0 }
+            case .float: fill(raw, present, row, count, as: Float.self) { Double($0) }
+            case .bool: fill(raw, present, row, count, as: UInt8.self) { $0 != 0 }
+            }
+        }
+    }
+
+    @inline(__always)
+    private func fill<Stored: BitwiseCopyable, Result: BitwiseCopyable>(
+        _ raw: UnsafeRawBufferPointer, _ present: ArraySlice<UInt8>?, _ row: Int, _ count: Int,
+        as stored: Stored.Type, _ convert: (Stored) -> Result
+    ) {
+        let out = base.assumingMemoryBound(to: Result.self) + row
+        let width = MemoryLayout<Stored>.size
+        guard let present else {
+            for index in 0..<count { out[index] = convert(raw.loadUnaligned(fromByteOffset: index * width, as: Stored.self)) }
+            return
+        }
+        var next = 0
+        for (index, flag) in present.prefix(count).enumerated() {
+            if flag != 0 {
+                out[index] = convert(raw.loadUnaligned(fromByteOffset: next * width, as: Stored.self))
+                next += 1
+            } else {
+                // The placeholder: all-zero bytes are 0, 0.0 and false.
+                UnsafeMutableRawPointer(out + index).initializeMemory(as: UInt8.self, repeating: 0, count: MemoryLayout<Result>.size)
+            }
+        }
+    }
 }

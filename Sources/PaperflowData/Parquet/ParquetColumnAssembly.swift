@@ -17,7 +17,8 @@ struct ParquetColumnAssembly {
 
     func failure(_ message: String) -> ParquetError { ParquetError(path: path, message: "column '\(leaf.name)': \(message)") }
 
-    func column() throws -> (Column, ParquetReport.ColumnReport) {
+    /// The column, from `filled` where the reader already wrote the values in place.
+    func column(filled: Column.Storage? = nil) throws -> (Column, ParquetReport.ColumnReport) {
         var validity: Bitmap?
         if chunks.contains(where: { $0.present != nil }) {
             var bitmap = Bitmap(count: 0, value: true)
@@ -32,49 +33,61 @@ struct ParquetColumnAssembly {
         }
         var nanCount: Int?
         var note: String?
-        let storage: Column.Storage
+        var storage: Column.Storage
         switch (leaf.physical, leaf.meaning) {
+        case _ where filled != nil:
+            storage = filled!
+            if case let .double(values) = storage, values.contains(where: \.isNaN) {
+                var array = Array(values)
+                (array, validity, nanCount) = nanAsMissing(array, validity)
+                storage = .double(ColumnBuffer(array))
+            }
         case (.boolean, _):
-            storage = .bool(scatter(false) { (value: UInt8) in value != 0 })
+            storage = .bool(buffer(false) { (value: UInt8) in value != 0 })
         case (.int32, .date):
             let days = scatter(0) { (value: Int32) in Int64(value) }
-            storage = options.datesAsText ? text(days, validity) { CivilCalendar.isoDate($0) } : .int64(days)
+            storage = options.datesAsText ? text(days, validity) { CivilCalendar.isoDate($0) } : .int64(ColumnBuffer(days))
         case let (.int32, .time(unitsPerSecond)), let (.int64, .time(unitsPerSecond)):
             let units = leaf.physical == .int32 ? scatter(0) { (value: Int32) in Int64(value) } : scatter(0) { (value: Int64) in value }
-            storage = options.datesAsText ? text(units, validity) { CivilCalendar.isoTime($0, unitsPerSecond: unitsPerSecond) } : .int64(units)
+            storage = options.datesAsText ? text(units, validity) { CivilCalendar.isoTime($0, unitsPerSecond: unitsPerSecond) } : .int64(ColumnBuffer(units))
         case let (.int64, .timestamp(unitsPerSecond, utc)):
             let units = scatter(0) { (value: Int64) in value }
             storage = options.datesAsText
-                ? text(units, validity) { CivilCalendar.isoTimestamp($0, unitsPerSecond: unitsPerSecond) + (utc ? "Z" : "") } : .int64(units)
+                ? text(units, validity) { CivilCalendar.isoTimestamp($0, unitsPerSecond: unitsPerSecond) + (utc ? "Z" : "") } : .int64(ColumnBuffer(units))
         case (.int96, _):
             let nanoseconds = int96Nanoseconds()
             storage = options.datesAsText
-                ? text(nanoseconds, validity) { CivilCalendar.isoTimestamp($0, unitsPerSecond: 1_000_000_000) } : .int64(nanoseconds)
+                ? text(nanoseconds, validity) { CivilCalendar.isoTimestamp($0, unitsPerSecond: 1_000_000_000) } : .int64(ColumnBuffer(nanoseconds))
             note = "INT96 timestamps (legacy Impala/Spark) read as nanoseconds from 1970"
         case let (_, .decimal(scale, precision)):
-            storage = .double(try decimals(scale: scale))
+            storage = .double(ColumnBuffer(try decimals(scale: scale)))
             if precision > 15 { note = "DECIMAL(\(precision), \(scale)) read as double: beyond 15 digits values are rounded" }
         case let (.int32, meaning):
             let unsigned = { if case .integer(_, false) = meaning { return true } else { return false } }()
-            storage = .int64(scatter(0) { (value: Int32) in unsigned ? Int64(UInt32(bitPattern: value)) : Int64(value) })
+            storage = .int64(buffer(0) { (value: Int32) in unsigned ? Int64(UInt32(bitPattern: value)) : Int64(value) })
         case let (.int64, meaning):
             if case .integer(_, false) = meaning, anyNegative() {
-                storage = .double(scatter(0) { (value: Int64) in Double(UInt64(bitPattern: value)) })
+                storage = .double(buffer(0) { (value: Int64) in Double(UInt64(bitPattern: value)) })
                 note = "UINT64 values beyond 9223372036854775807 made the column double"
             } else {
-                storage = .int64(scatter(0) { (value: Int64) in value })
+                storage = .int64(buffer(0) { (value: Int64) in value })
             }
         case (.float, _), (.double, _):
-            var values = leaf.physical == .float ? scatter(0) { (value: Float) in Double(value) } : scatter(0) { (value: Double) in value }
-            (values, validity, nanCount) = nanAsMissing(values, validity)
-            storage = .double(values)
+            let values = leaf.physical == .float ? buffer(0) { (value: Float) in Double(value) } : buffer(0) { (value: Double) in value }
+            if values.contains(where: \.isNaN) {
+                var array = Array(values)
+                (array, validity, nanCount) = nanAsMissing(array, validity)
+                storage = .double(ColumnBuffer(array))
+            } else {
+                storage = .double(values)
+            }
         case (.fixedLengthByteArray, .other("FLOAT16")):
-            var values = try byteValues { bytes in
+            var values: [Double] = try byteValues { bytes in
                 let bits = UInt16(bytes[bytes.startIndex]) | UInt16(bytes[bytes.startIndex + 1]) << 8
                 return Self.half(bits)
             }
             (values, validity, nanCount) = nanAsMissing(values, validity)
-            storage = .double(values)
+            storage = .double(ColumnBuffer(values))
         case (.fixedLengthByteArray, .other("UUID")):
             storage = .string(StringStorage(try byteValues { bytes -> String in
                 let hex = bytes.map { String(format: "%02x", $0) }
@@ -108,39 +121,52 @@ struct ParquetColumnAssembly {
 
     // MARK: Fixed-width values
 
-    /// Each chunk's present values as `T` (the chunk's fixed width must be T's size).
-    func dense<T>(_ chunk: ParquetChunkDecoder.Decoded, as type: T.Type) -> [T] {
-        guard case let .fixed(bytes, width) = chunk.values, width == MemoryLayout<T>.size else { return [] }
-        return bytes.withUnsafeBytes { raw in
-            (0..<(bytes.count / width)).map { raw.loadUnaligned(fromByteOffset: $0 * width, as: T.self) }
-        }
-    }
-
-    /// One value per row: `convert` of the stored value where present, `placeholder` where missing.
-    func scatter<Stored, Result>(_ placeholder: Result, _ convert: (Stored) -> Result) -> [Result] {
-        var result: [Result] = []
-        result.reserveCapacity(rows)
-        for chunk in chunks {
-            let values = dense(chunk, as: Stored.self)
-            if let present = chunk.present {
-                var next = 0
-                for flag in present {
-                    if flag != 0, next < values.count {
-                        result.append(convert(values[next]))
-                        next += 1
+    /// One value per row, written straight into the column's buffer: `convert` of the stored
+    /// value where present, `placeholder` where missing (the decoder checked that each chunk holds
+    /// exactly one value per present row).
+    func buffer<Stored: BitwiseCopyable, Result: BitwiseCopyable>(_ placeholder: Result, _ convert: (Stored) -> Result) -> ColumnBuffer<Result> {
+        ColumnBuffer(unsafeUninitializedCapacity: rows) { out, count in
+            var row = 0
+            for chunk in chunks {
+                guard case let .fixed(bytes, width) = chunk.values, width == MemoryLayout<Stored>.size else {
+                    for _ in 0..<chunk.rows { out[row] = placeholder; row += 1 }
+                    continue
+                }
+                bytes.withUnsafeBytes { raw in
+                    if let present = chunk.present {
+                        var next = 0
+                        for flag in present {
+                            if flag != 0 {
+                                out[row] = convert(raw.loadUnaligned(fromByteOffset: next * width, as: Stored.self))
+                                next += 1
+                            } else {
+                                out[row] = placeholder
+                            }
+                            row += 1
+                        }
                     } else {
-                        result.append(placeholder)
+                        for index in 0..<chunk.rows {
+                            out[row] = convert(raw.loadUnaligned(fromByteOffset: index * width, as: Stored.self))
+                            row += 1
+                        }
                     }
                 }
-            } else {
-                result += values.prefix(chunk.rows).map(convert)
-                if values.count < chunk.rows { result += repeatElement(placeholder, count: chunk.rows - values.count) }
             }
+            count = row
         }
-        return result
     }
 
-    func anyNegative() -> Bool { chunks.contains { dense($0, as: Int64.self).contains { $0 < 0 } } }
+    /// The same values as an array, for conversions to text.
+    func scatter<Stored: BitwiseCopyable, Result: BitwiseCopyable>(_ placeholder: Result, _ convert: (Stored) -> Result) -> [Result] {
+        Array(buffer(placeholder, convert))
+    }
+
+    func anyNegative() -> Bool {
+        chunks.contains { chunk in
+            guard case let .fixed(bytes, 8) = chunk.values else { return false }
+            return bytes.withUnsafeBytes { raw in (0..<(raw.count / 8)).contains { raw.loadUnaligned(fromByteOffset: $0 * 8, as: Int64.self) < 0 } }
+        }
+    }
 
     func int96Nanoseconds() -> [Int64] {
         var result: [Int64] = []
@@ -197,7 +223,7 @@ struct ParquetColumnAssembly {
                 switch chunk.values {
                 case let .byteArrays(arrays): bytes = arrays.value(next)
                 case let .dictionary(codes, entries): bytes = entries.value(Int(codes[next]))
-                case .fixed: bytes = []
+                case .fixed, .sunk: bytes = []
                 }
                 result.append(try convert(bytes))
                 next += 1
@@ -238,7 +264,7 @@ struct ParquetColumnAssembly {
             switch chunk.values {
             case let .byteArrays(arrays): try validate(arrays, firstRow: firstRow, chunk: chunk)
             case let .dictionary(_, entries): try validate(entries, firstRow: nil, chunk: chunk)
-            case .fixed: break
+            case .fixed, .sunk: break
             }
             firstRow += chunk.rows
         }
@@ -271,20 +297,45 @@ struct ParquetColumnAssembly {
         }
         var offsets: [Int64] = [0], bytes: [UInt8] = []
         offsets.reserveCapacity(rows + 1)
+        bytes.reserveCapacity(chunks.reduce(0) { total, chunk in
+            if case let .byteArrays(arrays) = chunk.values { return total + arrays.data.count } else { return total }
+        })
         for chunk in chunks {
-            var next = 0
-            let append = { (slice: ArraySlice<UInt8>) in
-                bytes.append(contentsOf: slice)
-                offsets.append(Int64(bytes.count))
-            }
-            for row in 0..<chunk.rows {
-                guard chunk.present.map({ $0[row] != 0 }) ?? true else { offsets.append(Int64(bytes.count)); continue }
-                switch chunk.values {
-                case let .byteArrays(arrays): append(arrays.value(next))
-                case let .dictionary(codes, entries): append(entries.value(Int(codes[next])))
-                case .fixed: offsets.append(Int64(bytes.count))
+            switch chunk.values {
+            case let .byteArrays(arrays) where chunk.present == nil:
+                // Every row has a value: the chunk's bytes and offsets move over whole.
+                let shift = Int64(bytes.count)
+                bytes.append(contentsOf: arrays.data)
+                offsets.append(contentsOf: arrays.offsets.dropFirst().lazy.map { $0 + shift })
+            case let .byteArrays(arrays):
+                arrays.offsets.withUnsafeBufferPointer { starts in
+                    arrays.data.withUnsafeBufferPointer { data in
+                        var next = 0
+                        for flag in chunk.present! {
+                            if flag != 0 {
+                                bytes.append(contentsOf: UnsafeBufferPointer(rebasing: data[Int(starts[next])..<Int(starts[next + 1])]))
+                                next += 1
+                            }
+                            offsets.append(Int64(bytes.count))
+                        }
+                    }
                 }
-                next += 1
+            case let .dictionary(codes, entries):
+                entries.offsets.withUnsafeBufferPointer { starts in
+                    entries.data.withUnsafeBufferPointer { data in
+                        var next = 0
+                        for row in 0..<chunk.rows {
+                            if chunk.present.map({ $0[row] != 0 }) ?? true {
+                                let entry = Int(codes[next])
+                                bytes.append(contentsOf: UnsafeBufferPointer(rebasing: data[Int(starts[entry])..<Int(starts[entry + 1])]))
+                                next += 1
+                            }
+                            offsets.append(Int64(bytes.count))
+                        }
+                    }
+                }
+            case .fixed, .sunk:
+                offsets.append(contentsOf: repeatElement(Int64(bytes.count), count: chunk.rows))
             }
         }
         return .string(StringStorage(offsets: offsets, bytes: bytes))

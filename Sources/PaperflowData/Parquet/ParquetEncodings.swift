@@ -131,13 +131,19 @@ enum ParquetEncoding {
         }
 
         func value(_ index: Int) -> ArraySlice<UInt8> { data[Int(offsets[index])..<Int(offsets[index + 1])] }
+
+        /// Room for `values` more values of `bytes` more bytes, growing geometrically (an exact
+        /// reservation per page would copy everything read so far, page after page).
+        mutating func reserve(values: Int, bytes: Int) {
+            if data.capacity < data.count + bytes { data.reserveCapacity(max(data.count + bytes, 2 * data.capacity)) }
+            if offsets.capacity < offsets.count + values { offsets.reserveCapacity(max(offsets.count + values, 2 * offsets.capacity)) }
+        }
     }
 
     /// PLAIN byte arrays: a 4-byte length before each; or fixed-length ones of `fixedLength` bytes.
     static func plainByteArrays(_ bytes: UnsafeBufferPointer<UInt8>, count: Int, fixedLength: Int?, into output: inout ByteArrays) throws(Failure) {
         var position = 0
-        output.data.reserveCapacity(output.data.count + bytes.count)
-        output.offsets.reserveCapacity(output.offsets.count + count)
+        output.reserve(values: count, bytes: bytes.count)
         for _ in 0..<count {
             let length: Int
             if let fixedLength {

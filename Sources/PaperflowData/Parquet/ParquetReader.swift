@@ -113,31 +113,69 @@ public enum ParquetReader {
             filter.map { ParquetPushdown.mayMatch($0, metadata: metadata, group: group) } ?? true
         }
 
+        // Fixed-width columns whose values keep their bits (or widen) are filled in place: each
+        // chunk writes its rows straight into the column's memory.
+        var firstRows: [Int] = [], total = 0
+        for group in groups { firstRows.append(total); total += metadata.rowGroups[group].rows }
+        let memories = indices.map { index -> (ColumnMemory, ParquetSink.Conversion)? in
+            guard let conversion = ParquetSink.conversion(for: metadata.columns[index]) else { return nil }
+            let size = conversion == .bool ? 1 : 8
+            return (ColumnMemory(byteCount: total * size, alignment: 8), conversion)
+        }
+
         // Decode every (row group, column) chunk, in parallel.
-        let tasks = groups.flatMap { group in indices.map { (group, $0) } }
+        let tasks = groups.enumerated().flatMap { number, group in indices.indices.map { (number, group, $0) } }
         var results = [Result<ParquetChunkDecoder.Decoded, ParquetEncoding.Failure>?](repeating: nil, count: tasks.count)
         results.withUnsafeMutableBufferPointer { slots in
             let slots = slots
             Parallel.forEach(tasks.count) { task in
-                let (group, column) = tasks[task]
-                let decoder = ParquetChunkDecoder(file: file, column: metadata.columns[column],
+                let (number, group, position) = tasks[task]
+                let column = indices[position]
+                var decoder = ParquetChunkDecoder(file: file, column: metadata.columns[column],
                                                   chunk: metadata.rowGroups[group].columns[column], rows: metadata.rowGroups[group].rows)
+                if let (memory, conversion) = memories[position] {
+                    let size = conversion == .bool ? 1 : 8
+                    decoder.sink = ParquetSink(base: memory.pointer + firstRows[number] * size, conversion: conversion)
+                }
                 slots[task] = Result { () throws(ParquetEncoding.Failure) in try decoder.decode() }
+            }
+        }
+        // Each column's chunks become one column, the columns on every core.
+        var assembled = [Result<(Column, ParquetReport.ColumnReport), ParquetError>?](repeating: nil, count: indices.count)
+        assembled.withUnsafeMutableBufferPointer { slots in
+            let slots = slots
+            Parallel.forEach(indices.count) { position in
+                let leaf = metadata.columns[indices[position]]
+                slots[position] = Result { () throws(ParquetError) in
+                    var chunks: [ParquetChunkDecoder.Decoded] = []
+                    for (number, group) in groups.enumerated() {
+                        switch results[number * indices.count + position]! {
+                        case let .success(decoded): chunks.append(decoded)
+                        case let .failure(failure):
+                            throw ParquetError(path: path, message: "column '\(leaf.name)', row group \(group + 1): \(failure.message)")
+                        }
+                    }
+                    do {
+                        let filled: Column.Storage? = memories[position].map { memory, conversion in
+                            switch conversion {
+                            case .int64, .int32, .uint32: return .int64(ColumnBuffer(memory: memory, count: total))
+                            case .double, .float: return .double(ColumnBuffer(memory: memory, count: total))
+                            case .bool: return .bool(ColumnBuffer(memory: memory, count: total))
+                            }
+                        }
+                        return try ParquetColumnAssembly(leaf: leaf, chunks: chunks, options: options, path: path).column(filled: filled)
+                    } catch let error as ParquetError {
+                        throw error
+                    } catch {
+                        throw ParquetError(path: path, message: "column '\(leaf.name)': \(error)")
+                    }
+                }
             }
         }
         var columns: [(String, Column)] = [], reports: [ParquetReport.ColumnReport] = []
         for (position, index) in indices.enumerated() {
-            let leaf = metadata.columns[index]
-            var chunks: [ParquetChunkDecoder.Decoded] = []
-            for (number, group) in groups.enumerated() {
-                switch results[number * indices.count + position]! {
-                case let .success(decoded): chunks.append(decoded)
-                case let .failure(failure):
-                    throw ParquetError(path: path, message: "column '\(leaf.name)', row group \(group + 1): \(failure.message)")
-                }
-            }
-            let (column, report) = try ParquetColumnAssembly(leaf: leaf, chunks: chunks, options: options, path: path).column()
-            columns.append((leaf.name, column))
+            let (column, report) = try assembled[position]!.get()
+            columns.append((metadata.columns[index].name, column))
             reports.append(report)
         }
         var table: Table

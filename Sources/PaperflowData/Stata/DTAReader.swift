@@ -226,75 +226,149 @@ public enum DTAReader {
         guard !overflow, cursor.position + size <= cursor.bytes.count else {
             throw cursor.failure("ends inside its data: \(n) rows of \(width) bytes need \(n * width) bytes, \(cursor.bytes.count - cursor.position) remain (a cut file?)")
         }
-        let utf8 = release >= 118
         var offsets: [Int] = [], offset = 0
         for variable in variables { offsets.append(offset); offset += variable.type.width }
-        let base = cursor.position
-        var columns: [(String, Column)] = [], reports: [DTAReport.ColumnReport] = []
-        for (index, variable) in variables.enumerated() {
-            var missing: [String: Int] = [:]
-            let at = { (row: Int) in base + row * width + offsets[index] }
-            let column: Column
-            var applied: String?
-            var unlabelled: Int?
-            switch variable.type {
-            case .str:
-                column = Column(string: (0..<n).map { row in
-                    cursor.decode(UnsafeBufferPointer(rebasing: cursor.bytes[at(row)..<(at(row) + variable.type.width)]), utf8: utf8)
-                })
-            case .strL:
-                column = try Column(string: (0..<n).map { row -> String? in
-                    let (v, o) = cursor.strLReference(at: at(row), release: release)
-                    if v == 0 && o == 0 { return "" }
-                    guard let text = strls[StrLKey(v: v, o: o)] else { throw cursor.failure("row \(row + 1) of \(variable.name) refers to strL (\(v), \(o)), which the file does not hold") }
-                    return text
-                })
-            case .byte, .int, .long:
-                let values = (0..<n).map { row -> Int64? in
-                    let (value, base) = cursor.integer(at: at(row), variable.type)
-                    if let code = StataMissing.code(value, base: base) { missing[StataMissing.name(code), default: 0] += 1; return nil }
-                    return value
-                }
-                if let table = valueLabels[variable.valueLabelName], !variable.valueLabelName.isEmpty, options.valueLabels {
-                    applied = variable.valueLabelName
-                    var count = 0
-                    column = Column(category: values.map { value -> String? in
-                        guard let value else { return nil }
-                        if let text = table[Int32(truncatingIfNeeded: value)] { return text }
-                        count += 1
-                        return String(value)
-                    })
-                    unlabelled = count
-                } else if options.datesAsText, StataDates.isDaily(variable.format) {
-                    column = Column(string: values.map { $0.map(StataDates.day) })
-                } else if options.datesAsText, StataDates.isClock(variable.format) {
-                    column = Column(string: values.map { $0.map(StataDates.clock) })
-                } else {
-                    column = Column(int64: values)
-                }
-            case .float, .double:
-                let values = (0..<n).map { row -> Double? in
-                    let (value, code) = cursor.real(at: at(row), variable.type)
-                    if let code { missing[StataMissing.name(code), default: 0] += 1; return nil }
-                    return value
-                }
-                // Beyond ±100 million days (or ±8.64e18 ms) no calendar date: the number as text.
-                if options.datesAsText, StataDates.isClock(variable.format) {
-                    column = Column(string: values.map { $0.map { abs($0) < 8.64e18 ? StataDates.clock(Int64($0.rounded())) : String($0) } })
-                } else if options.datesAsText, StataDates.isDaily(variable.format) {
-                    column = Column(string: values.map { $0.map { abs($0) < 1e8 ? StataDates.day(Int64($0.rounded(.down))) : String($0) } })
-                } else {
-                    column = Column(double: values)
+        let layout = DataLayout(base: cursor.position, rowWidth: width, rows: n, release: release)
+        // Each variable is a column of its own: decoded on every core.
+        var results = [Result<(Column, DTAReport.ColumnReport), DTAError>?](repeating: nil, count: variables.count)
+        let reader = cursor
+        results.withUnsafeMutableBufferPointer { slots in
+            let slots = slots
+            Parallel.forEach(variables.count) { index in
+                slots[index] = Result { () throws(DTAError) in
+                    try column(variables[index], at: offsets[index], layout, reader, strls: strls, valueLabels: valueLabels, options: options)
                 }
             }
+        }
+        var columns: [(String, Column)] = [], reports: [DTAReport.ColumnReport] = []
+        for (variable, result) in zip(variables, results) {
+            let (column, report) = try result!.get()
             columns.append((variable.name, column))
-            reports.append(DTAReport.ColumnReport(name: variable.name, stataType: variable.type.description, format: variable.format,
-                                                  label: variable.label, type: column.type.rawValue, valueLabels: applied,
-                                                  missing: missing, unlabelled: unlabelled))
+            reports.append(report)
         }
         let table: Table
         do { table = try Table(columns) } catch { throw cursor.failure("\(error)") }
         return (table, DTAReport(release: release, rows: n, dataLabel: dataLabel, columns: reports))
+    }
+
+    /// Where the data rows lie: `rows` rows of `rowWidth` bytes from `base`.
+    struct DataLayout {
+        var base: Int
+        var rowWidth: Int
+        var rows: Int
+        var release: Int
+    }
+
+    /// One variable's values as a column, with its report.
+    static func column(_ variable: StataVariable, at offset: Int, _ layout: DataLayout, _ cursor: Cursor, strls: [StrLKey: String],
+                       valueLabels: [String: [Int32: String]], options: DTAOptions) throws(DTAError) -> (Column, DTAReport.ColumnReport) {
+        let n = layout.rows
+        let utf8 = layout.release >= 118
+        var missing: [String: Int] = [:]
+        let at = { (row: Int) in layout.base + row * layout.rowWidth + offset }
+        let column: Column
+        var applied: String?
+        var unlabelled: Int?
+        switch variable.type {
+        case let .str(length):
+            column = fixedStrings(cursor, width: length, rows: n, at: at, utf8: utf8)
+        case .strL:
+            var values: [String?] = []
+            values.reserveCapacity(n)
+            for row in 0..<n {
+                let (v, o) = cursor.strLReference(at: at(row), release: layout.release)
+                if v == 0 && o == 0 { values.append(""); continue }
+                guard let text = strls[StrLKey(v: v, o: o)] else { throw cursor.failure("row \(row + 1) of \(variable.name) refers to strL (\(v), \(o)), which the file does not hold") }
+                values.append(text)
+            }
+            column = Column(string: values)
+        case .byte, .int, .long:
+            let (values, validity) = numbers(n, missing: &missing) { row in
+                let (value, base) = cursor.integer(at: at(row), variable.type)
+                return (value, StataMissing.code(value, base: base))
+            }
+            let present = { (row: Int) in validity.map { $0[row] } ?? true }
+            if let table = valueLabels[variable.valueLabelName], !variable.valueLabelName.isEmpty, options.valueLabels {
+                applied = variable.valueLabelName
+                var count = 0
+                column = Column(category: (0..<n).map { row -> String? in
+                    guard present(row) else { return nil }
+                    if let text = table[Int32(truncatingIfNeeded: values[row])] { return text }
+                    count += 1
+                    return String(values[row])
+                })
+                unlabelled = count
+            } else if options.datesAsText, StataDates.isDaily(variable.format) {
+                column = Column(string: (0..<n).map { present($0) ? StataDates.day(values[$0]) : nil })
+            } else if options.datesAsText, StataDates.isClock(variable.format) {
+                column = Column(string: (0..<n).map { present($0) ? StataDates.clock(values[$0]) : nil })
+            } else {
+                column = Column(storage: .int64(ColumnBuffer(values)), validity: validity)
+            }
+        case .float, .double:
+            let (values, validity) = numbers(n, missing: &missing) { cursor.real(at: at($0), variable.type) }
+            let present = { (row: Int) in validity.map { $0[row] } ?? true }
+            // Beyond ±100 million days (or ±8.64e18 ms) no calendar date: the number as text.
+            if options.datesAsText, StataDates.isClock(variable.format) {
+                column = Column(string: (0..<n).map { row in
+                    present(row) ? abs(values[row]) < 8.64e18 ? StataDates.clock(Int64(values[row].rounded())) : String(values[row]) : nil
+                })
+            } else if options.datesAsText, StataDates.isDaily(variable.format) {
+                column = Column(string: (0..<n).map { row in
+                    present(row) ? abs(values[row]) < 1e8 ? StataDates.day(Int64(values[row].rounded(.down))) : String(values[row]) : nil
+                })
+            } else {
+                column = Column(storage: .double(ColumnBuffer(values)), validity: validity)
+            }
+        }
+        let report = DTAReport.ColumnReport(name: variable.name, stataType: variable.type.description, format: variable.format,
+                                            label: variable.label, type: column.type.rawValue, valueLabels: applied,
+                                            missing: missing, unlabelled: unlabelled)
+        return (column, report)
+    }
+
+    /// `n` numbers read by `value` (each with its missing code, if missing), the missing ones
+    /// left 0 and counted by code, with the validity bitmap when any is missing.
+    static func numbers<Number: Numeric>(_ n: Int, missing: inout [String: Int], _ value: (Int) -> (Number, Int?)) -> ([Number], Bitmap?) {
+        var values = [Number](repeating: 0, count: n)
+        var validity: Bitmap?
+        for row in 0..<n {
+            let (number, code) = value(row)
+            if let code {
+                missing[StataMissing.name(code), default: 0] += 1
+                if validity == nil { validity = Bitmap(count: n, value: true) }
+                validity![row] = false
+            } else {
+                values[row] = number
+            }
+        }
+        return (values, validity)
+    }
+
+    /// A str# variable: each cell's bytes up to its first NUL, copied into one buffer and checked
+    /// as UTF-8 once; where a cell is not UTF-8 (an old file's Latin-1), every cell is decoded
+    /// one by one as `Cursor.decode` does.
+    static func fixedStrings(_ cursor: Cursor, width: Int, rows n: Int, at: (Int) -> Int, utf8: Bool) -> Column {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(n * min(width, 32))
+        var offsets: [Int64] = [0]
+        offsets.reserveCapacity(n + 1)
+        let base = cursor.bytes.baseAddress!
+        for row in 0..<n {
+            let start = at(row)
+            var end = start
+            while end < start + width, base[end] != 0 { end += 1 }
+            bytes.append(contentsOf: UnsafeBufferPointer(start: base + start, count: end - start))
+            offsets.append(Int64(bytes.count))
+        }
+        let valid = bytes.withUnsafeBytes { raw in
+            UTF8Validation.firstInvalid(raw, from: 0) == nil
+                && !offsets.dropLast().contains { Int($0) < raw.count && raw[Int($0)] & 0xC0 == 0x80 }
+        }
+        if valid { return Column(storage: .string(StringStorage(offsets: offsets, bytes: bytes))) }
+        return Column(string: (0..<n).map { row in
+            cursor.decode(UnsafeBufferPointer(rebasing: cursor.bytes[at(row)..<(at(row) + width)]), utf8: utf8)
+        })
     }
 }
 
@@ -336,7 +410,18 @@ struct Cursor {
 
     mutating func text(_ count: Int) throws -> String { String(decoding: try take(count), as: UTF8.self) }
 
+    @inline(__always)
     func unsigned(at offset: Int, width: Int) -> UInt64 {
+        if !bigEndian, offset >= 0, offset + width <= bytes.count {
+            let raw = UnsafeRawPointer(bytes.baseAddress!)
+            switch width {
+            case 1: return UInt64(bytes[offset])
+            case 2: return UInt64(UInt16(littleEndian: raw.loadUnaligned(fromByteOffset: offset, as: UInt16.self)))
+            case 4: return UInt64(UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: offset, as: UInt32.self)))
+            case 8: return UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: offset, as: UInt64.self))
+            default: break
+            }
+        }
         var value: UInt64 = 0
         for i in 0..<width {
             let byte = UInt64(bytes[offset + (bigEndian ? i : width - 1 - i)])

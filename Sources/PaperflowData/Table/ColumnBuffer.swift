@@ -41,6 +41,14 @@ public struct ColumnBuffer<Element: BitwiseCopyable>: RandomAccessCollection, @u
         self.count = count
     }
 
+    /// The first `count` values of `memory`, which the caller has initialised (readers that fill
+    /// one column from several threads allocate the memory first, then wrap it).
+    init(memory: ColumnMemory, count: Int) {
+        owner = memory
+        base = count == 0 ? nil : UnsafePointer(memory.pointer.bindMemory(to: Element.self, capacity: count))
+        self.count = count
+    }
+
     /// The `count` values at `offset` of a mapped file (which must be aligned for `Element`).
     init(mapping file: MappedFile, offset: Int, count: Int) {
         precondition(offset % MemoryLayout<Element>.alignment == 0, "misaligned column buffer")
