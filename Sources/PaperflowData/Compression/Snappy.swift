@@ -2,11 +2,7 @@
 /// stores snappy pages: the uncompressed length as a varint, then literals and back-references of
 /// 1-, 2- and 4-byte offsets. A damaged block is an error, never a read or write outside the buffers.
 enum Snappy {
-    struct Failure: Error, CustomStringConvertible {
-        var message: String
-        init(_ message: String) { self.message = message }
-        var description: String { message }
-    }
+    typealias Failure = CompressionFailure
 
     /// Decompresses `input` into `output`, whose size must equal the length the block records.
     static func decompress(_ input: UnsafeBufferPointer<UInt8>, into output: UnsafeMutableBufferPointer<UInt8>) throws(Failure) -> Int {

@@ -5,11 +5,7 @@
 /// checksum is skipped (Parquet pages carry their own sizes, which are checked). A damaged frame
 /// is an error, never a read or write outside the buffers.
 enum Zstd {
-    struct Failure: Error, CustomStringConvertible {
-        var message: String
-        init(_ message: String) { self.message = message }
-        var description: String { message }
-    }
+    typealias Failure = CompressionFailure
 
     /// Decompresses every frame of `input` into `output`.
     /// - Returns: the number of bytes written.

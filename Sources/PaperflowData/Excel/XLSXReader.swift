@@ -12,16 +12,6 @@ public struct XLSXReport: Sendable, Hashable, Codable {
     public var dateColumns: [String]
 }
 
-/// An .xlsx file that cannot be read, naming the file (and the part or cell) and what is wrong.
-public struct XLSXError: Error, Sendable, Equatable, CustomStringConvertible {
-    public var path: String
-    public var message: String
-    public init(path: String, message: String) {
-        self.path = path
-        self.message = message
-    }
-    public var description: String { "\(path): \(message)" }
-}
 
 /// Reads one sheet of an Office Open XML workbook (.xlsx, ECMA-376 SpreadsheetML) into a table:
 /// shared and inline strings, numbers, booleans, dates (a number whose cell style is a date

@@ -1,6 +1,8 @@
 /// One column chunk of one row group, decoded page by page: decompressed (uncompressed, snappy,
 /// gzip, zstd), its definition levels read (which rows are missing), and its present values
-/// decoded in any of the encodings writers use. Fixed-width values are kept as their
+/// decoded in any of the encodings writers use. Fixed-width values that only widen (int32 and
+/// int64 to int64, float and double to double, booleans) are written straight into the column's
+/// memory at the row group's rows (`ParquetSink`); other fixed-width values are kept as their
 /// little-endian bytes and typed later; byte arrays keep their dictionary codes while every page
 /// is dictionary-encoded (they become a category column).
 struct ParquetChunkDecoder {
@@ -76,7 +78,9 @@ struct ParquetChunkDecoder {
                     throw Failure(message: "a dictionary page in \(ParquetEncoding.name(header.encoding))")
                 }
                 if let width {
-                    guard body.count >= header.valueCount * width else { throw Failure(message: "a dictionary page is cut") }
+                    guard header.valueCount <= body.count * 8, body.count >= header.valueCount * width || column.physical == .boolean else {
+                        throw Failure(message: "a dictionary page is cut")
+                    }
                     dictionaryFixed = column.physical == .boolean
                         ? try plainBooleans(body, count: header.valueCount)
                         : Array(body[0..<(header.valueCount * width)])
@@ -334,6 +338,9 @@ final class PageBuffer {
 struct ParquetSink {
     enum Conversion {
         case int64, int32, uint32, double, float, bool
+
+        /// Bytes per value in the column: Int64 and Double 8, Bool 1.
+        var width: Int { self == .bool ? 1 : 8 }
     }
 
     let base: UnsafeMutableRawPointer

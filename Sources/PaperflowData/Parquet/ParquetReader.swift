@@ -1,18 +1,5 @@
 import Foundation
 
-/// A Parquet file that cannot be read: the file and what is wrong, with the column where there is one.
-public struct ParquetError: Error, Sendable, Equatable, CustomStringConvertible {
-    public var path: String
-    public var message: String
-
-    public init(path: String, message: String) {
-        self.path = path
-        self.message = message
-    }
-
-    public var description: String { "\(path): \(message)" }
-}
-
 /// How `ParquetReader` turns a file's columns into table columns.
 public struct ParquetOptions: Sendable, Hashable {
     /// The columns to read, in this order (nil: all, in the file's order).
@@ -119,8 +106,7 @@ public enum ParquetReader {
         for group in groups { firstRows.append(total); total += metadata.rowGroups[group].rows }
         let memories = indices.map { index -> (ColumnMemory, ParquetSink.Conversion)? in
             guard let conversion = ParquetSink.conversion(for: metadata.columns[index]) else { return nil }
-            let size = conversion == .bool ? 1 : 8
-            return (ColumnMemory(byteCount: total * size, alignment: 8), conversion)
+            return (ColumnMemory(byteCount: total * conversion.width, alignment: 8), conversion)
         }
 
         // Decode every (row group, column) chunk, in parallel.
@@ -134,8 +120,7 @@ public enum ParquetReader {
                 var decoder = ParquetChunkDecoder(file: file, column: metadata.columns[column],
                                                   chunk: metadata.rowGroups[group].columns[column], rows: metadata.rowGroups[group].rows)
                 if let (memory, conversion) = memories[position] {
-                    let size = conversion == .bool ? 1 : 8
-                    decoder.sink = ParquetSink(base: memory.pointer + firstRows[number] * size, conversion: conversion)
+                    decoder.sink = ParquetSink(base: memory.pointer + firstRows[number] * conversion.width, conversion: conversion)
                 }
                 slots[task] = Result { () throws(ParquetEncoding.Failure) in try decoder.decode() }
             }
