@@ -12,6 +12,20 @@ import Testing
 struct GeneralizedLinearStageTests {
     static func relative(_ a: Double, _ b: Double) -> Double { abs(a - b) / max(abs(b), 1e-300) }
 
+    /// A project on the M2 panel with a binary outcome `high` (y > 0) in stage `derived`, then `stages`.
+    static func binaryPanel(stages: String) throws -> TemporaryProject {
+        let project = try TemporaryProject()
+        try project.copy(fixture: "models/m2_panel.csv", to: "data/m2_panel.csv")
+        try project.write("Workflows/m.yaml", """
+            workflow: m
+            stages:
+              data: {uses: io.csv@2, with: {path: data/m2_panel.csv}}
+              derived: {uses: data.derive@1, inputs: {table: data.table}, with: {columns: ["high = ifelse(y > 0, 1, 0)"]}}
+            \(stages)
+            """)
+        return project
+    }
+
     struct Reference: Decodable {
         var terms: [String]
         var coef: [Double]
@@ -126,17 +140,11 @@ struct FactorCodingTests {
 
     @Test("margins with a factor's slopes or a three-way product are refused, not reported as separate variables")
     func marginsRefused() throws {
-        let project = try TemporaryProject()
-        defer { project.cleanUp() }
-        try project.copy(fixture: "models/m2_panel.csv", to: "data/m2_panel.csv")
-        try project.write("Workflows/m.yaml", """
-            workflow: m
-            stages:
-              data: {uses: io.csv@2, with: {path: data/m2_panel.csv}}
-              derived: {uses: data.derive@1, inputs: {table: data.table}, with: {columns: ["high = ifelse(y > 0, 1, 0)"]}}
+        let project = try GeneralizedLinearStageTests.binaryPanel(stages: """
               slopes: {uses: models.probit@2, inputs: {table: derived.table}, with: {formula: "high ~ x1 + i(region):x2", margins: average}}
               threeway: {uses: models.probit@2, inputs: {table: derived.table}, with: {formula: "high ~ x1:x2:x3", margins: average}}
             """)
+        defer { project.cleanUp() }
         let run = try project.run("Workflows/m.yaml", registry: BuiltinStages.registry, keepGoing: true)
         let messages = Dictionary(uniqueKeysWithValues: run.record.stages.map { ($0.stage, $0.message) })
         #expect(messages["slopes"] == "margins: average is not computed with the term 'i(region):x2' (the effects account for two-way products of numeric variables only); use margins: none, or enter the interaction as a product of two numeric variables")
@@ -287,14 +295,7 @@ struct WaldTestTests {
     func wald(name: String, uses: String, outcome: String, vcov: String) throws {
         let reference = try #require(try JSONDecoder().decode([String: [String: [String: Double]]].self,
                                                              from: Data(contentsOf: Fixtures.url("models/wald_statsmodels.json")))[name])
-        let project = try TemporaryProject()
-        defer { project.cleanUp() }
-        try project.copy(fixture: "models/m2_panel.csv", to: "data/m2_panel.csv")
-        try project.write("Workflows/m.yaml", """
-            workflow: m
-            stages:
-              data: {uses: io.csv@2, with: {path: data/m2_panel.csv}}
-              derived: {uses: data.derive@1, inputs: {table: data.table}, with: {columns: ["high = ifelse(y > 0, 1, 0)"]}}
+        let project = try GeneralizedLinearStageTests.binaryPanel(stages: """
               model:
                 uses: \(uses)
                 inputs: {table: derived.table}
@@ -305,6 +306,7 @@ struct WaldTestTests {
                   tests: ["\(Self.tests.joined(separator: "\", \""))"]
               table: {uses: tables.regression@1, inputs: {fits: [model.fit]}, with: {statistics: [observations, tests]}}
             """)
+        defer { project.cleanUp() }
         let run = try project.run("Workflows/m.yaml", registry: BuiltinStages.registry)
         #expect(run.summary.succeeded, "\(run.record.stages.compactMap(\.message))")
         let fit = try JSONDecoder().decode(ParamValue.self, from: Data(project.read("Artifacts/m/model/fit.json").utf8))
