@@ -123,6 +123,11 @@ public struct WorkflowValidator: Sendable {
                     stage.outputs.append(ResolvedOutput(port: name, fileName: fileName))
                 }
             }
+            for port in (spec.label?.outputs.keys).map(Array.init)?.sorted() ?? [] where !stage.outputs.contains(where: { $0.port == port }) {
+                error(spec.label!.location, "'label' of stage '\(spec.name)' names output '\(port)', which \(descriptor.id) does not have"
+                      + NameSuggestion.didYouMean(port, in: stage.outputs.map(\.port)),
+                      hint: "\(descriptor.id) writes: \(stage.outputs.map(\.port).joined(separator: ", "))")
+            }
             for param in signature.fileParams {
                 stage.fileDependencies += Self.strings(in: stage.params[param]).filter { !$0.isEmpty }
             }

@@ -80,7 +80,9 @@ private struct Builder {
     var matrixAxes: [String] = []
 
     static let topLevelKeys = ["workflow", "title", "paper", "description", "params", "stages"]
-    static let stageKeys = ["uses", "inputs", "with", "matrix", "description", "confidential"]
+    static let stageKeys = ["uses", "inputs", "with", "matrix", "description", "confidential", "data", "label"]
+    static let dataKeys = ["title", "citation", "doi", "url", "licence", "license", "licence_file", "access", "provided", "obtain",
+                           "cost", "time", "replaces"]
 
     init(file: String) { self.file = file }
 
@@ -294,6 +296,8 @@ private struct Builder {
         var parameters: [ParameterEntry] = []
         var matrix: [(key: YAMLNode, values: [YAMLNode])] = []
         var confidential: Bool?
+        var data: DataStatement?
+        var label: ExhibitLabel?
         matrixAxes = pairs.first { $0.key.scalarText == "matrix" }?.value.pairs?.compactMap(\.key.scalarText) ?? []
         defer { matrixAxes = [] }
         for (k, v) in pairs {
@@ -335,6 +339,10 @@ private struct Builder {
                     continue
                 }
                 confidential = flag
+            case "data":
+                data = dataStatement(v, stage: name, nested: false)
+            case "label":
+                label = exhibitLabel(v, stage: name)
             default:
                 error(k.location, "unknown key '\(keyText)' in stage '\(name)'" + NameSuggestion.didYouMean(keyText, in: Self.stageKeys),
                       hint: "a stage has the keys \(Self.stageKeys.joined(separator: ", "))")
@@ -349,8 +357,92 @@ private struct Builder {
                              uses: uses ?? Located(PluginReference(id: "", major: nil), at: key.location),
                              inputs: inputs, parameters: parameters)
         base.confidential = confidential
+        base.data = data
+        base.label = label
         guard !matrix.isEmpty else { return [base] }
-        return expand(base, matrix: matrix)
+        // Each member is its own exhibit: "Table 3" becomes "Table 3 [logit]".
+        return expand(base, matrix: matrix).map { member in
+            guard var label = member.label else { return member }
+            var member = member
+            let suffix = " " + member.name.dropFirst(member.baseName.count)
+            label.text = label.text.map { $0 + suffix }
+            label.outputs = label.outputs.mapValues { $0 + suffix }
+            member.label = label
+            return member
+        }
+    }
+
+    /// A `data:` block (see `DataStatement`); `nested` for the one inside `replaces:`.
+    mutating func dataStatement(_ node: YAMLNode, stage: String, nested: Bool) -> DataStatement? {
+        guard let pairs = node.pairs else {
+            error(node.location, "'data' of stage '\(stage)' must be a map, found \(node.shapeDescription)",
+                  hint: "write e.g. 'data: {citation: \"…\", licence: CC-BY-4.0, access: public}'")
+            return nil
+        }
+        var statement = DataStatement(location: node.location)
+        for (key, value) in pairs {
+            guard let name = key.scalarText else { error(key.location, "data keys must be names"); continue }
+            func text() -> String? {
+                guard let text = value.scalarText, !text.isEmpty else {
+                    error(value.location, "'\(name)' in the data block of stage '\(stage)' must be text, found \(value.shapeDescription)")
+                    return nil
+                }
+                return text
+            }
+            switch name {
+            case "title": statement.title = text()
+            case "citation": statement.citation = text()
+            case "doi": statement.doi = text()
+            case "url": statement.url = text()
+            case "licence", "license": statement.licence = text()
+            case "licence_file": statement.licenceFile = text()
+            case "obtain": statement.obtain = text()
+            case "cost": statement.cost = text()
+            case "time": statement.time = text()
+            case "access":
+                guard let word = value.scalarText, let access = DataStatement.Access(rawValue: word) else {
+                    error(value.location, "'access' must be one of \(DataStatement.Access.allCases.map(\.rawValue).joined(separator: ", ")), found '\(value.scalarText ?? value.shapeDescription)'",
+                          hint: "public: anyone may download it; registration: free after registering; restricted: under a licence or application; confidential: only in a secure environment")
+                    continue
+                }
+                statement.access = access
+            case "provided":
+                guard case let .bool(flag) = value.value else {
+                    error(value.location, "'provided' must be true or false, found \(value.scalarText.map { "'\($0)'" } ?? value.shapeDescription)",
+                          hint: "true: the replication package includes the data; false: replicators obtain them as 'obtain' says")
+                    continue
+                }
+                statement.provided = flag
+            case "replaces" where !nested:
+                if let real = dataStatement(value, stage: stage, nested: true) { statement.replacing = [real] }
+            default:
+                let known = nested ? Self.dataKeys.filter { $0 != "replaces" } : Self.dataKeys
+                error(key.location, "unknown key '\(name)' in the data block of stage '\(stage)'" + NameSuggestion.didYouMean(name, in: known),
+                      hint: "a data block has the keys \(known.joined(separator: ", "))")
+            }
+        }
+        return statement
+    }
+
+    /// A `label:`: text, or a map of output ports to text.
+    mutating func exhibitLabel(_ node: YAMLNode, stage: String) -> ExhibitLabel? {
+        if let text = node.scalarText, !text.isEmpty {
+            return ExhibitLabel(text: text, location: node.location)
+        }
+        guard let pairs = node.pairs, !pairs.isEmpty else {
+            error(node.location, "'label' of stage '\(stage)' must be text or a map of outputs to text, found \(node.shapeDescription)",
+                  hint: "write 'label: \"Table 1\"' or 'label: {svg: \"Figure 3b\"}'")
+            return nil
+        }
+        var outputs: [String: String] = [:]
+        for (key, value) in pairs {
+            guard let port = key.scalarText, let text = value.scalarText, !text.isEmpty else {
+                error(value.location, "each entry of 'label' maps an output to text, e.g. 'svg: \"Figure 3b\"'")
+                continue
+            }
+            outputs[port] = text
+        }
+        return ExhibitLabel(text: nil, outputs: outputs, location: node.location)
     }
 
     mutating func pluginReference(_ node: YAMLNode) -> Located<PluginReference>? {

@@ -122,6 +122,10 @@ public struct StageSpec: Sendable, Hashable {
     /// `confidential:` as written: `true` keeps its outputs on this machine, `false` releases
     /// them though an upstream stage is confidential, `nil` inherits from upstream.
     public var confidential: Bool? = nil
+    /// `data:` — what its data are and who may have them (not in the key).
+    public var data: DataStatement? = nil
+    /// `label:` — the paper's name for what it makes (not in the key).
+    public var label: ExhibitLabel? = nil
 
     /// Creates a stage spec.
     public init(name: String, baseName: String, location: SourceLocation, uses: Located<PluginReference>,
