@@ -122,7 +122,8 @@ public final class Executor: Sendable {
         try? FileSystem.makeDirectory(store.temporaryDirectory.appendingPathComponent(runID, isDirectory: true))
         let writer = try RunRecordWriter(url: recordURL, header: RunHeader(
             runID: runID, workflow: graph.workflowName, file: graph.file, started: started, host: host,
-            jobs: options.jobs, overrides: options.overrides, paperflow: options.build, experiment: options.experiment))
+            jobs: options.jobs, overrides: options.overrides, paperflow: options.build, experiment: options.experiment,
+            machine: .current))
         sink.handle(.runStarted(runID: runID, workflow: graph.workflowName, stageCount: graph.stages.count))
 
         let count = graph.stages.count

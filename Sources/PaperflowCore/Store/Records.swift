@@ -189,6 +189,8 @@ public struct RunHeader: Sendable, Codable {
     public var paperflow: BuildIdentity?
     /// The experiment it was, if any.
     public var experiment: String?
+    /// The machine that ran it (absent in records of builds before it was recorded).
+    public var machine: MachineDescription? = nil
 }
 
 /// One line of a run record per stage, appended as the stage ends.
