@@ -70,9 +70,14 @@ final class Console: Sendable {
         bytes.removeAll(keepingCapacity: true)
     }
 
+    /// Prints diagnostics clang-style to stderr.
+    func printFindings(_ diagnostics: [Diagnostic]) {
+        for diagnostic in diagnostics { err(diagnostic.rendered(color: stderrIsTerminal)) }
+    }
+
     /// Prints diagnostics clang-style to stderr, then a count.
     func printDiagnostics(_ diagnostics: [Diagnostic]) {
-        for diagnostic in diagnostics { err(diagnostic.rendered(color: stderrIsTerminal)) }
+        printFindings(diagnostics)
         let errors = diagnostics.filter { $0.severity == .error }.count
         err("\(errors) error\(errors == 1 ? "" : "s") found; nothing was run")
     }

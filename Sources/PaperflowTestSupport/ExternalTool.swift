@@ -82,6 +82,32 @@ public enum ExternalTool {
         return result.output
     }
 
+    /// The roc-validator release the crate tests use (PyPI `roc-validator`).
+    public static let rocValidatorVersion = "0.13.0"
+
+    /// Validates the RO-Crate in `crate` against `profiles` at REQUIRED level with roc-validator,
+    /// offline: `Tests/Fixtures/ro-crate/validate.py` serves the two JSON-LD contexts vendored
+    /// beside it from a local HTTP server and refuses every other request. The validator lives in
+    /// a venv of the checkout (`Artifacts/tools/roc-validator/`, as the plugin venvs do), made on
+    /// first use from PyPI. Returns the script's exit status (0: every profile valid) and output.
+    public static func validateCrate(_ crate: URL, profiles: [String]) throws -> (status: Int32, output: String) {
+        let folder = repositoryRoot.appendingPathComponent("Artifacts/tools/roc-validator", isDirectory: true)
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let setup = """
+            set -e
+            exec 9>"$0/setup.lock"; flock 9
+            if ! "$0/venv/bin/python" -c 'import rocrate_validator' 2>/dev/null || [ "$(cat "$0/installed" 2>/dev/null)" != "$1" ]; then
+                rm -rf "$0/venv"; python3 -m venv "$0/venv"
+                "$0/venv/bin/python" -m pip install --quiet --disable-pip-version-check "roc-validator==$1"
+                echo "$1" > "$0/installed"
+            fi
+            """
+        let made = try run(URL(fileURLWithPath: "/bin/sh"), ["-c", setup, folder.path, rocValidatorVersion], timeout: 900)
+        guard made.status == 0 else { throw ToolError(message: "cannot make the roc-validator venv (python3 -m venv, pip from PyPI): \(made.output.suffix(2000))") }
+        let script = repositoryRoot.appendingPathComponent("Tests/Fixtures/ro-crate/validate.py")
+        return try run(folder.appendingPathComponent("venv/bin/python"), [script.path, crate.path] + profiles, timeout: 600)
+    }
+
     /// A tool that cannot be found or run.
     public struct ToolError: Error, CustomStringConvertible {
         public var message: String
