@@ -61,6 +61,40 @@ struct GeneralizedLinearStageTests {
         #expect(map["estimator"] == .string("poisson"))
     }
 
+    @Test("models.poisson drops what the regressors separate: the fit counts the 13 rows and the 5 of the all-zero level, its estimates are pyfixest's (separation_check fe + ir), and tables.regression says so in its notes")
+    func separationByRegressors() throws {
+        let project = try ModelStageTests.project(data: "separation_panel.csv", model: """
+            uses: models.poisson@1
+            with: {formula: "y ~ x1 + x2 + sanction + embargo | unit + year", vcov: {cluster: [unit]}}
+            """)
+        defer { project.cleanUp() }
+        try project.write("Workflows/m.yaml", try project.read("Workflows/m.yaml") + """
+
+              table: {uses: tables.regression@1, inputs: {fits: [model.fit]}}
+
+            """)
+        let run = try project.run("Workflows/m.yaml", registry: BuiltinStages.registry)
+        #expect(run.summary.succeeded, "\(run.record.stages.compactMap(\.message))")
+        let fit = try ModelStageTests.fit(project)
+        let reference = try JSONDecoder().decode(PoissonSeparationReference.self, from: Data(contentsOf: Fixtures.url("models/separation_pyfixest.json")))
+        try ModelStageTests.expectTerms(fit, reference.terms, estimates: reference.coef, standardErrors: reference.se_cluster,
+                                        estimateTolerance: 1e-8, seTolerance: 1e-6)
+        let map = try #require(fit.mapValue)
+        #expect(map["observations"] == .int(Int64(reference.nobs)))
+        #expect(map["observations_separated"] == .int(18))
+        #expect(map["observations_separated_by_regressors"] == .int(13))
+        let table = try project.read("Artifacts/m/table/table.md")
+        #expect(table.contains("13 observations with a zero outcome separated by the regressors dropped (Correia, Guimarães & Zylkin's rectifier)"), "\(table)")
+        #expect(table.contains("5 observations in 1 level of unit whose outcome is all zero dropped"), "\(table)")
+    }
+
+    struct PoissonSeparationReference: Decodable {
+        var nobs: Int
+        var terms: [String]
+        var coef: [Double]
+        var se_cluster: [Double]
+    }
+
     @Test("models.poisson refuses a negative outcome naming the row, and hc3 naming what to use")
     func refusals() throws {
         let project = try TemporaryProject()

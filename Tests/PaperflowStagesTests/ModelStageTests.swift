@@ -94,6 +94,31 @@ struct ModelStageTests {
                 == "hc3 needs each observation's leverage, which absorbed fixed effects hide; use hc1 or a cluster, or enter the effects as i(f) terms")
     }
 
+    @Test("a weakly connected panel (a chain of 200 links): the default 10,000 sweeps refuse the fit and say what to raise; max_sweeps raised, models.fe equals statsmodels with every dummy (coefficient 1e-10, SE 1e-8)")
+    func weaklyConnectedPanel() throws {
+        let reference = try JSONDecoder().decode([String: Double].self, from: Data(contentsOf: Fixtures.url("models/chain_statsmodels.json")))
+        for sweeps in [nil, 1_000_000] {
+            let project = try Self.project(data: "chain_panel.csv", model: """
+                uses: models.fe@2
+                with: {formula: "y ~ x | a + b", vcov: classical\(sweeps.map { ", max_sweeps: \($0)" } ?? "")}
+                """)
+            defer { project.cleanUp() }
+            let run = try project.run("Workflows/m.yaml", registry: BuiltinStages.registry)
+            guard sweeps != nil else {
+                #expect(!run.summary.succeeded)
+                #expect(run.record.stages.compactMap(\.message).contains { $0.contains(
+                    "demeaning 'outcome' did not converge in 10000 sweeps (tolerance 1e-13); the fit is not given. A weakly connected panel (long chains of units linked through few observations) converges slowly: raise max_sweeps or loosen demeaning_tolerance") },
+                        "\(run.record.stages.compactMap(\.message))")
+                #expect(!FileManager.default.fileExists(atPath: project.root.appendingPathComponent("Artifacts/m/model/fit.json").path))
+                continue
+            }
+            #expect(run.summary.succeeded, "\(run.record.stages.compactMap(\.message))")
+            let row = try #require(try Self.fit(project).mapValue?["coefficients"]?.listValue?.first?.mapValue)
+            #expect(Self.relative(row["estimate"]!.doubleValue!, reference["coef_x"]!) < 1e-10)
+            #expect(Self.relative(row["se"]!.doubleValue!, reference["se_x"]!) < 1e-8)
+        }
+    }
+
     @Test("a probit or logit of an outcome coded 1/2 is refused with the row, the values and the recode (it fitted Φ(3z) silently)")
     func binaryOutcomeChecked() throws {
         let project = try TemporaryProject()

@@ -108,6 +108,10 @@ enum ModelStages {
                           summary: "analytic (Stata's aweight, fixest's weights), frequency (fweight: N = Σw) or probability (pweight: robust or clustered SEs only)"),
                 ParamSpec("tolerance", .double, default: .double(1e-10),
                           summary: "poisson, and probit/logit with absorbed fixed effects: IRLS stops when the deviance changes by less than this (relative; fixest's glm.tol is 1e-8)"),
+                ParamSpec("demeaning_tolerance", .double, default: .double(1e-13),
+                          summary: "absorbing fixed effects: a sweep that changes no value by more than this (relative to the largest) ends the demeaning; loosen it (fixest's fixef.tol is 1e-6, pyfixest's 1e-8) for weakly connected panels"),
+                ParamSpec("max_sweeps", .int, default: .int(10_000),
+                          summary: "absorbing fixed effects: the most alternating-projection sweeps per variable before the fit is refused (weakly connected panels, e.g. long chains of movers, need more)"),
             ],
             lint: { params, _ in lintFormula(params) }
         )
@@ -295,6 +299,10 @@ enum ModelStages {
             fit["rows"] = .int(Int64(frame.rows.count))
             fit["observations_zero_weight"] = .int(Int64(frame.droppedForZeroWeight))
         }
+        let demeaning = (tolerance: context.double("demeaning_tolerance")!, maxSweeps: Int(context.int("max_sweeps")!))
+        guard demeaning.tolerance > 0, demeaning.tolerance < 1, demeaning.maxSweeps > 0 else {
+            throw StageFailure("demeaning_tolerance must be between 0 and 1 and max_sweeps positive (defaults 1e-13 and 10000)")
+        }
         do {
             if estimator == .poisson || (estimator.isBinary && (levels > dummyLevelLimit || weights != nil)) {
                 if margins != "none" {
@@ -304,11 +312,13 @@ enum ModelStages {
                 }
                 var options = GeneralizedLinearFit.IRLSOptions()
                 options.tolerance = context.double("tolerance")!
+                options.demeaningTolerance = demeaning.tolerance
+                options.maxSweeps = demeaning.maxSweeps
                 try fitAbsorbed(estimator == .poisson ? .poisson : estimator == .probit ? .probit : .logit, frame, weights, covariance, clusters, convention, options, into: &fit)
             } else if estimator.isBinary {
                 try fitBinary(estimator, frame, covariance, clusters, convention, margins, into: &fit)
             } else {
-                try fitLinear(frame, weights, covariance, clusters, convention, periods: periods, into: &fit)
+                try fitLinear(frame, weights, covariance, clusters, convention, periods: periods, demeaning: demeaning, into: &fit)
             }
         } catch let failure as EstimationFailure {
             throw StageFailure("\(estimator.rawValue) '\(formula)': \(failure.message)")
@@ -352,8 +362,10 @@ enum ModelStages {
     }
 
     static func fitLinear(_ frame: ModelFrame, _ weights: ObservationWeights?, _ covariance: Covariance, _ clusters: [[Int]], _ convention: String,
-                          periods: [Int] = [], into fit: inout [String: ParamValue]) throws {
-        let result = try LinearFixedEffectsFit(outcome: frame.outcome, regressors: frame.linearRegressors, fixedEffects: frame.absorbed, weights: weights)
+                          periods: [Int] = [], demeaning: (tolerance: Double, maxSweeps: Int) = (1e-13, 10_000),
+                          into fit: inout [String: ParamValue]) throws {
+        let result = try LinearFixedEffectsFit(outcome: frame.outcome, regressors: frame.linearRegressors, fixedEffects: frame.absorbed, weights: weights,
+                                               demeaningTolerance: demeaning.tolerance, maxSweeps: demeaning.maxSweeps)
         let adjustment: ClusterAdjustment = convention == "fixest" ? .fixest : .statsmodels
         var matrix: Matrix
         var degrees = result.effectiveObservations - Double(result.names.count + result.fixedEffectsRank)
@@ -495,6 +507,7 @@ enum ModelStages {
         fit["collinear_reasons"] = .list(result.dropped.map { .map(["name": .string($0.name), "reason": .string($0.reason)]) })
         fit["separated"] = separatedLevels(result.separated)
         fit["observations_separated"] = .int(Int64(frame.outcome.count - result.observations))
+        if family == .poisson { fit["observations_separated_by_regressors"] = .int(Int64(result.separatedByRegressors)) }
     }
 
     /// name, estimate, se, statistic, p-value and stars of each coefficient.
@@ -556,8 +569,12 @@ public struct PoissonStage: Stage {
         The outcome may be any non-negative number; zeros are kept (Santos Silva & Tenreyro 2006), so
         a gravity equation is `trade ~ rta + log_tariff | exporter^year + importer^year + exporter^importer`
         (Yotov et al. 2016). Fixed-effect levels whose outcome is all zero cannot be fitted and are
-        dropped, counted and named in the fit (fixest's fixef.rm = "perfect", as ppmlhdfe); a
-        regressor the fixed effects absorb is dropped with the reason. Estimated by IRLS on
+        dropped, counted and named in the fit (fixest's fixef.rm = "perfect", as ppmlhdfe); so are
+        zero-outcome observations that the regressors and fixed effects separate together, found
+        by Correia, Guimarães & Zylkin's iterative rectifier as ppmlhdfe's separation(fe ir) and
+        pyfixest's separation_check find them (counted in observations_separated_by_regressors;
+        the rows and the estimates after them equal pyfixest's, tested). A regressor the fixed
+        effects absorb, or one left all zero by the drops, is dropped with the reason. Estimated by IRLS on
         demeaned variables; coefficients equal pyfixest's fepois and statsmodels' GLM with dummies
         within 1e-8 (tested).
         """)

@@ -163,6 +163,10 @@ struct RegressionTable: Equatable {
                 parts.append("\(count.formatted(.number.grouping(.automatic).locale(Locale(identifier: "en_US_POSIX")))) observations in "
                              + "\(levels.count) level\(levels.count == 1 ? "" : "s") of \(factors.joined(separator: ", ")) whose outcome \(outcome) dropped")
             }
+            if let count = fit["observations_separated_by_regressors"]?.intValue, count > 0 {
+                parts.append("\(count.formatted(.number.grouping(.automatic).locale(Locale(identifier: "en_US_POSIX")))) observation\(count == 1 ? "" : "s") "
+                             + "with a zero outcome separated by the regressors dropped (Correia, Guimarães & Zylkin's rectifier)")
+            }
             let reasons = fit["collinear_reasons"]?.listValue?.compactMap(\.mapValue) ?? []
             if !reasons.isEmpty {
                 parts += reasons.compactMap { row in

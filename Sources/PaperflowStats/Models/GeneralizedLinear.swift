@@ -129,6 +129,9 @@ public struct GeneralizedLinearFit: Sendable {
     /// Fixed-effect levels dropped because the outcome does not vary in them the way the model
     /// needs (all zero for Poisson; all 0 or all 1 for the binomial links).
     public let separated: [Separation]
+    /// Observations with a zero outcome dropped because the regressors and fixed effects
+    /// together separate them (Poisson; see `PoissonSeparation`).
+    public let separatedByRegressors: Int
     /// Regressors dropped, each with the reason.
     public let dropped: [(name: String, reason: String)]
     public let logLikelihood: Double
@@ -174,34 +177,14 @@ public struct GeneralizedLinearFit: Sendable {
                 options: IRLSOptions = IRLSOptions()) throws {
         self.family = family
         // Levels in which the outcome cannot be fitted: drop them until none is left (dropping
-        // one can leave another all zero).
+        // one can leave another all zero); then, for Poisson, observations the regressors and
+        // fixed effects separate together (the iterative rectifier), and the levels again.
         var fixedEffects = fixedEffects, usedRows = Array(outcome.indices)
         var y = outcome, columns = regressors.map(\.values), priorWeights = weights
         var separated: [Separation] = []
+        var separatedByRegressors = 0
         var labels = labels ?? fixedEffects.levels.enumerated().map { ("fixed effect \($0 + 1)", (0..<$1).map(String.init)) }
-        while !fixedEffects.dimensions.isEmpty {
-            var drop = [Bool](repeating: false, count: y.count)
-            var found: [Separation] = []
-            for (dimension, codes) in fixedEffects.dimensions.enumerated() {
-                let levels = fixedEffects.levels[dimension]
-                var count = [Int](repeating: 0, count: levels), sum = [Double](repeating: 0, count: levels)
-                var ones = [Int](repeating: 0, count: levels)
-                for (row, code) in codes.enumerated() {
-                    count[code] += 1
-                    sum[code] += y[row]
-                    if y[row] == 1 { ones[code] += 1 }
-                }
-                for level in 0..<levels where count[level] > 0 {
-                    let allZero = sum[level] == 0, allOne = family.isBinomial && ones[level] == count[level]
-                    guard allZero || allOne else { continue }
-                    found.append(Separation(factor: labels[dimension].name, level: labels[dimension].levels[level], outcome: allZero ? 0 : 1, observations: count[level]))
-                    for (row, code) in codes.enumerated() where code == level { drop[row] = true }
-                }
-            }
-            if found.isEmpty { break }
-            separated += found
-            let keep = y.indices.filter { !drop[$0] }
-            guard !keep.isEmpty else { throw Failure(message: "every observation is in a fixed-effect level whose outcome is \(family == .poisson ? "all zero" : "constant"); no fit is given") }
+        func restrict(to keep: [Int]) {
             for (dimension, codes) in fixedEffects.dimensions.enumerated() {
                 var present = [Bool](repeating: false, count: fixedEffects.levels[dimension])
                 for row in keep { present[codes[row]] = true }
@@ -213,6 +196,43 @@ public struct GeneralizedLinearFit: Sendable {
             usedRows = keep.map { usedRows[$0] }
             priorWeights = priorWeights?.subset(keep)
         }
+        while true {
+            while !fixedEffects.dimensions.isEmpty {
+                var drop = [Bool](repeating: false, count: y.count)
+                var found: [Separation] = []
+                for (dimension, codes) in fixedEffects.dimensions.enumerated() {
+                    let levels = fixedEffects.levels[dimension]
+                    var count = [Int](repeating: 0, count: levels), sum = [Double](repeating: 0, count: levels)
+                    var ones = [Int](repeating: 0, count: levels)
+                    for (row, code) in codes.enumerated() {
+                        count[code] += 1
+                        sum[code] += y[row]
+                        if y[row] == 1 { ones[code] += 1 }
+                    }
+                    for level in 0..<levels where count[level] > 0 {
+                        let allZero = sum[level] == 0, allOne = family.isBinomial && ones[level] == count[level]
+                        guard allZero || allOne else { continue }
+                        found.append(Separation(factor: labels[dimension].name, level: labels[dimension].levels[level], outcome: allZero ? 0 : 1, observations: count[level]))
+                        for (row, code) in codes.enumerated() where code == level { drop[row] = true }
+                    }
+                }
+                if found.isEmpty { break }
+                separated += found
+                let keep = y.indices.filter { !drop[$0] }
+                guard !keep.isEmpty else { throw Failure(message: "every observation is in a fixed-effect level whose outcome is \(family == .poisson ? "all zero" : "constant"); no fit is given") }
+                restrict(to: keep)
+            }
+            guard family == .poisson else { break }
+            let rows = try PoissonSeparation.rectifier(outcome: y, regressors: columns, fixedEffects: fixedEffects,
+                                                       demeaningTolerance: options.demeaningTolerance, maxSweeps: options.maxSweeps)
+            if rows.isEmpty { break }
+            guard rows.count < y.count else { throw Failure(message: "the regressors separate every observation (the outcome is zero throughout); no fit is given") }
+            separatedByRegressors += rows.count
+            var drop = [Bool](repeating: false, count: y.count)
+            for row in rows { drop[row] = true }
+            restrict(to: y.indices.filter { !drop[$0] })
+        }
+        self.separatedByRegressors = separatedByRegressors
         self.separated = separated
         self.usedRows = usedRows
         self.fixedEffects = fixedEffects
@@ -255,7 +275,8 @@ public struct GeneralizedLinearFit: Sendable {
             let outcomes = fixedEffects.demean(inPlace: &block, weights: weighting, tolerance: demeaningTolerance, maxSweeps: options.maxSweeps)
             if let failed = outcomes.firstIndex(where: { !$0.converged }) {
                 let name = failed < block.count - 1 ? regressors[kept[failed]].name : "the working outcome"
-                throw Failure(message: "demeaning \(name) did not converge in \(outcomes[failed].sweeps) sweeps (tolerance \(demeaningTolerance)); the fit is not given")
+                throw Failure(message: "demeaning \(name) did not converge in \(outcomes[failed].sweeps) sweeps (tolerance \(demeaningTolerance)); the fit is not given. "
+                              + "A weakly connected panel converges slowly: raise max_sweeps or loosen demeaning_tolerance")
             }
             let fullTolerance = demeaningTolerance <= options.demeaningTolerance
             let workingDemeaned = block.removeLast()

@@ -74,7 +74,7 @@ public struct LinearFixedEffectsFit: Sendable {
     /// - Throws: `Failure` when the demeaning does not converge, or no regressor is left.
     /// With `weights`, weighted least squares (the fixed effects' means weighted too).
     public init(outcome: [Double], regressors: [(name: String, values: [Double])], fixedEffects: FixedEffects,
-                weights: ObservationWeights? = nil) throws {
+                weights: ObservationWeights? = nil, demeaningTolerance: Double = 1e-13, maxSweeps: Int = 10_000) throws {
         let n = outcome.count
         let w = weights?.values ?? [Double](repeating: 1, count: n)
         // Without fixed effects this is OLS on the columns as given (an intercept is a column of
@@ -82,9 +82,11 @@ public struct LinearFixedEffectsFit: Sendable {
         let variables = [("outcome", outcome)] + regressors.map { ($0.name, $0.values) }
         let demeaned = fixedEffects.dimensions.isEmpty
             ? variables.map { FixedEffects.Demeaned(values: $0.1, sweeps: 0, converged: true) }
-            : fixedEffects.demean(columns: variables.map(\.1), weights: weights.map { fixedEffects.weights($0.values) })
+            : fixedEffects.demean(columns: variables.map(\.1), weights: weights.map { fixedEffects.weights($0.values) },
+                                  tolerance: demeaningTolerance, maxSweeps: maxSweeps)
         for (variable, result) in zip(variables, demeaned) where !result.converged {
-            throw Failure(message: "demeaning '\(variable.0)' did not converge in \(result.sweeps) sweeps; the fit is not given")
+            throw Failure(message: "demeaning '\(variable.0)' did not converge in \(result.sweeps) sweeps (tolerance \(demeaningTolerance)); the fit is not given. "
+                          + "A weakly connected panel (long chains of units linked through few observations) converges slowly: raise max_sweeps or loosen demeaning_tolerance")
         }
         let y = demeaned[0].values
         let columns = demeaned.dropFirst().map(\.values)
