@@ -68,6 +68,42 @@ struct WeightedModelTests {
         }
     }
 
+    struct BinaryReference: Decodable {
+        var terms: [String]
+        var coef: [Double]
+        var nobs: Int
+        var se_iid: [Double]?
+        var se_hetero: [Double]?
+        var se_cluster: [Double]?
+        var se_nonrobust: [Double]?
+        var se_nonrobust_observed: [Double]?
+    }
+
+    @Test("weighted logit and probit with firm and year absorbed: frequency weights equal pyfixest's feglm on the rows repeated w times (iid, hetero, clustered; N = Σw), analytic weights statsmodels' GLM with var_weights and every dummy (observed information)",
+          arguments: ["logit", "probit"])
+    func weightedBinary(family: String) throws {
+        let all = try JSONDecoder().decode([String: BinaryReference].self, from: Data(contentsOf: Fixtures.url("models/weights_binary_reference.json")))
+        let frequency = try #require(all["\(family)_frequency"]), analytic = try #require(all["\(family)_analytic_statsmodels"])
+        // pyfixest's probit IWLS stops about 1e-8 short, statsmodels' GLM Newton a few 1e-9 short.
+        let estimateTolerance = family == "probit" ? 1e-7 : 1e-8
+        for (vcov, expected) in [("classical", frequency.se_iid), ("hc1", frequency.se_hetero), ("{cluster: [firm]}", frequency.se_cluster)] {
+            let item = Case(reference: "\(family)_frequency", file: "weights_firms.csv", uses: "models.\(family)@2", formula: "export ~ x1 + x2 | firm + year",
+                            weightType: "frequency", convention: "fixest", cluster: "firm")
+            let (fit, message) = try Self.fit(item, vcov: vcov)
+            let map = try #require(fit?.mapValue, "\(family) frequency \(vcov): \(message ?? "")")
+            try ModelStageTests.expectTerms(.map(map), frequency.terms, estimates: frequency.coef, standardErrors: try #require(expected),
+                                            estimateTolerance: estimateTolerance, seTolerance: 1e-6, "\(family) frequency \(vcov)")
+            #expect(map["observations"]?.intValue == Int64(frequency.nobs))
+        }
+        let item = Case(reference: "\(family)_analytic", file: "weights_firms.csv", uses: "models.\(family)@2", formula: "export ~ x1 + x2 | firm + year",
+                        weightType: "analytic", convention: "statsmodels", cluster: "firm")
+        let (fit, message) = try Self.fit(item, vcov: "classical")
+        let map = try #require(fit?.mapValue, "\(family) analytic: \(message ?? "")")
+        try ModelStageTests.expectTerms(.map(map), analytic.terms, estimates: analytic.coef, standardErrors: try #require(analytic.se_nonrobust_observed),
+                                        estimateTolerance: 1e-8, seTolerance: 1e-6, "\(family) analytic")
+        #expect(map["observations"]?.intValue == Int64(analytic.nobs))
+    }
+
     @Test("probability weights give analytic weights' robust and clustered SEs and refuse the classical covariance; fractional frequency weights and negative weights are refused with the row")
     func probabilityAndRefusals() throws {
         let analytic = Self.cases[0]
