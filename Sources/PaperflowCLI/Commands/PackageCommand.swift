@@ -66,7 +66,7 @@ struct PackageCommand: ParsableCommand {
                 try ZipWriter.write(folder: out, prefix: out.lastPathComponent, to: archive)
                 console.out("zip: \(archive.path)")
             }
-            let findings = try workflows.flatMap(PackageChecklist.check)
+            let findings = workflows.flatMap(PackageChecklist.check)
             if !findings.isEmpty {
                 console.err("\(findings.count) checklist findings (paperflow package --check \(paths.joined(separator: " "))):")
                 console.printFindings(findings.map { var d = $0; d.severity = .warning; return d })
