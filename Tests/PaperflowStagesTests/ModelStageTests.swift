@@ -94,6 +94,59 @@ struct ModelStageTests {
                 == "hc3 needs each observation's leverage, which absorbed fixed effects hide; use hc1 or a cluster, or enter the effects as i(f) terms")
     }
 
+    @Test("a logit whose undamped Newton from β = 0 runs off to |β| ≈ 1e9 (the fit was refused as 'collinear'): with step halving it converges to statsmodels' GLM estimate (coefficients 1e-10, SEs 1e-8)")
+    func newtonStepHalving() throws {
+        let reference = try JSONDecoder().decode(NewtonReference.self, from: Data(contentsOf: Fixtures.url("models/newton_reference.json")))
+        #expect(reference.newton_diverges)
+        let project = try Self.project(data: "newton_overshoot.csv", model: """
+            uses: models.logit@2
+            with: {formula: "y ~ x1 + x2", convention: statsmodels}
+            """)
+        defer { project.cleanUp() }
+        let run = try project.run("Workflows/m.yaml", registry: BuiltinStages.registry)
+        #expect(run.summary.succeeded, "\(run.record.stages.compactMap(\.message))")
+        try Self.expectTerms(try Self.fit(project), reference.terms, estimates: reference.coef, standardErrors: reference.se,
+                             estimateTolerance: 1e-10, seTolerance: 1e-8)
+    }
+
+    struct NewtonReference: Decodable {
+        var terms: [String]
+        var coef: [Double]
+        var se: [Double]
+        var newton_diverges: Bool
+    }
+
+    struct StataReference: Decodable {
+        var terms: [String]
+        var nobs: Int
+        var coef: [Double]
+        var se_iid: [Double]
+        var se_hc1: [Double]
+        var se_cluster: [Double]
+    }
+
+    @Test("convention: stata follows reghdfe's rules (singletons dropped, firm effects nested in the firm clusters not counted: pyfixest's defaults; classical and robust as OLS with dummies on the same rows), stata-areg areg's (every level counted: statsmodels OLS with dummies on all rows) — coefficients 1e-10, SEs 1e-8",
+          arguments: ["stata", "stata-areg"])
+    func stataConventions(convention: String) throws {
+        let all = try JSONDecoder().decode([String: StataReference].self, from: Data(contentsOf: Fixtures.url("models/stata_reference.json")))
+        let reference = try #require(all[convention == "stata" ? "reghdfe" : "areg"])
+        for (vcov, expected) in [("classical", reference.se_iid), ("hc1", reference.se_hc1), ("{cluster: [firm]}", reference.se_cluster)] {
+            let project = try Self.project(data: "stata_panel.csv", model: """
+                uses: models.fe@2
+                with: {formula: "y ~ x1 + x2 | firm + year", vcov: \(vcov), convention: \(convention)}
+                """)
+            defer { project.cleanUp() }
+            let run = try project.run("Workflows/m.yaml", registry: BuiltinStages.registry)
+            #expect(run.summary.succeeded, "\(run.record.stages.compactMap(\.message))")
+            let fit = try Self.fit(project)
+            try Self.expectTerms(fit, reference.terms, estimates: reference.coef, standardErrors: expected,
+                                 estimateTolerance: 1e-10, seTolerance: 1e-8, "\(convention) \(vcov)")
+            let map = try #require(fit.mapValue)
+            #expect(map["observations"]?.intValue == Int64(reference.nobs))
+            #expect(map["observations_singletons"]?.intValue == (convention == "stata" ? 8 : nil))
+        }
+    }
+
     @Test("a weakly connected panel (a chain of 200 links): the default 10,000 sweeps refuse the fit and say what to raise; max_sweeps raised, models.fe equals statsmodels with every dummy (coefficient 1e-10, SE 1e-8)")
     func weaklyConnectedPanel() throws {
         let reference = try JSONDecoder().decode([String: Double].self, from: Data(contentsOf: Fixtures.url("models/chain_statsmodels.json")))

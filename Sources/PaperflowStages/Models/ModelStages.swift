@@ -43,7 +43,7 @@ enum ModelStages {
     /// What the fit says when a two-way clustered covariance was made positive semi-definite.
     static let psdRule = "negative eigenvalues set to 0 (Cameron, Gelbach & Miller 2011)"
 
-    static let conventions = ["fixest", "statsmodels", "stata", "sandwich"]
+    static let conventions = ["fixest", "statsmodels", "stata", "stata-areg", "sandwich"]
 
     static func signature(_ summary: String, _ documentation: String) -> StageSignature {
         StageSignature(
@@ -73,7 +73,10 @@ enum ModelStages {
                 clusters not counted; two-way with the smaller G), statsmodels (observed
                 information; every column in K; each two-way term its own G), stata (observed
                 information; G/(G−1) for probit/logit/poisson, hc1 × N/(N−1), as Stata's ML
-                commands; as statsmodels for linear models), sandwich (R vcovCL: expected
+                commands; for linear models reghdfe's rules: singletons dropped unless
+                singletons: keep, FE nested in the clusters not counted, G/(G−1)·(N−1)/(N−K)
+                clustered, N/(N−K) robust), stata-areg (areg: singletons kept, every absorbed level
+                counted in K, nested or not; as stata for the nonlinear models), sandwich (R vcovCL: expected
                 information; G/(G−1) for probit/logit/poisson, hc1 × N/(N−K); as statsmodels for
                 linear models). hc1 under statsmodels is its HC0 for probit/logit/poisson, as
                 statsmodels computes it for discrete models and GLMs. p-values: t with
@@ -98,8 +101,8 @@ enum ModelStages {
                           summary: "fit one model per level of this column (East/West, terciles); rows missing it are left out"),
                 ParamSpec("tests", .list(.string), default: .list([]),
                           summary: "Wald tests of linear restrictions, each a string: \"b[x1] = b[x2]\", \"b[x1] = 0, b[x2] = 0\" (joint); F for linear models, χ² otherwise"),
-                ParamSpec("singletons", .oneOf(["keep", "drop"]), default: .string("keep"),
-                          summary: "drop: leave out rows alone in a fixed-effect level, repeatedly, and count them (reghdfe's and pyfixest's default; keep is fixest's)"),
+                ParamSpec("singletons", .oneOf(["auto", "keep", "drop"]), default: .string("auto"),
+                          summary: "drop: leave out rows alone in a fixed-effect level, repeatedly, and count them (reghdfe's and pyfixest's default); keep: fixest's; auto: drop under convention: stata (reghdfe), keep otherwise"),
                 ParamSpec("panel", .map(.string), default: .map([:]),
                           summary: "{unit: firm, time: year}: the panel the operators l(x, k), f(x, k) and d(x) shift along (by time value: a gap gives a missing lag)"),
                 ParamSpec("weights", .string, default: .string(""),
@@ -115,6 +118,22 @@ enum ModelStages {
             ],
             lint: { params, _ in lintFormula(params) }
         )
+    }
+
+    /// areg's rules concern linear models with absorbed fixed effects; for probit, logit and
+    /// Poisson `stata-areg` means Stata's maximum-likelihood conventions, as `stata` does.
+    static func nonlinearConvention(_ convention: String) -> String {
+        convention == "stata-areg" ? "stata" : convention
+    }
+
+    /// Whether rows alone in a fixed-effect level are left out: as `singletons:` says, or under
+    /// `auto` as the convention's tool does (reghdfe drops them; fixest, statsmodels, areg keep them).
+    static func dropSingletons(_ context: StageContext) -> Bool {
+        switch context.string("singletons") {
+        case "drop": true
+        case "keep": false
+        default: context.string("convention") == "stata"
+        }
     }
 
     /// `panel: {unit: …, time: …}`, or nil when not given.
@@ -225,7 +244,7 @@ enum ModelStages {
         let panel = try panel(context)
         do {
             frame = try ModelFrame(formula, table: table, standardize: context.bool("standardize")!, weights: weightColumn.isEmpty ? nil : weightColumn,
-                                   panel: panel, dropSingletons: context.string("singletons") == "drop")
+                                   panel: panel, dropSingletons: dropSingletons(context))
         } catch {
             throw StageFailure("formula '\(formula)': \(error.message)")
         }
@@ -292,7 +311,7 @@ enum ModelStages {
             throw StageFailure("margins: \(margins) is not computed with the term '\(term.name)' (the effects account for two-way products of numeric variables only); "
                                + "use margins: none, or enter the interaction as a product of two numeric variables")
         }
-        if context.string("singletons") == "drop" { fit["observations_singletons"] = .int(Int64(frame.droppedSingletons)) }
+        if dropSingletons(context) { fit["observations_singletons"] = .int(Int64(frame.droppedSingletons)) }
         if let weights {
             fit["weights"] = .string(weightColumn)
             fit["weight_type"] = .string(weights.kind.rawValue)
@@ -366,7 +385,9 @@ enum ModelStages {
                           into fit: inout [String: ParamValue]) throws {
         let result = try LinearFixedEffectsFit(outcome: frame.outcome, regressors: frame.linearRegressors, fixedEffects: frame.absorbed, weights: weights,
                                                demeaningTolerance: demeaning.tolerance, maxSweeps: demeaning.maxSweeps)
-        let adjustment: ClusterAdjustment = convention == "fixest" ? .fixest : .statsmodels
+        // reghdfe (stata) leaves fixed effects nested in the clusters out of K, as fixest does;
+        // areg (stata-areg), like OLS with dummies, counts every level.
+        let adjustment: ClusterAdjustment = convention == "fixest" || convention == "stata" ? .fixest : .statsmodels
         var matrix: Matrix
         var degrees = result.effectiveObservations - Double(result.names.count + result.fixedEffectsRank)
         switch covariance {
@@ -423,6 +444,7 @@ enum ModelStages {
 
     static func fitBinary(_ estimator: Estimator, _ frame: ModelFrame, _ covariance: Covariance, _ clusters: [[Int]],
                           _ convention: String, _ margins: String, into fit: inout [String: ParamValue]) throws {
+        let convention = nonlinearConvention(convention)
         let result = try BinaryChoiceFit(estimator == .probit ? .probit : .logit, outcome: frame.outcome, design: frame.binaryDesign)
         let information: BinaryChoiceFit.Information = convention == "fixest" || convention == "sandwich" ? .expected : .observed
         let n = Double(result.observations), k = Double(result.names.count)
@@ -493,7 +515,7 @@ enum ModelStages {
         case .hc2, .hc3, .kernel: throw StageFailure("vcov: \(describe(covariance)) is for linear models (ols, lpm, fe); \(family.rawValue) takes classical, hc1 or a cluster")
         case .cluster: kind = .clustered(clusters)
         }
-        let (matrix, adjusted) = try result.covariance(kind, convention: GeneralizedLinearFit.GLMConvention(rawValue: convention)!)
+        let (matrix, adjusted) = try result.covariance(kind, convention: GeneralizedLinearFit.GLMConvention(rawValue: nonlinearConvention(convention))!)
         fit["observations"] = .int(Int64(result.weights?.count ?? Double(result.observations)))
         fit["coefficients"] = coefficientRows(result.names, result.coefficients, matrix, degrees: nil)
         fit["vcov_matrix"] = .list((0..<matrix.rows).map { i in .list((0..<matrix.columns).map { .double(matrix[i, $0]) }) })

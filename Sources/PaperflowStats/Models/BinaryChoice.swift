@@ -185,9 +185,23 @@ public struct BinaryChoiceFit: Sendable {
         var beta = Array(repeating: 0.0, count: design.names.count)
         var iteration = 0
         var collinear: [String] = []
+        // The last accepted point: a Newton step that lowers the log-likelihood (or leaves it
+        // undefined) has overshot — heavy-tailed regressors can send an undamped Newton from
+        // β = 0 off to |β| ~ 1e9 — and is halved back towards it, as fixest and glm do.
+        var accepted: (beta: [Double], logLikelihood: Double)?
+        var halvings = 0
         while true {
             iteration += 1
-            let (gradient, hessian) = Self.newtonPieces(family, outcome, design, beta)
+            let (gradient, hessian, logLikelihood) = Self.newtonPieces(family, outcome, design, beta)
+            if let last = accepted, !(logLikelihood.isFinite && logLikelihood >= last.logLikelihood - 1e-10 * abs(last.logLikelihood)) {
+                halvings += 1
+                guard halvings <= 30, iteration < maxIterations else {
+                    throw Failure(message: "Newton's step \(iteration) could not raise the log-likelihood after \(halvings) halvings; no fit is given")
+                }
+                for index in beta.indices { beta[index] = 0.5 * (beta[index] + last.beta[index]) }
+                continue
+            }
+            halvings = 0
             // At the start (β = 0) the information is X'X up to a constant weight: a dense column
             // whose pivot vanishes there is a combination of the columns before it, and is dropped
             // and reported as fixest does; later, a vanishing pivot means the fit broke down.
@@ -197,11 +211,13 @@ public struct BinaryChoiceFit: Sendable {
                 design = design.removingDense(factor.dropped)
                 beta = Array(repeating: 0.0, count: design.names.count)
                 iteration = 0
+                accepted = nil
                 continue
             }
             guard factor.dropped.isEmpty else {
                 throw Failure(message: "the columns \(factor.dropped.map { design.names[$0] }.joined(separator: ", ")) are collinear; no fit is given")
             }
+            accepted = (beta, logLikelihood)
             let step = factor.solve(gradient)
             for index in beta.indices { beta[index] += step[index] }
             // Newton converges quadratically: once a step is below 1e-9 (relative), the step just
@@ -443,10 +459,11 @@ public struct BinaryChoiceFit: Sendable {
 
     /// The gradient X's and the observed information X'WX at `beta`, in one pass over the rows
     /// (each Newton step reads the design once, not three times).
-    static func newtonPieces(_ family: BinaryFamily, _ y: [Double], _ design: BinaryDesign, _ beta: [Double]) -> (gradient: [Double], hessian: Matrix) {
+    static func newtonPieces(_ family: BinaryFamily, _ y: [Double], _ design: BinaryDesign, _ beta: [Double])
+        -> (gradient: [Double], hessian: Matrix, logLikelihood: Double) {
         let k = design.names.count, dense = design.denseCount
         let offsets = design.factorOffsets
-        let sums = RowSlices.sum(y.count, width: k * k + k) { rows, h in
+        let sums = RowSlices.sum(y.count, width: k * k + k + 1) { rows, h in
             var positions = Array(repeating: 0, count: design.factorCount)
             design.rows.withUnsafeBufferPointer { x in
                 design.codes.withUnsafeBufferPointer { codes in
@@ -459,7 +476,8 @@ public struct BinaryChoiceFit: Sendable {
                             positions[count] = position
                             count += 1
                         }
-                        let (score, weight, _) = rowDerivatives(family, y[row], z, .observed)
+                        let (score, weight, logLikelihood) = rowDerivatives(family, y[row], z, .observed)
+                        h[k * k + k] += logLikelihood
                         let gradient = k * k
                         for column in 0..<dense { h[gradient + column] += score * x[row * dense + column] }
                         for position in positions[0..<count] { h[gradient + position] += score }
@@ -471,7 +489,7 @@ public struct BinaryChoiceFit: Sendable {
         var hessian = Matrix(rows: k, columns: k)
         hessian.values = Array(sums[0..<(k * k)])
         for i in 0..<k { for j in 0..<i { hessian[i, j] = hessian[j, i] } }
-        return (Array(sums[(k * k)...]), hessian)
+        return (Array(sums[(k * k)..<(k * k + k)]), hessian, sums[k * k + k])
     }
 
     /// Adds w·x x' of one observation to the upper triangle of `h` (k × k): dense pairs, dense ×
