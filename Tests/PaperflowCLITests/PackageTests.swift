@@ -161,6 +161,12 @@ struct PackageTests {
             inputs: {table: regions.table}
             with: {rows: part, cells: [n()]}
             label: Table A1
+          firm_list:
+            uses: tables.crosstab@1
+            inputs: {table: joined.table}
+            with: {rows: firm, cells: [n()]}
+            confidential: true
+            label: Table P
 
         """
 
@@ -189,6 +195,9 @@ struct PackageTests {
         #expect(readme.contains("made from a synthetic stand-in or data not provided |"))
         #expect(readme.contains("| Table A1 | w: regions_table (markdown, latex, html, csv, values) |") && readme.contains("| reproduced from the package |"))
         #expect(readme.contains("Not in this package (confidential or not provided): data/firms.csv."))
+        // A table from a stage marked confidential is listed, not shipped.
+        #expect(readme.contains("| Table P | w: firm_list (markdown, latex, html, csv, values) | withheld: a confidential stage made it (release it with confidential: false) |"))
+        #expect(!FileManager.default.fileExists(atPath: out.appendingPathComponent("outputs/w/firm_list").path))
         // The Economic Journal's separate folder, with its own manifest.
         let editor = project.root.appendingPathComponent("for-the-editor")
         #expect(try String(contentsOf: editor.appendingPathComponent("data/firms.csv"), encoding: .utf8) == secret)

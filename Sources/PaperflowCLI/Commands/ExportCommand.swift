@@ -45,7 +45,7 @@ struct ExportCommand: ParsableCommand {
                 let package = ReplicationPackage(workflows: [published], projectRoot: options.projectRoot)
                 try package.copy(published.relativePath, into: out)
                 try package.copy(PublishedWorkflow.relative(published.session.lockURL, to: options.projectRoot), into: out)
-                for exhibit in published.exhibits {
+                for exhibit in published.exhibits where !exhibit.withheld {
                     let target = out.appendingPathComponent(exhibit.packagePath)
                     try FileSystem.makeDirectory(target.deletingLastPathComponent())
                     if !FileSystem.exists(target.path) { try package.copyFile(published.store.blobURL(exhibit.output.digest), to: target) }

@@ -216,7 +216,8 @@ struct PackageReadme {
             for (_, exhibits) in groups {
                 let first = exhibits[0]
                 rows.append([first.label, "\(published.name): \(first.stage) (\(exhibits.map(\.port).joined(separator: ", ")))",
-                             exhibits.map(\.packagePath).joined(separator: ", "),
+                             first.withheld ? "withheld: a confidential stage made it (release it with confidential: false)"
+                                 : exhibits.map(\.packagePath).joined(separator: ", "),
                              first.needsRealData ? Self.standInNote : "reproduced from the package"])
             }
         }

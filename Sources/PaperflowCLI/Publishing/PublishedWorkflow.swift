@@ -63,6 +63,10 @@ struct PublishedWorkflow {
         /// Whether it is made from confidential data or a synthetic stand-in (the real data's
         /// table differs from the package's).
         var needsRealData: Bool
+        /// Made by a confidential stage (`confidential: true`, or downstream of one without
+        /// `confidential: false`): it never leaves this machine, so the package lists it but
+        /// does not hold it.
+        var withheld: Bool
     }
 
     /// Every labelled output, in stage order; a stage whose lock entry is missing has none.
@@ -75,7 +79,7 @@ struct PublishedWorkflow {
                 guard let text = label.label(of: output.port), let record = entry.outputs[output.port] else { return nil }
                 return Exhibit(label: text, stage: stage.name, port: output.port, output: record,
                                packagePath: "outputs/\(name)/\(ArtifactStore.safeFileName(stage.name))/\(record.fileName)",
-                               needsRealData: needsReal)
+                               needsRealData: needsReal, withheld: stage.confidential)
             }
         }
     }

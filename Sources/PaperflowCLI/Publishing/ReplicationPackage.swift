@@ -105,7 +105,7 @@ struct ReplicationPackage {
                 try FileSystem.makeDirectory(target.deletingLastPathComponent())
                 if !FileSystem.exists(target.path) { try copyFile(published.store.blobURL(exported.output.digest), to: target) }
             }
-            for exhibit in published.exhibits {
+            for exhibit in published.exhibits where !exhibit.withheld {
                 let target = staging.appendingPathComponent(exhibit.packagePath)
                 try FileSystem.makeDirectory(target.deletingLastPathComponent())
                 try copyFile(published.store.blobURL(exhibit.output.digest), to: target)
