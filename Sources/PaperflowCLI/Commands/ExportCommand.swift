@@ -15,8 +15,8 @@ struct ExportCommand: ParsableCommand {
             commandName: "crate",
             abstract: "Write a Workflow Run RO-Crate (Provenance Run Crate 0.5, RO-Crate 1.1) of a workflow's run.",
             discussion: """
-                OUT/ gets ro-crate-metadata.json, the workflow and its lock, and the run's labelled
-                outputs; every other artifact is described (sha256, size, format) without being
+                OUT/ gets ro-crate-metadata.json, the workflow and its lock, and the run's labelled \
+                outputs; every other artifact is described (sha256, size, format) without being \
                 copied. The run is the latest complete one unless --run names another.
                 """
         )

@@ -8,16 +8,16 @@ struct PackageCommand: ParsableCommand {
         commandName: "package",
         abstract: "Write the replication package a data editor asks for, or check one (--check).",
         discussion: """
-            paperflow package Workflows/W.yaml… OUT/ writes OUT/ from the workflows' lock files, run
-            records and data: blocks: README.md (the Social Science Data Editors' template, and
-            README.pdf where pdflatex is present), the workflows and locks, the data the package may
-            hold with their READMEs and licences, the labelled tables and figures, CITATION.cff, a
-            provenance RO-Crate and MANIFEST.sha256. Confidential data stay out. Run the workflows
+            paperflow package Workflows/W.yaml… OUT/ writes OUT/ from the workflows' lock files, run \
+            records and data: blocks: README.md (the Social Science Data Editors' template, and \
+            README.pdf where pdflatex is present), the workflows and locks, the data the package may \
+            hold with their READMEs and licences, the labelled tables and figures, CITATION.cff, a \
+            provenance RO-Crate and MANIFEST.sha256. Confidential data stay out. Run the workflows \
             first: the package describes the outputs the lock files record.
 
-            paperflow package --check Workflows/W.yaml… (or a package folder) lists what a data
-            editor would send back: missing data statements, citations or licences, unlabelled
-            tables and figures, seeds not stated, absolute paths or undeclared files in shell
+            paperflow package --check Workflows/W.yaml… (or a package folder) lists what a data \
+            editor would send back: missing data statements, citations or licences, unlabelled \
+            tables and figures, seeds not stated, absolute paths or undeclared files in shell \
             commands, files over repository size limits. It exits 1 when it finds any.
             """
     )

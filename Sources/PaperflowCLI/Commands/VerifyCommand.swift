@@ -8,10 +8,10 @@ struct VerifyCommand: ParsableCommand {
         commandName: "verify",
         abstract: "Rerun a replication package's workflows on an empty store and compare every output with its lock.",
         discussion: """
-            For each workflow under the package's Workflows/ that has a lock file beside it, runs every stage in a
-            store made for the purpose (removed afterwards), then compares each stage's outputs with
-            the SHA-256 the lock records. Prints the differences and exits 1 when any output differs
-            or a stage fails. A stage key may differ from the lock's when this Paperflow is another
+            For each workflow under the package's Workflows/ that has a lock file beside it, runs every stage in a \
+            store made for the purpose (removed afterwards), then compares each stage's outputs with \
+            the SHA-256 the lock records. Prints the differences and exits 1 when any output differs \
+            or a stage fails. A stage key may differ from the lock's when this Paperflow is another \
             build; the outputs must not.
             """
     )
