@@ -143,9 +143,9 @@ public struct FormulaError: Error, Equatable, CustomStringConvertible {
 }
 
 /// Recursive descent over the formula's characters.
-struct FormulaParser {
-    private let characters: [Character]
-    private var position = 0
+struct FormulaParser: CharacterScanning {
+    let characters: [Character]
+    var position = 0
 
     init(_ text: String) { characters = Array(text) }
 
@@ -447,22 +447,8 @@ struct FormulaParser {
         return value
     }
 
-    private mutating func skipSpaces() {
-        while position < characters.count, characters[position].isWhitespace { position += 1 }
-    }
-
-    private mutating func take(_ symbol: Character) -> Bool {
-        skipSpaces()
-        guard position < characters.count, characters[position] == symbol else { return false }
-        position += 1
-        return true
-    }
-
     private mutating func expect(_ symbol: Character) throws(FormulaError) {
-        guard take(symbol) else {
-            let found = position < characters.count ? "'\(characters[position])'" : "the end"
-            throw error("expected '\(symbol)', found \(found)")
-        }
+        guard take(symbol) else { throw error("expected '\(symbol)', found \(found)") }
     }
 
     private func error(_ message: String) -> FormulaError {

@@ -19,7 +19,7 @@ public struct WaldTest: Sendable, Equatable {
     ///   fit lacks, or restrictions that are linearly dependent.
     public init(_ text: String, names: [String], coefficients: [Double], covariance: Matrix, degrees: Double?) throws(WaldTestError) {
         restriction = text
-        var parser = RestrictionParser(text: Array(text), names: names)
+        var parser = RestrictionParser(characters: Array(text), names: names)
         let (rows, right) = try parser.restrictions()
         let q = rows.count
         var difference = [Double](repeating: 0, count: q)
@@ -67,8 +67,8 @@ public struct WaldTestError: Error, Equatable, CustomStringConvertible {
 
 /// restrictions := restriction (',' restriction)*; restriction := sum '=' sum;
 /// sum := ['-'] term (('+' | '-') term)*; term := [number '*'] 'b[' name ']' | number.
-private struct RestrictionParser {
-    let text: [Character]
+private struct RestrictionParser: CharacterScanning {
+    let characters: [Character]
     let names: [String]
     var position = 0
 
@@ -84,7 +84,7 @@ private struct RestrictionParser {
             guard rows.last!.contains(where: { $0 != 0 }) else { throw failure("this restriction names no coefficient") }
         } while take(",")
         skipSpaces()
-        guard position == text.count else { throw failure("unexpected '\(text[position])'; separate restrictions with ','") }
+        guard position == characters.count else { throw failure("unexpected '\(characters[position])'; separate restrictions with ','") }
         return (rows, right)
     }
 
@@ -107,17 +107,17 @@ private struct RestrictionParser {
     /// `b[name]`: the index of the named coefficient.
     private mutating func coefficient() throws(WaldTestError) -> Int {
         skipSpaces()
-        guard position + 1 < text.count, text[position] == "b", text[position + 1] == "[" else {
+        guard position + 1 < characters.count, characters[position] == "b", characters[position + 1] == "[" else {
             throw failure("expected b[name], a coefficient, e.g. b[x1]")
         }
         let start = position
         position += 2
         var name = ""
-        while position < text.count, text[position] != "]" {
-            name.append(text[position])
+        while position < characters.count, characters[position] != "]" {
+            name.append(characters[position])
             position += 1
         }
-        guard position < text.count else {
+        guard position < characters.count else {
             position = start
             throw failure("b[ is not closed")
         }
@@ -132,8 +132,8 @@ private struct RestrictionParser {
     private mutating func number() -> Double? {
         skipSpaces()
         let start = position
-        while position < text.count, text[position].isNumber || text[position] == "." { position += 1 }
-        guard position > start, let value = Double(String(text[start..<position])) else {
+        while position < characters.count, characters[position].isNumber || characters[position] == "." { position += 1 }
+        guard position > start, let value = Double(String(characters[start..<position])) else {
             position = start
             return nil
         }
@@ -146,18 +146,7 @@ private struct RestrictionParser {
         defer { position = saved }
         _ = take("*")
         skipSpaces()
-        return position + 1 < text.count && text[position] == "b" && text[position + 1] == "["
-    }
-
-    private mutating func skipSpaces() {
-        while position < text.count, text[position].isWhitespace { position += 1 }
-    }
-
-    private mutating func take(_ symbol: Character) -> Bool {
-        skipSpaces()
-        guard position < text.count, text[position] == symbol else { return false }
-        position += 1
-        return true
+        return position + 1 < characters.count && characters[position] == "b" && characters[position + 1] == "["
     }
 
     private mutating func expect(_ symbol: Character) throws(WaldTestError) {
