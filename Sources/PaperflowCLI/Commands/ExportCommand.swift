@@ -38,18 +38,12 @@ struct ExportCommand: ParsableCommand {
             let published = try PublishedWorkflow.open(arguments[0], options: options, console: console)
             let out = WorkflowSession.url(of: arguments[1])
             do {
-                if FileSystem.exists(out.path), !(((try? FileManager.default.contentsOfDirectory(atPath: out.path)) ?? []).isEmpty) {
-                    throw ReplicationPackage.Failure(description: "\(out.path) exists and is not empty: name a new folder for the crate")
-                }
+                try ReplicationPackage.requireNewFolder(out, for: "the crate")
                 try FileSystem.makeDirectory(out)
                 let package = ReplicationPackage(workflows: [published], projectRoot: options.projectRoot)
                 try package.copy(published.relativePath, into: out)
                 try package.copy(PublishedWorkflow.relative(published.session.lockURL, to: options.projectRoot), into: out)
-                for exhibit in published.exhibits where !exhibit.withheld {
-                    let target = out.appendingPathComponent(exhibit.packagePath)
-                    try FileSystem.makeDirectory(target.deletingLastPathComponent())
-                    if !FileSystem.exists(target.path) { try package.copyFile(published.store.blobURL(exhibit.output.digest), to: target) }
-                }
+                try package.copyExhibits(of: published, into: out)
                 var crate = RunCrate(workflows: [published], build: PaperflowVersion.build, root: out)
                 if let runID { crate.runIDs[published.name] = runID }
                 try FileSystem.writeAtomically(Data(try crate.metadata().utf8), to: out.appendingPathComponent(RunCrate.metadataFileName))

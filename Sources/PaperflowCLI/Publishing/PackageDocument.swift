@@ -1,3 +1,5 @@
+import PaperflowStages
+
 /// A README as blocks, rendered twice: Markdown (`README.md`) and LaTeX (`README.tex`, compiled
 /// to `README.pdf` where pdflatex is present), so the two say the same thing.
 struct PackageDocument {
@@ -40,8 +42,7 @@ struct PackageDocument {
                 out += items.map { "- " + $0.replacingOccurrences(of: "\n", with: "\n  ") }.joined(separator: "\n") + "\n"
             case let .table(header, rows):
                 func row(_ cells: [String]) -> String {
-                    "| " + cells.map { $0.replacingOccurrences(of: "|", with: "\\|").replacingOccurrences(of: "\n", with: " ") }
-                        .joined(separator: " | ") + " |"
+                    "| " + cells.map { Markup.markdownCell($0.replacingOccurrences(of: "\n", with: " ")) }.joined(separator: " | ") + " |"
                 }
                 out += row(header) + "\n" + "|" + String(repeating: " --- |", count: header.count) + "\n"
                 out += rows.map(row).joined(separator: "\n") + "\n"

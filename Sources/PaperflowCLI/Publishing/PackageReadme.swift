@@ -264,8 +264,7 @@ struct PackageReadme {
     /// Writes `README.tex` and compiles `README.pdf` with pdflatex when it is on PATH; `false`
     /// (and no PDF) when it is not. The LaTeX source and pdflatex's scratch files are removed.
     static func compilePDF(_ doc: PackageDocument, in folder: URL) throws -> Bool {
-        let paths = (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":")
-        guard let pdflatex = paths.map({ "\($0)/pdflatex" }).first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else { return false }
+        guard let pdflatex = PublishedWorkflow.executableOnPath("pdflatex") else { return false }
         let scratch = folder.appendingPathComponent(".readme-latex", isDirectory: true)
         try FileSystem.makeDirectory(scratch)
         defer { _ = FileSystem.removeTree(scratch.path) }

@@ -4,14 +4,22 @@ import PaperflowCore
 
 /// One workflow as a replication package describes it: its stages as written (with their `data:`
 /// and `label:` blocks), its lock, and the store's records of the runs that made each output.
-/// Everything `package`, `package --check` and `export crate` say comes from here.
-struct PublishedWorkflow {
+/// Everything `package`, `package --check` and `export crate` say comes from here. What costs
+/// reading the store's run records, or launching R, is computed once, on first use.
+final class PublishedWorkflow {
     let session: WorkflowSession
     /// The workflow as written: stage specs with their metadata and parameter locations.
     let workflow: Workflow
     /// The committed lock (`nil` when the workflow has not run).
     let lock: WorkflowLock?
     let store: ArtifactStore
+
+    init(session: WorkflowSession, workflow: Workflow, lock: WorkflowLock?, store: ArtifactStore) {
+        self.session = session
+        self.workflow = workflow
+        self.lock = lock
+        self.store = store
+    }
 
     var graph: StageGraph { session.graph }
     var name: String { graph.workflowName }
@@ -70,7 +78,7 @@ struct PublishedWorkflow {
     }
 
     /// Every labelled output, in stage order; a stage whose lock entry is missing has none.
-    var exhibits: [Exhibit] {
+    private(set) lazy var exhibits: [Exhibit] = {
         let standIns = Set(graph.stages.indices.filter { isStandIn(graph.stages[$0].name) })
         return graph.stages.enumerated().flatMap { index, stage -> [Exhibit] in
             guard let label = spec(stage.name)?.label, let entry = lock?.stages[stage.name] else { return [] }
@@ -82,7 +90,7 @@ struct PublishedWorkflow {
                                needsRealData: needsReal, withheld: stage.confidential)
             }
         }
-    }
+    }()
 
     /// Whether a stage's data are a stand-in for data the package cannot hold: a generator that
     /// replaces real data, or a stage whose data are not provided.
@@ -149,8 +157,7 @@ struct PublishedWorkflow {
     }
 
     /// The data files every stage reads, with their lock digests; confidential ones marked.
-    var dataFiles: [DataFile] {
-        graph.stages.flatMap { stage -> [DataFile] in
+    private(set) lazy var dataFiles: [DataFile] = graph.stages.flatMap { stage -> [DataFile] in
             let data = spec(stage.name)?.data
             // Without a statement a project file is shipped (`--check` asks for one); with one, as it
             // says; confidential data never.
@@ -161,7 +168,6 @@ struct PublishedWorkflow {
                                 stage: stage.name, provided: provided)
             }
         }
-    }
 
     /// Scripts the workflow's stages run.
     var codeFiles: [String] {
@@ -238,7 +244,18 @@ struct PublishedWorkflow {
         var producingRuns: Set<String>
     }
 
-    var runtime: Runtime {
+    /// The store's run records of this workflow, oldest first.
+    private(set) lazy var runRecords: [RunRecord] = store.runRecordURLs().compactMap { try? RunRecord(contentsOf: $0) }
+        .filter { $0.header.workflow == name }.sorted { $0.header.started < $1.header.started }
+
+    /// The run record with id `runID`, if the store still has it — of this workflow or, for a
+    /// stage whose key another workflow's run computed, of that one.
+    func runRecord(_ runID: String) -> RunRecord? {
+        runRecords.last { $0.header.runID == runID }
+            ?? (try? RunRecord(contentsOf: store.runsDirectory.appendingPathComponent("\(runID).jsonl")))
+    }
+
+    private(set) lazy var runtime: Runtime = {
         var seconds = 0.0, unrecorded = 0
         var producing: Set<String> = []
         for (_, entry) in lock?.stages ?? [:] {
@@ -248,8 +265,7 @@ struct PublishedWorkflow {
         }
         var full: (Double, RunHeader)?
         var machine: (Double, MachineDescription)?
-        for url in store.runRecordURLs() {
-            guard let record = try? RunRecord(contentsOf: url), record.header.workflow == name else { continue }
+        for record in runRecords {
             if producing.contains(record.header.runID), let described = record.header.machine,
                machine.map({ $0.0 < record.header.started }) ?? true {
                 machine = (record.header.started, described)
@@ -260,7 +276,7 @@ struct PublishedWorkflow {
         }
         return Runtime(stageSeconds: seconds, unrecordedStages: unrecorded, fullRun: full.map { (seconds: $0.0, header: $0.1) },
                        machine: machine?.1, producingRuns: producing)
-    }
+    }()
 
     // MARK: Plugins
 
@@ -273,7 +289,7 @@ struct PublishedWorkflow {
         var details: [(title: String, text: String)]
     }
 
-    var externalPlugins: [PluginEnvironment] {
+    private(set) lazy var externalPlugins: [PluginEnvironment] = {
         let root = session.projectRoot
         guard let plugins = try? ExternalPlugin.discover(in: root.appendingPathComponent("Plugins", isDirectory: true)) else { return [] }
         let used = Set(graph.stages.map(\.pluginID))
@@ -293,7 +309,7 @@ struct PublishedWorkflow {
             return PluginEnvironment(id: "\(plugin.manifest.id)@\(plugin.manifest.version)",
                                      folder: Self.relative(plugin.folder, to: root), digest: plugin.digest, details: details)
         }
-    }
+    }()
 
     /// `name==version` of every distribution installed under a venv's `lib/`.
     static func pythonPackages(under lib: URL) -> [String] {
@@ -311,10 +327,15 @@ struct PublishedWorkflow {
         return packages.sorted { $0.lowercased() < $1.lowercased() }
     }
 
+    /// The executable `name` in a folder of PATH, if there is one.
+    static func executableOnPath(_ name: String) -> String? {
+        (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":")
+            .map { "\($0)/\(name)" }.first { FileManager.default.isExecutableFile(atPath: $0) }
+    }
+
     /// R's `sessionInfo()` from the Rscript on PATH, if there is one.
     static func rSessionInfo() -> String? {
-        let paths = (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":")
-        guard let rscript = paths.map({ "\($0)/Rscript" }).first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else { return nil }
+        guard let rscript = executableOnPath("Rscript") else { return nil }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: rscript)
         process.arguments = ["--vanilla", "-e", "sessionInfo()"]

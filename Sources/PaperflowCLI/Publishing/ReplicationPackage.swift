@@ -67,13 +67,7 @@ struct ReplicationPackage {
     func write(to out: URL, machine: MachineDescription, build: BuildIdentity, confidentialTo: URL?) throws -> Written {
         try checkCurrent()
         let fm = FileManager.default
-        var isDirectory: ObjCBool = false
-        if fm.fileExists(atPath: out.path, isDirectory: &isDirectory) {
-            let entries = (try? fm.contentsOfDirectory(atPath: out.path)) ?? []
-            guard isDirectory.boolValue, entries.isEmpty, FileSystem.identity(ofFileAt: out.path) != nil, !Self.isSymlink(out.path) else {
-                throw Failure(description: "\(out.path) exists and is not an empty folder: name a new folder for the package")
-            }
-        }
+        try Self.requireNewFolder(out, for: "the package")
         let staging = out.deletingLastPathComponent().appendingPathComponent(".\(out.lastPathComponent).partial-\(getpid())", isDirectory: true)
         _ = FileSystem.removeTree(staging.path)
         try FileSystem.makeDirectory(staging)
@@ -105,11 +99,7 @@ struct ReplicationPackage {
                 try FileSystem.makeDirectory(target.deletingLastPathComponent())
                 if !FileSystem.exists(target.path) { try copyFile(published.store.blobURL(exported.output.digest), to: target) }
             }
-            for exhibit in published.exhibits where !exhibit.withheld {
-                let target = staging.appendingPathComponent(exhibit.packagePath)
-                try FileSystem.makeDirectory(target.deletingLastPathComponent())
-                try copyFile(published.store.blobURL(exhibit.output.digest), to: target)
-            }
+            try copyExhibits(of: published, into: staging)
         }
 
         let readme = PackageReadme(workflows: workflows, machine: machine, build: build, leftOut: leftOut).document
@@ -131,6 +121,26 @@ struct ReplicationPackage {
         }
         completed = true
         return Written(files: files, bytes: bytes, leftOut: leftOut, pdf: pdf)
+    }
+
+    /// Refuses `url` unless it does not exist or is an empty folder (not a link to one).
+    static func requireNewFolder(_ url: URL, for purpose: String) throws {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) || isSymlink(url.path) else { return }
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: url.path)) ?? []
+        guard isDirectory.boolValue, entries.isEmpty, !isSymlink(url.path) else {
+            throw Failure(description: "\(url.path) exists and is not an empty folder: name a new folder for \(purpose)")
+        }
+    }
+
+    /// Copies the labelled outputs of `published` from the store to their places under `root`,
+    /// but those of confidential stages, which never leave this machine.
+    func copyExhibits(of published: PublishedWorkflow, into root: URL) throws {
+        for exhibit in published.exhibits where !exhibit.withheld {
+            let target = root.appendingPathComponent(exhibit.packagePath)
+            try FileSystem.makeDirectory(target.deletingLastPathComponent())
+            if !FileSystem.exists(target.path) { try copyFile(published.store.blobURL(exhibit.output.digest), to: target) }
+        }
     }
 
     func write(_ text: String, to url: URL) throws {
@@ -252,9 +262,7 @@ enum Manifest {
 enum ConfidentialPackage {
     static func write(_ files: [(path: String, source: URL)], projectRoot: URL, to folder: URL, publicPackage: String) throws {
         let fm = FileManager.default
-        if fm.fileExists(atPath: folder.path), !((try? fm.contentsOfDirectory(atPath: folder.path)) ?? []).isEmpty {
-            throw ReplicationPackage.Failure(description: "\(folder.path) exists and is not empty: name a new folder for the confidential data")
-        }
+        try ReplicationPackage.requireNewFolder(folder, for: "the confidential data")
         try FileSystem.makeDirectory(folder)
         for (path, source) in files {
             guard !ReplicationPackage.isSymlink(source.path), FileSystem.exists(source.path) else {

@@ -78,8 +78,7 @@ struct RunCrate {
 
     /// The run a workflow's crate describes.
     func run(of published: PublishedWorkflow) throws -> RunRecord {
-        let records = published.store.runRecordURLs().compactMap { try? RunRecord(contentsOf: $0) }
-            .filter { $0.header.workflow == published.name }
+        let records = published.runRecords
         if let wanted = runIDs[published.name] {
             guard let record = records.first(where: { $0.header.runID == wanted }) else {
                 throw Failure(description: "the store has no run '\(wanted)' of \(published.name): 'paperflow status' lists the runs")
@@ -175,7 +174,6 @@ struct RunCrate {
         let stages = Dictionary(record.stages.map { ($0.stage, $0) }, uniquingKeysWith: { $1 })
         let exhibits = Set(published.exhibits.map { "\($0.stage).\($0.port)" })
         let lockEntries = published.lock?.stages ?? [:]
-        var producers: [String: RunRecord] = [record.header.runID: record]
         var artifactIDs: [String: String] = [:]  // "stage.port" → entity id
         var controls: [String] = []
         var runResults: [String] = []
@@ -194,11 +192,7 @@ struct RunCrate {
             // Which run executed it: this one, or (cached) the run the action cache names.
             var executedIn = record
             if stageRecord.status == .cached, let key = stageRecord.key, let action = published.store.action(for: key) {
-                if producers[action.runID] == nil {
-                    producers[action.runID] = published.store.runRecordURLs().first { $0.lastPathComponent == "\(action.runID).jsonl" }
-                        .flatMap { try? RunRecord(contentsOf: $0) }
-                }
-                executedIn = producers[action.runID] ?? record
+                executedIn = published.runRecord(action.runID) ?? record
             }
             let executed = executedIn.stages.last { $0.stage == stage.name && $0.status == .ran }
             let actionID = "#\(name)/run/\(executedIn.header.runID)/\(stage.name)"
