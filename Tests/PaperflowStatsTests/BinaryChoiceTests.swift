@@ -34,6 +34,13 @@ struct BinaryChoiceTests {
         return (frame.binaryDesign, frame.outcome, frame.rows.map { Int(firms[$0]) })
     }()
 
+    /// How the model's columns are built from its variables, for the marginal effects.
+    static let composition: DesignComposition = {
+        let (table, _) = try! CSVReader.read(contentsOf: Fixtures.url("models/m1_100k.csv"), displayPath: "m1_100k.csv")
+        let formula = try! Formula("export ~ density_firm*density_city + ln_tradevalue + ln_newexport | year + hs2")
+        return try! ModelFrame(formula, table: table, composition: true).composition!
+    }()
+
     /// The reference's name for a parameter.
     static func referenceName(_ name: String) -> String { name == "(Intercept)" ? "intercept" : name }
 
@@ -127,9 +134,10 @@ struct BinaryChoiceTests {
             #expect(worst < 1e-6, "\(family) \(label): worst relative difference \(worst)")
         }
         // Average marginal effects both ways, with delta-method SEs under five conventions.
-        for (method, key) in [(MarginalEffectMethod.perColumn, "naive"), (.interactionAware, "interaction_aware")] {
-            let names = method == .perColumn ? reference.ame_naive_names : reference.ame_interaction_aware_names
-            let values = method == .perColumn ? reference.ame_naive : reference.ame_interaction_aware
+        for (method, key) in [(MarginalEffectMethod.perColumn, "naive"), (.derivatives(Self.composition), "interaction_aware")] {
+            let perColumn = key == "naive"
+            let names = perColumn ? reference.ame_naive_names : reference.ame_interaction_aware_names
+            let values = perColumn ? reference.ame_naive : reference.ame_interaction_aware
             var checked = 0
             for (label, covariance) in conventions {
                 guard let wantSE = reference.ame_se["\(key)|\(label)"] else { continue }
@@ -175,7 +183,7 @@ struct MarginalEffectsAtMeansTests {
     func interactionAware() throws {
         let (design, outcome, _) = BinaryChoiceTests.data
         let fit = try BinaryChoiceFit(.probit, outcome: outcome, design: design)
-        let effects = fit.marginalEffectsAtMeans(.interactionAware, covariance: fit.classicalCovariance())
+        let effects = fit.marginalEffectsAtMeans(.derivatives(BinaryChoiceTests.composition), covariance: fit.classicalCovariance())
         #expect(effects.map(\.name) == ["density_firm", "density_city", "ln_tradevalue", "ln_newexport"])
         // x̄'b with density_firm moved by h: dense columns at their means, dummies at their shares.
         let n = Double(design.observations)

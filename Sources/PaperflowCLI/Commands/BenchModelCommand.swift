@@ -34,7 +34,7 @@ extension BenchCommand {
             let parsed: Formula
             do { parsed = try Formula(formula) } catch { throw ValidationError("--formula: \(error)") }
             var frame: ModelFrame?
-            fields["frame_s"] = .double(try BenchCommand.seconds { frame = try ModelFrame(parsed, table: table) })
+            fields["frame_s"] = .double(try BenchCommand.seconds { frame = try ModelFrame(parsed, table: table, composition: ame) })
             let model = frame!
             let clusters = try cluster.map { name -> [Int] in
                 let codes = try table.column(name).levelCodes().codes
@@ -76,7 +76,7 @@ extension BenchCommand {
                 fields["log_likelihood"] = .double(result.logLikelihood)
                 if ame {
                     var effects: [MarginalEffect] = []
-                    fields["ame_s"] = .double(BenchCommand.seconds { effects = result.averageMarginalEffects(.interactionAware, covariance: covariance) })
+                    fields["ame_s"] = .double(BenchCommand.seconds { effects = result.averageMarginalEffects(.derivatives(model.composition!), covariance: covariance) })
                     rows += effects.map { ("AME \($0.name)", $0.effect, $0.standardError) }
                 }
             case .lpm:

@@ -94,7 +94,7 @@ enum ModelStages {
                           summary: "classical | hc1 | hc2 | hc3 | {cluster: [vars]} | {newey_west: {time: t, lag: L}} | {driscoll_kraay: {time: t, lag: L}}; fixest's spellings iid, hetero, HC1 and {cluster: var} too"),
                 ParamSpec("convention", .oneOf(conventions), default: .string("fixest"), summary: "small-sample convention"),
                 ParamSpec("margins", .oneOf(["none", "average", "at-means"]), default: .string("none"),
-                          summary: "marginal effects (probit/logit): interaction-aware, delta-method SEs"),
+                          summary: "marginal effects (probit/logit) of each numeric variable through every term it enters (x:z, i(f):x, x:z:w); delta-method SEs"),
                 ParamSpec("standardize", .bool, default: .bool(false), summary: "scale regressors to mean 0, sd 1"),
                 ParamSpec("subset", .string, default: .string(""), summary: "a condition: fit on the rows where it is true"),
                 ParamSpec("split", .string, default: .string(""),
@@ -244,7 +244,7 @@ enum ModelStages {
         let panel = try panel(context)
         do {
             frame = try ModelFrame(formula, table: table, standardize: context.bool("standardize")!, weights: weightColumn.isEmpty ? nil : weightColumn,
-                                   panel: panel, dropSingletons: dropSingletons(context))
+                                   panel: panel, dropSingletons: dropSingletons(context), composition: context.string("margins")! != "none")
         } catch {
             throw StageFailure("formula '\(formula)': \(error.message)")
         }
@@ -303,14 +303,6 @@ enum ModelStages {
         ]
         let margins = context.string("margins")!
         let levels = frame.fixedEffects.reduce(0) { $0 + $1.levels.count }
-        // The marginal effects know two-way products of numbers; a factor's slopes (i(f):x) or a
-        // three-way product would be reported as separate variables: refuse them.
-        if margins != "none", let term = formula.terms.first(where: { term in
-            term.variables.count >= 3 || (term.variables.count >= 2 && term.variables.contains(where: \.isFactor))
-        }) {
-            throw StageFailure("margins: \(margins) is not computed with the term '\(term.name)' (the effects account for two-way products of numeric variables only); "
-                               + "use margins: none, or enter the interaction as a product of two numeric variables")
-        }
         if dropSingletons(context) { fit["observations_singletons"] = .int(Int64(frame.droppedSingletons)) }
         if let weights {
             fit["weights"] = .string(weightColumn)
@@ -495,8 +487,9 @@ enum ModelStages {
         fit["collinear"] = .list(result.collinear.map(ParamValue.string))
         fit["separated"] = separatedLevels(result.separated)
         if margins != "none" {
-            let effects = margins == "average" ? result.averageMarginalEffects(covariance: matrix)
-                : result.marginalEffectsAtMeans(covariance: matrix)
+            let method = MarginalEffectMethod.derivatives(frame.composition!)
+            let effects = margins == "average" ? result.averageMarginalEffects(method, covariance: matrix)
+                : result.marginalEffectsAtMeans(method, covariance: matrix)
             fit["margins"] = .map(["kind": .string(margins), "effects": coefficientRows(effects.map(\.name), effects.map(\.effect),
                                                                                       nil, degrees: nil, standardErrors: effects.map(\.standardError))])
         }

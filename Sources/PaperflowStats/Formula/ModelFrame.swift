@@ -39,6 +39,9 @@ public struct ModelFrame: Sendable {
     public let droppedForZeroWeight: Int
     /// Rows left out as singletons of a fixed effect (with `dropSingletons`).
     public let droppedSingletons: Int
+    /// How the dense columns are built from the variables, for marginal effects (with
+    /// `composition`).
+    public let composition: DesignComposition?
 
     /// Evaluates `formula` on `table`; with `standardize`, every numeric variable is centred and
     /// scaled to unit (sample) standard deviation before terms are formed, so slopes are per
@@ -49,9 +52,12 @@ public struct ModelFrame: Sendable {
     /// naming its row.
     /// With `panel` (the unit and time columns), the panel operators l(), f() and d() are
     /// evaluated by time value within each unit; with `dropSingletons`, rows alone in a level of
-    /// a fixed effect are left out (repeatedly) and counted.
+    /// a fixed effect are left out (repeatedly) and counted. With `composition`, the frame also
+    /// records how its columns are built, for marginal effects; a variable that also enters
+    /// through a function of it (x beside I(x^2), poly(x, 2), log(x)) is refused then, as the
+    /// effect through the function is not computed.
     public init(_ formula: Formula, table: Table, standardize: Bool = false, weights weightColumn: String? = nil,
-                panel: (unit: String, time: String)? = nil, dropSingletons: Bool = false) throws(ModelFrameError) {
+                panel: (unit: String, time: String)? = nil, dropSingletons: Bool = false, composition: Bool = false) throws(ModelFrameError) {
         self.formula = formula
         func column(_ name: String) throws(ModelFrameError) -> Column {
             guard let column = table[name] else {
@@ -198,6 +204,15 @@ public struct ModelFrame: Sendable {
         var dense: [(name: String, values: [Double])] = []
         var factors: [Factor] = []
         var keptAllLevels = false
+        // The composition: each element once, each dense column's elements.
+        var elements: [DesignComposition.Multiplicand] = [], elementIndex: [String: Int] = [:], columnElements: [String: [Int]] = [:]
+        func element(_ name: String, _ values: @autoclosure () -> [Double], numeric: Bool) -> Int {
+            if let index = elementIndex[name] { return index }
+            elements.append(.init(name: name, values: values(), isNumeric: numeric))
+            elementIndex[name] = elements.count - 1
+            return elements.count - 1
+        }
+        if composition { try Self.refuseFunctionsOfRegressors(formula) }
         if formula.hasIntercept && formula.fixedEffects.isEmpty {
             dense.append(("(Intercept)", Array(repeating: 1, count: rows.count)))
         }
@@ -207,13 +222,17 @@ public struct ModelFrame: Sendable {
             // (R's scale(a) * scale(b)): the product z_a·z_b keeps ∂/∂z_a = z_b, which the
             // interaction-aware marginal effects assume; a re-standardised product would not.
             var product = [Double](repeating: 1, count: rows.count)
+            var parts: [Int] = []
             for variable in term.variables where !variable.isFactor {
                 let values = numeric[variable.name]!
                 let column = rows.map { values[$0] }
-                for (position, value) in (standardize ? Self.standardized(column) : column).enumerated() { product[position] *= value }
+                let used = standardize ? Self.standardized(column) : column
+                for (position, value) in used.enumerated() { product[position] *= value }
+                if composition { parts.append(element(variable.name, used, numeric: true)) }
             }
             if factorVariables.isEmpty {
                 dense.append((term.name, product))
+                columnElements[term.name] = parts
                 continue
             }
             guard factorVariables.count == 1 else {
@@ -243,7 +262,9 @@ public struct ModelFrame: Sendable {
                 if variable.reference == nil, !formula.hasIntercept, formula.fixedEffects.isEmpty, factors.isEmpty, !keptAllLevels {
                     keptAllLevels = true
                     for level in levels.levels.indices {
-                        dense.append((Self.label(variable, levels.levels[level]), levels.codes.map { $0 == level ? 1 : 0 }))
+                        let name = Self.label(variable, levels.levels[level]), indicator = levels.codes.map { $0 == level ? 1.0 : 0 }
+                        dense.append((name, indicator))
+                        if composition { columnElements[name] = [element(name, indicator, numeric: false)] }
                     }
                     continue
                 }
@@ -260,14 +281,36 @@ public struct ModelFrame: Sendable {
             let leftOut = reference ?? (needsBase ? 0 : nil)
             for level in levels.levels.indices where level != leftOut {
                 let values = levels.codes.indices.map { levels.codes[$0] == level ? product[$0] : 0 }
-                dense.append(("\(Self.label(variable, levels.levels[level])):\(rest)", values))
+                let label = Self.label(variable, levels.levels[level]), name = "\(label):\(rest)"
+                dense.append((name, values))
+                if composition {
+                    columnElements[name] = [element(label, levels.codes.map { $0 == level ? 1 : 0 }, numeric: false)] + parts
+                }
             }
         }
         self.dense = dense
+        self.composition = composition ? DesignComposition(elements: elements, columns: columnElements) : nil
         self.factors = factors
         var absorbed: [Factor] = []
         for names in formula.fixedEffects { absorbed.append(try factor(names, label: names.joined(separator: "^"))) }
         fixedEffects = absorbed
+    }
+
+    /// Refuses a column that enters the regressors both as itself and through a function (or
+    /// through two functions): its marginal effect would need the function's derivative. Panel
+    /// operators are other periods' values, separate variables as Stata's L.x is.
+    static func refuseFunctionsOfRegressors(_ formula: Formula) throws(ModelFrameError) {
+        var reader: [String: String] = [:]
+        for variable in formula.terms.flatMap(\.variables) where !variable.isFactor && variable.shift == nil {
+            let columns = variable.expression.flatMap { try? Expression($0).columns } ?? [variable.name]
+            for column in Set(columns) {
+                if let other = reader[column], other != variable.name {
+                    throw ModelFrameError(message: "the marginal effect of \(column) runs through both '\(other)' and '\(variable.name)', and effects through a function "
+                                          + "of a variable are not computed; use margins: none, or make the function a column of its own with data.derive")
+                }
+                reader[column] = variable.name
+            }
+        }
     }
 
     /// Each row's position in its unit's time line, for the panel operators.
