@@ -88,7 +88,7 @@ enum ModelStages {
             inputs: [PortSpec("table", kind: .table, summary: "the estimation sample")],
             outputs: [PortSpec("fit", kind: .json, fileName: "fit.json", summary: "estimates, covariance, fit statistics")],
             params: [
-                ParamSpec("formula", .string, required: true, summary: "fixest syntax: log(y) ~ x1*x2 + I(x3^2) + i(k) | fe1 + fe2^fe3"),
+                ParamSpec("formula", .string, required: true, summary: "fixest syntax: log(y) ~ x1*x2 + I(x3^2) + i(k) | fe1 + fe2^fe3, and for 2SLS (ols, fe, lpm) a last part | x_endo ~ z1 + z2"),
                 ParamSpec("vcov", .either(.oneOf(["classical", "iid", "hc1", "HC1", "hetero", "hc2", "HC2", "hc3", "HC3"]), .map(.either(.either(.string, .list(.string)), .map(.either(.string, .int))))),
                           default: .string("classical"),
                           summary: "classical | hc1 | hc2 | hc3 | {cluster: [vars]} | {newey_west: {time: t, lag: L}} | {driscoll_kraay: {time: t, lag: L}}; fixest's spellings iid, hetero, HC1 and {cluster: var} too"),
@@ -205,6 +205,9 @@ enum ModelStages {
         }
         if estimator == .ols, !formula.fixedEffects.isEmpty {
             throw StageFailure("models.ols has no fixed effects; use models.fe (or models.lpm) for '\(text)'")
+        }
+        if formula.isInstrumented, estimator.isBinary || estimator == .poisson {
+            throw StageFailure("the instrumental-variables part of '\(text)' is for the linear models (ols, fe, lpm: two-stage least squares); \(estimator.rawValue) is not instrumented")
         }
         let margins = context.string("margins")!
         if !estimator.isBinary, margins != "none" {
@@ -375,8 +378,35 @@ enum ModelStages {
     static func fitLinear(_ frame: ModelFrame, _ weights: ObservationWeights?, _ covariance: Covariance, _ clusters: [[Int]], _ convention: String,
                           periods: [Int] = [], demeaning: (tolerance: Double, maxSweeps: Int) = (1e-13, 10_000),
                           into fit: inout [String: ParamValue]) throws {
+        let instruments = frame.endogenous.isEmpty ? nil : LinearFixedEffectsFit.Instruments(endogenous: frame.endogenous, excluded: frame.instruments)
         let result = try LinearFixedEffectsFit(outcome: frame.outcome, regressors: frame.linearRegressors, fixedEffects: frame.absorbed, weights: weights,
-                                               demeaningTolerance: demeaning.tolerance, maxSweeps: demeaning.maxSweeps)
+                                               instruments: instruments, demeaningTolerance: demeaning.tolerance, maxSweeps: demeaning.maxSweeps)
+        let (matrix, degrees) = try linearCovariance(result, covariance, clusters, convention, periods: periods, into: &fit)
+        if let instrumental = result.instrumental {
+            fit["iv"] = try instrumentalFields(result, instrumental, frame, covariance, clusters, convention, periods: periods)
+        }
+        fit["observations"] = .int(Int64(result.effectiveObservations))
+        fit["degrees_of_freedom"] = .double(degrees)
+        fit["coefficients"] = coefficientRows(result.names, result.coefficients, matrix, degrees: degrees)
+        fit["vcov_matrix"] = .list((0..<matrix.rows).map { i in .list((0..<matrix.columns).map { .double(matrix[i, $0]) }) })
+        fit["r2"] = .double(result.rSquared)
+        if !frame.fixedEffects.isEmpty { fit["r2_within"] = .double(result.withinRSquared) }
+        fit["residual_sum_of_squares"] = .double(result.residualSumOfSquares)
+        fit["collinear"] = .list(result.dropped.map(ParamValue.string))
+        fit["collinear_reasons"] = .list(zip(result.dropped, result.droppedReasons).map { name, reason in
+            // "fixed effect k" named as the formula names it.
+            let named = frame.fixedEffects.indices.reversed().reduce(reason) { text, index in
+                text.replacingOccurrences(of: "fixed effect \(index + 1)", with: frame.fixedEffects[index].name)
+            }
+            return .map(["name": .string(name), "reason": .string(named)])
+        })
+        fit["converged"] = .bool(true)
+    }
+
+    /// The covariance `covariance` names for a linear fit under `convention`, with the degrees
+    /// of freedom of its t and F tests; the kernel lag and a PSD adjustment go into `fit`.
+    static func linearCovariance(_ result: LinearFixedEffectsFit, _ covariance: Covariance, _ clusters: [[Int]], _ convention: String,
+                                 periods: [Int], into fit: inout [String: ParamValue]) throws -> (matrix: Matrix, degrees: Double) {
         // reghdfe (stata) leaves fixed effects nested in the clusters out of K, as fixest does;
         // areg (stata-areg), like OLS with dummies, counts every level.
         let adjustment: ClusterAdjustment = convention == "fixest" || convention == "stata" ? .fixest : .statsmodels
@@ -416,22 +446,41 @@ enum ModelStages {
             }
             degrees = Double(clusters.map { Clusters($0).count }.min()! - 1)
         }
-        fit["observations"] = .int(Int64(result.effectiveObservations))
-        fit["degrees_of_freedom"] = .double(degrees)
-        fit["coefficients"] = coefficientRows(result.names, result.coefficients, matrix, degrees: degrees)
-        fit["vcov_matrix"] = .list((0..<matrix.rows).map { i in .list((0..<matrix.columns).map { .double(matrix[i, $0]) }) })
-        fit["r2"] = .double(result.rSquared)
-        if !frame.fixedEffects.isEmpty { fit["r2_within"] = .double(result.withinRSquared) }
-        fit["residual_sum_of_squares"] = .double(result.residualSumOfSquares)
-        fit["collinear"] = .list(result.dropped.map(ParamValue.string))
-        fit["collinear_reasons"] = .list(zip(result.dropped, result.droppedReasons).map { name, reason in
-            // "fixed effect k" named as the formula names it.
-            let named = frame.fixedEffects.indices.reversed().reduce(reason) { text, index in
-                text.replacingOccurrences(of: "fixed effect \(index + 1)", with: frame.fixedEffects[index].name)
-            }
-            return .map(["name": .string(name), "reason": .string(named)])
-        })
-        fit["converged"] = .bool(true)
+        return (matrix, degrees)
+    }
+
+    /// An IV fit's first stages (coefficients under the model's vcov, the excluded instruments'
+    /// F) and, when overidentified, Sargan's test (classical vcov) or Hansen's J (robust or
+    /// one-way clustered).
+    static func instrumentalFields(_ result: LinearFixedEffectsFit, _ instrumental: LinearFixedEffectsFit.Instrumental, _ frame: ModelFrame,
+                                   _ covariance: Covariance, _ clusters: [[Int]], _ convention: String, periods: [Int]) throws -> ParamValue {
+        var scratch: [String: ParamValue] = [:]
+        let statistics = try result.firstStageStatistics { stage in try linearCovariance(stage, covariance, clusters, convention, periods: periods, into: &scratch) }
+        var stages: [ParamValue] = []
+        for (stage, statistic) in zip(instrumental.firstStages, statistics) {
+            let (matrix, degrees) = try linearCovariance(stage, covariance, clusters, convention, periods: periods, into: &scratch)
+            stages.append(.map(["endogenous": .string(statistic.endogenous), "coefficients": coefficientRows(stage.names, stage.coefficients, matrix, degrees: degrees),
+                                "f": .double(statistic.statistic), "f_instruments": .int(Int64(statistic.instruments)),
+                                "f_denominator_degrees": .double(statistic.denominatorDegrees), "f_p_value": .double(statistic.pValue),
+                                "r2": .double(stage.rSquared)]))
+        }
+        var fields: [String: ParamValue] = [
+            "endogenous": .list(instrumental.endogenous.map(ParamValue.string)),
+            "instruments": .list(instrumental.instruments.map(ParamValue.string)),
+            "first_stages": .list(stages),
+        ]
+        let overidentification: OveridentificationTest?
+        switch covariance {
+        case .classical: overidentification = result.sarganTest
+        case .hc1: overidentification = result.hansenTest(clusters: nil)
+        case .cluster where clusters.count == 1: overidentification = result.hansenTest(clusters: clusters[0])
+        default: overidentification = nil
+        }
+        if let test = overidentification {
+            fields["overidentification"] = .map(["test": .string(test.kind.rawValue), "statistic": .double(test.statistic),
+                                                 "degrees": .int(Int64(test.degrees)), "p_value": .double(test.pValue)])
+        }
+        return .map(fields)
     }
 
     static func fitBinary(_ estimator: Estimator, _ frame: ModelFrame, _ covariance: Covariance, _ clusters: [[Int]],

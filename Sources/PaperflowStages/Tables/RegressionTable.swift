@@ -106,6 +106,7 @@ struct RegressionTable: Equatable {
             let showsErrors = options.statistics.contains("clusters")
             fixedEffects.append(Row(label: label, cells: fits.enumerated().map { column, fit in
                 var name = Self.estimatorNames[fit["estimator"]?.stringValue ?? ""] ?? fit["estimator"]?.stringValue ?? ""
+                if fit["iv"] != nil { name = fit["estimator"]?.stringValue == "lpm" ? "IV LPM" : "2SLS" }
                 if options.marginColumns.contains(column + 1), !name.isEmpty { name += " AME" }
                 let errors = Self.describe(vcov: fit["vcov"]?.stringValue ?? "")
                 return showsErrors || errors.isEmpty || name.isEmpty ? name : "\(name), \(errors.prefix(1).lowercased() + errors.dropFirst()) SE"
@@ -113,8 +114,9 @@ struct RegressionTable: Equatable {
         }
         statistics = try options.statistics.flatMap { statistic -> [Row] in
             if statistic == "tests" { return Self.testRows(fits, number: number) }
+            if statistic == "iv" { return Self.instrumentRows(fits, number: number) }
             guard let label = Self.statisticLabels[statistic] else {
-                throw StageFailure("statistics lists '\(statistic)'; choose from \((Self.statisticLabels.keys + ["tests"]).sorted().joined(separator: ", "))")
+                throw StageFailure("statistics lists '\(statistic)'; choose from \((Self.statisticLabels.keys + Self.rowGroups).sorted().joined(separator: ", "))")
             }
             return [Row(label: label, cells: fits.map { fit in
                 switch (statistic, fit[statistic]) {
@@ -130,6 +132,33 @@ struct RegressionTable: Equatable {
             "\(String(repeating: "*", count: index + 1)) p < \(level.formatted(.number.locale(Locale(identifier: "en_US_POSIX"))))"
         }.joined(separator: ", ") + "."] + Self.dropNotes(fits, titles: titles) + (options.notes.map { [$0] } ?? [])
         caption = options.caption
+    }
+
+    /// Statistics that are groups of rows rather than one: Wald tests, IV first stages.
+    static let rowGroups = ["tests", "iv"]
+
+    /// For IV fits: a row per endogenous regressor with its first-stage F of the excluded
+    /// instruments, and a row with the test of overidentifying restrictions (Sargan's or
+    /// Hansen's J, with its p-value) where a fit is overidentified.
+    static func instrumentRows(_ fits: [[String: ParamValue]], number: (Double) -> String) -> [Row] {
+        var endogenous: [String] = []
+        for fit in fits {
+            for name in fit["iv"]?.mapValue?["endogenous"]?.listValue?.compactMap(\.stringValue) ?? [] where !endogenous.contains(name) { endogenous.append(name) }
+        }
+        func stage(_ fit: [String: ParamValue], _ name: String) -> [String: ParamValue]? {
+            fit["iv"]?.mapValue?["first_stages"]?.listValue?.compactMap(\.mapValue).first { $0["endogenous"]?.stringValue == name }
+        }
+        var rows = endogenous.map { name in
+            Row(label: "First-stage F: \(name)", cells: fits.map { fit in stage(fit, name)?["f"]?.doubleValue.map(number) ?? "" })
+        }
+        let tests = fits.map { $0["iv"]?.mapValue?["overidentification"]?.mapValue }
+        if tests.contains(where: { $0 != nil }) {
+            rows.append(Row(label: "Overidentification", cells: tests.map { test in
+                guard let test, let statistic = test["statistic"]?.doubleValue, let p = test["p_value"]?.doubleValue else { return "" }
+                return "\(test["test"]?.stringValue == "sargan" ? "Sargan" : "Hansen J") = \(number(statistic)) [p = \(String(format: "%.3f", p))]"
+            }))
+        }
+        return rows
     }
 
     /// One row per Wald test any fit has (models.* `tests:`), labelled by its restriction: the

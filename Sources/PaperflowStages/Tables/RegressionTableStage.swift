@@ -18,9 +18,9 @@ public struct RegressionTableStage: Stage {
         params: [
             ParamSpec("labels", .map(.string), default: .map([:]), summary: "term or fixed effect → label"),
             ParamSpec("order", .list(.string), default: .list([]), summary: "terms to show, in order (default: all)"),
-            ParamSpec("statistics", .list(.oneOf((RegressionTable.statisticLabels.keys + ["tests"]).sorted())),
+            ParamSpec("statistics", .list(.oneOf((RegressionTable.statisticLabels.keys + RegressionTable.rowGroups).sorted())),
                       default: .list([.string("observations"), .string("r2")]),
-                      summary: "rows under the coefficients; tests: a row per Wald test the fits carry (models.* tests:)"),
+                      summary: "rows under the coefficients; tests: a row per Wald test the fits carry (models.* tests:); iv: each endogenous regressor's first-stage F and the overidentification test (Sargan or Hansen J) of IV fits"),
             ParamSpec("stars", .list(.double), default: .list([.double(0.1), .double(0.05), .double(0.01)]), summary: "p thresholds"),
             ParamSpec("digits", .int, default: .int(3), summary: "decimal places"),
             ParamSpec("fixed_effects", .bool, default: .bool(true), summary: "YES/NO rows for the fixed effects"),

@@ -17,7 +17,10 @@ import PaperflowData
 ///   change from the period before — by time value, so a gap in a unit's years gives a missing
 ///   lag rather than the previous row's value (fixest's `panel.id`);
 /// - `- 1` or `+ 0` removes the intercept, `- x` removes a term, parentheses group;
-/// - after `|`, fixed effects to absorb, `a^b` being the combination of a and b (fixest's syntax).
+/// - after `|`, fixed effects to absorb, `a^b` being the combination of a and b (fixest's syntax);
+/// - last, after `|`, an instrumental-variables part `endogenous ~ instruments` (fixest's
+///   `y ~ w | fe | x ~ z1 + z2`, or `y ~ w | x ~ z` without fixed effects): numeric terms on both
+///   sides, at least as many instruments as endogenous regressors.
 ///
 /// Terms are ordered as R's `terms()` orders them, by degree then by first appearance; `b:a` is
 /// the same term as `a:b` and keeps the spelling it first had.
@@ -84,6 +87,13 @@ public struct Formula: Sendable, Equatable, CustomStringConvertible {
     public var hasIntercept: Bool
     /// Fixed effects to absorb; each is one variable or a combination (`a^b`).
     public var fixedEffects: [[String]]
+    /// The endogenous regressors of an IV model and their excluded instruments (both empty for
+    /// an exogenous model).
+    public var endogenous: [Term] = []
+    public var instruments: [Term] = []
+
+    /// Whether the formula has an instrumental-variables part.
+    public var isInstrumented: Bool { !endogenous.isEmpty }
 
     /// Every column the formula reads, outcome first, each once (the columns of its functions).
     public var variables: [String] {
@@ -92,7 +102,8 @@ public struct Formula: Sendable, Equatable, CustomStringConvertible {
             expression.flatMap { try? Expression($0).columns } ?? [name]
         }
         let read = columns(outcome, outcomeExpression)
-            + terms.flatMap { $0.variables.flatMap { $0.shift.map { [$0.column] } ?? columns($0.name, $0.expression) } } + fixedEffects.flatMap { $0 }
+            + (terms + endogenous + instruments).flatMap { $0.variables.flatMap { $0.shift.map { [$0.column] } ?? columns($0.name, $0.expression) } }
+            + fixedEffects.flatMap { $0 }
         return read.filter { seen.insert($0).inserted }
     }
 
@@ -102,7 +113,7 @@ public struct Formula: Sendable, Equatable, CustomStringConvertible {
 
     /// The first panel operator (l(), f(), d()) a term uses, if any: they need the panel.
     public var panelOperator: Variable? {
-        terms.lazy.flatMap(\.variables).first { $0.shift != nil }
+        (terms + endogenous + instruments).lazy.flatMap(\.variables).first { $0.shift != nil }
     }
 
     public var description: String {
@@ -110,6 +121,7 @@ public struct Formula: Sendable, Equatable, CustomStringConvertible {
         if !hasIntercept { right.append("0") }
         var text = "\(outcome) ~ \(right.isEmpty ? "1" : right.joined(separator: " + "))"
         if !fixedEffects.isEmpty { text += " | " + fixedEffects.map { $0.joined(separator: "^") }.joined(separator: " + ") }
+        if isInstrumented { text += " | " + endogenous.map(\.name).joined(separator: " + ") + " ~ " + instruments.map(\.name).joined(separator: " + ") }
         return text
     }
 
@@ -192,21 +204,85 @@ struct FormulaParser: CharacterScanning {
         try expect("~")
         let right = try sum()
         var fixedEffects: [[String]] = []
+        var instrumented: (endogenous: [Formula.Term], instruments: [Formula.Term])?
         if take("|") {
-            repeat {
-                var combined: [String] = []
-                repeat {
-                    guard let variable = try name() else { throw error("expected a fixed-effect variable") }
-                    combined.append(variable)
-                } while take("^")
-                fixedEffects.append(combined)
-            } while take("+")
+            if instrumentedPartFollows() {
+                instrumented = try instrumentedPart(exogenous: right.terms)
+            } else {
+                try fixedEffectsPart(&fixedEffects)
+                if take("|") { instrumented = try instrumentedPart(exogenous: right.terms) }
+            }
         }
         skipSpaces()
         if position < characters.count { throw error("unexpected '\(characters[position])'") }
         let ordered = right.terms.enumerated().sorted { ($0.element.variables.count, $0.offset) < ($1.element.variables.count, $1.offset) }
-        return Formula(outcome: outcome, outcomeExpression: outcomeExpression, terms: ordered.map(\.element), hasIntercept: right.intercept ?? true,
-                       fixedEffects: fixedEffects)
+        var formula = Formula(outcome: outcome, outcomeExpression: outcomeExpression, terms: ordered.map(\.element), hasIntercept: right.intercept ?? true,
+                              fixedEffects: fixedEffects)
+        if let instrumented { (formula.endogenous, formula.instruments) = instrumented }
+        return formula
+    }
+
+    /// Whether the part after a `|` is `endogenous ~ instruments`: a '~' before the next '|'.
+    private func instrumentedPartFollows() -> Bool {
+        var cursor = position
+        while cursor < characters.count, characters[cursor] != "|" {
+            if characters[cursor] == "~" { return true }
+            cursor += 1
+        }
+        return false
+    }
+
+    /// `endogenous ~ instruments`: numeric terms, none a regressor already, at least as many
+    /// instruments as endogenous regressors.
+    private mutating func instrumentedPart(exogenous: [Formula.Term]) throws(FormulaError) -> (endogenous: [Formula.Term], instruments: [Formula.Term]) {
+        skipSpaces()
+        let start = position
+        let endogenous = try sum()
+        guard endogenous.intercept == nil, !endogenous.terms.isEmpty else {
+            position = start
+            throw error("expected the endogenous regressors before '~', e.g. | x ~ z1 + z2")
+        }
+        skipSpaces()
+        let tilde = position
+        try expect("~")
+        skipSpaces()
+        let instrumentStart = position
+        let instruments = try sum()
+        guard instruments.intercept == nil, !instruments.terms.isEmpty else {
+            position = instrumentStart
+            throw error("expected the instruments after '~', e.g. | x ~ z1 + z2")
+        }
+        for (terms, role, at) in [(endogenous.terms, "an endogenous regressor", start), (instruments.terms, "an instrument", instrumentStart)] {
+            if let factor = terms.first(where: { $0.variables.contains(where: \.isFactor) }) {
+                throw FormulaError(message: "\(role) must be numeric, not the factor term '\(factor.name)'; make its dummies columns with data.derive", column: at + 1)
+            }
+        }
+        let exogenousKeys = exogenous.map(\.key)
+        if let both = (endogenous.terms + instruments.terms).first(where: { exogenousKeys.contains($0.key) }) {
+            throw FormulaError(message: "'\(both.name)' is both a regressor and in the IV part; an exogenous regressor is its own instrument, so name it once, before the first '|'", column: start + 1)
+        }
+        if let both = endogenous.terms.first(where: { term in instruments.terms.contains { $0.key == term.key } }) {
+            throw FormulaError(message: "'\(both.name)' is both endogenous and an instrument", column: tilde + 1)
+        }
+        guard instruments.terms.count >= endogenous.terms.count else {
+            let count = endogenous.terms.count
+            throw FormulaError(message: "\(count) endogenous regressors need at least \(count) instruments, and '\(endogenous.terms.map(\.name).joined(separator: " + ")) ~ "
+                               + "\(instruments.terms.map(\.name).joined(separator: " + "))' has \(instruments.terms.count); add an excluded instrument or treat a regressor as exogenous",
+                               column: tilde + 1)
+        }
+        return (endogenous.terms, instruments.terms)
+    }
+
+    /// The fixed effects after the first `|`: `a + b^c`.
+    private mutating func fixedEffectsPart(_ fixedEffects: inout [[String]]) throws(FormulaError) {
+        repeat {
+            var combined: [String] = []
+            repeat {
+                guard let variable = try name() else { throw error("expected a fixed-effect variable") }
+                combined.append(variable)
+            } while take("^")
+            fixedEffects.append(combined)
+        } while take("+")
     }
 
     /// sum := ['-'] product (('+' | '-') product)*

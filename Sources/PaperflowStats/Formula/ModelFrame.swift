@@ -42,6 +42,10 @@ public struct ModelFrame: Sendable {
     /// How the dense columns are built from the variables, for marginal effects (with
     /// `composition`).
     public let composition: DesignComposition?
+    /// An IV model's endogenous regressors and excluded instruments, as dense columns (empty
+    /// for an exogenous model).
+    public let endogenous: [(name: String, values: [Double])]
+    public let instruments: [(name: String, values: [Double])]
 
     /// Evaluates `formula` on `table`; with `standardize`, every numeric variable is centred and
     /// scaled to unit (sample) standard deviation before terms are formed, so slopes are per
@@ -83,7 +87,7 @@ public struct ModelFrame: Sendable {
         let y: [Double]
         if let source = formula.outcomeExpression { y = try evaluated(formula.outcome, source) } else { y = try numbers(formula.outcome, role: "the outcome") }
         var panelIndex: PanelIndex?
-        for term in formula.terms {
+        for term in formula.terms + formula.endogenous + formula.instruments {
             for variable in term.variables {
                 if variable.isFactor {
                     if coded[variable.name] == nil { coded[variable.name] = try column(variable.name).levelCodes() }
@@ -290,6 +294,17 @@ public struct ModelFrame: Sendable {
         }
         self.dense = dense
         self.composition = composition ? DesignComposition(elements: elements, columns: columnElements) : nil
+        // The IV part: products of numeric variables (the parser refuses factors there).
+        func numericTerm(_ term: Formula.Term) -> (name: String, values: [Double]) {
+            var product = [Double](repeating: 1, count: rows.count)
+            for variable in term.variables {
+                let values = numeric[variable.name]!, column = rows.map { values[$0] }
+                for (position, value) in (standardize ? Self.standardized(column) : column).enumerated() { product[position] *= value }
+            }
+            return (term.name, product)
+        }
+        endogenous = formula.endogenous.map(numericTerm)
+        instruments = formula.instruments.map(numericTerm)
         self.factors = factors
         var absorbed: [Factor] = []
         for names in formula.fixedEffects { absorbed.append(try factor(names, label: names.joined(separator: "^"))) }

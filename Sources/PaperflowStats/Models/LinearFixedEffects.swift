@@ -68,18 +68,50 @@ public struct LinearFixedEffectsFit: Sendable {
     /// The observation weights, when the fit is weighted.
     public let weights: ObservationWeights?
 
+    /// For an IV fit: the first-stage regression of each endogenous regressor on the exogenous
+    /// regressors and the excluded instruments (fixed effects absorbed alike), the instruments
+    /// kept, and the endogenous regressors' names; nil for least squares.
+    public let instrumental: Instrumental?
+
+    public struct Instrumental: Sendable {
+        public let endogenous: [String]
+        /// The excluded instruments kept (a collinear one is dropped from the first stages).
+        public let instruments: [String]
+        public let firstStages: [LinearFixedEffectsFit]
+        /// The demeaned outcome, regressors (exogenous then endogenous, as regressed) and
+        /// instruments (exogenous then excluded), for the overidentification tests.
+        let outcome: [Double]
+        let regressorNames: [String]
+        let regressors: [[Double]]
+        let instrumentColumns: [[Double]]
+    }
+
+    /// The endogenous regressors of an IV model and their excluded instruments.
+    public struct Instruments: Sendable {
+        public var endogenous: [(name: String, values: [Double])]
+        public var excluded: [(name: String, values: [Double])]
+
+        public init(endogenous: [(name: String, values: [Double])], excluded: [(name: String, values: [Double])]) {
+            self.endogenous = endogenous
+            self.excluded = excluded
+        }
+    }
+
     public typealias Failure = EstimationFailure
 
-    /// Fits `outcome ~ regressors | fixedEffects`.
+    /// Fits `outcome ~ regressors | fixedEffects`, or with `instruments` by two-stage least
+    /// squares (`outcome ~ regressors | fixedEffects | endogenous ~ excluded`): the endogenous
+    /// regressors replaced by their first-stage fitted values in the normal equations and the
+    /// covariance's bread and scores, the residuals those of the actual regressors — fixest's
+    /// and linearmodels' IV2SLS, whose small-sample factors carry over unchanged.
     /// - Throws: `Failure` when the demeaning does not converge, or no regressor is left.
     /// With `weights`, weighted least squares (the fixed effects' means weighted too).
     public init(outcome: [Double], regressors: [(name: String, values: [Double])], fixedEffects: FixedEffects,
-                weights: ObservationWeights? = nil, demeaningTolerance: Double = 1e-13, maxSweeps: Int = 10_000) throws {
-        let n = outcome.count
-        let w = weights?.values ?? [Double](repeating: 1, count: n)
+                weights: ObservationWeights? = nil, instruments: Instruments? = nil, demeaningTolerance: Double = 1e-13, maxSweeps: Int = 10_000) throws {
         // Without fixed effects this is OLS on the columns as given (an intercept is a column of
         // ones the caller includes, as ModelFrame does): nothing to demean.
-        let variables = [("outcome", outcome)] + regressors.map { ($0.name, $0.values) }
+        let endogenous = instruments?.endogenous ?? [], excluded = instruments?.excluded ?? []
+        let variables = [("outcome", outcome)] + (regressors + endogenous + excluded).map { ($0.name, $0.values) }
         let demeaned = fixedEffects.dimensions.isEmpty
             ? variables.map { FixedEffects.Demeaned(values: $0.1, sweeps: 0, converged: true) }
             : fixedEffects.demean(columns: variables.map(\.1), weights: weights.map { fixedEffects.weights($0.values) },
@@ -90,6 +122,40 @@ public struct LinearFixedEffectsFit: Sendable {
         }
         let y = demeaned[0].values
         let columns = demeaned.dropFirst().map(\.values)
+        let exogenous = Array(columns[0..<regressors.count])
+        guard let instruments else {
+            try self.init(outcome: outcome, demeanedOutcome: y, regressors: regressors, design: exogenous, actual: nil, fixedEffects: fixedEffects,
+                          weights: weights, instrumental: nil)
+            return
+        }
+        let endogenousColumns = Array(columns[regressors.count..<(regressors.count + endogenous.count)])
+        let excludedColumns = Array(columns[(regressors.count + endogenous.count)...])
+        // First stages: each endogenous regressor on the exogenous ones and the instruments.
+        let firstStages = try zip(endogenous, endogenousColumns).map { variable, column in
+            try LinearFixedEffectsFit(outcome: variable.values, demeanedOutcome: column, regressors: regressors + excluded,
+                                      design: exogenous + excludedColumns, actual: nil, fixedEffects: fixedEffects, weights: weights, instrumental: nil)
+        }
+        let kept = instruments.excluded.map(\.name).filter { firstStages[0].names.contains($0) }
+        guard kept.count >= endogenous.count else {
+            throw Failure(message: "\(endogenous.count) endogenous regressors need \(endogenous.count) instruments, and only \(kept.count) of "
+                          + "\(instruments.excluded.map(\.name).joined(separator: ", ")) vary beyond the regressors and fixed effects; the model is not identified")
+        }
+        let fitted = zip(firstStages, endogenousColumns).map { stage, column in zip(column, stage.residuals).map { $0 - $1 } }
+        let keptInstruments = firstStages[0].names.indices.map { firstStages[0].demeaned[$0] }
+        try self.init(outcome: outcome, demeanedOutcome: y, regressors: regressors + endogenous, design: exogenous + fitted,
+                      actual: exogenous + endogenousColumns, fixedEffects: fixedEffects, weights: weights,
+                      instrumental: Instrumental(endogenous: endogenous.map(\.name), instruments: kept, firstStages: firstStages,
+                                                 outcome: y, regressorNames: (regressors + endogenous).map(\.name), regressors: exogenous + endogenousColumns,
+                                                 instrumentColumns: keptInstruments))
+    }
+
+    /// Least squares of the demeaned outcome on the `design` columns (the regressors demeaned,
+    /// or for 2SLS with the fitted endogenous ones); the residuals of the `actual` columns when
+    /// they differ from the design.
+    private init(outcome: [Double], demeanedOutcome y: [Double], regressors: [(name: String, values: [Double])], design columns: [[Double]],
+                 actual: [[Double]]?, fixedEffects: FixedEffects, weights: ObservationWeights?, instrumental: Instrumental?) throws {
+        let n = outcome.count
+        let w = weights?.values ?? [Double](repeating: 1, count: n)
         // Collinearity is judged against each regressor's sum of squares before absorption: one
         // the fixed effects absorb leaves only rounding noise, which judged against itself
         // would pass and give a garbage coefficient (fixest drops it).
@@ -109,7 +175,7 @@ public struct LinearFixedEffectsFit: Sendable {
         let keptColumns = kept.map { columns[$0] }
         var residuals = y
         residuals.withUnsafeMutableBufferPointer { residuals in
-            for (column, coefficient) in zip(keptColumns, coefficients) {
+            for (column, coefficient) in zip(kept.map { (actual ?? columns)[$0] }, coefficients) {
                 column.withUnsafeBufferPointer { column in
                     for row in 0..<n { residuals[row] -= column[row] * coefficient }
                 }
@@ -130,6 +196,7 @@ public struct LinearFixedEffectsFit: Sendable {
         iidCovariance = sigma2 * bread
         self.demeaned = keptColumns
         self.fixedEffects = fixedEffects
+        self.instrumental = instrumental
     }
 
     /// The heteroskedasticity-robust covariance (White's sandwich, HC0) scaled by `adjustment`.
@@ -143,6 +210,7 @@ public struct LinearFixedEffectsFit: Sendable {
         case .none: scale = 1
         case .hc1: scale = n / (n - k)
         case .hc2, .hc3:
+            guard instrumental == nil else { throw Failure(message: "\(adjustment.rawValue) with instruments is not computed; use hc1 or a cluster") }
             guard fixedEffects.dimensions.isEmpty else {
                 throw Failure(message: "\(adjustment.rawValue) needs each observation's leverage, which absorbed fixed effects hide; use hc1 or a cluster, or enter the effects as i(f) terms")
             }
