@@ -291,7 +291,7 @@ struct PaperWorkflowTests {
         #expect(message.hasPrefix("data/short.csv has no columns sector, subsector, ownership"), "\(message)")
     }
 
-    @Test("an-fu-2026: Table 1's four columns from one model stage with a 'with' matrix; its FE columns and Table 2's three regions recover the planted CO effect")
+    @Test("an-fu-2026: Table 1's four columns from one model stage with a 'with' matrix, the clustered ones with wild-bootstrap p-values and sets; its FE columns and Table 2's three regions recover the planted CO effect")
     func anFu() throws {
         let project = try run("an-fu-2026", [])
         defer { project.cleanUp() }
@@ -319,6 +319,16 @@ struct PaperWorkflowTests {
             let (estimate, se) = try #require(co(try json(project, "an-fu-2026/model[\(column)]/fit.json")))
             #expect(abs(estimate - planted) <= 2 * se, "Table 1 (\(column)): \(estimate) (SE \(se)) vs planted \(planted)")
         }
+        // The clustered columns' wild cluster bootstrap of co (30 provinces, Webb, 9,999 draws):
+        // it rejects co = 0, and its 95% set holds the planted 0.3.
+        for column in [1, 3] {
+            let bootstrap = try json(project, "an-fu-2026/model[\(column)]/fit.json").mapValue?["bootstrap"]?.mapValue ?? [:]
+            #expect(bootstrap["clusters"] == .int(30) && bootstrap["draws"] == .int(9999) && bootstrap["weights"] == .string("webb"))
+            #expect(bootstrap["p_value"]?.doubleValue == 0)
+            let bounds = bootstrap["confidence_interval"]?.listValue?.compactMap(\.doubleValue) ?? []
+            #expect(bounds.count == 2 && bounds[0] < planted && planted < bounds[1], "Table 1 (\(column)) bootstrap set \(bounds) vs planted \(planted)")
+        }
+        #expect(table1.contains("| Wild bootstrap p: colocation | < 0.001 |  | < 0.001 |  |"), "\(table1)")
         // Table 2's three regions (126–168 province-years each) within 2.5 SE: six estimates at
         // 2 SE would fail by chance at about one seed in four (README).
         let groups = try json(project, "an-fu-2026/regions/fit.json").mapValue?["groups"]?.listValue ?? []

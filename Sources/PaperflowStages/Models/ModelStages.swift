@@ -113,6 +113,8 @@ enum ModelStages {
                           summary: "poisson, and probit/logit with absorbed fixed effects: IRLS stops when the deviance changes by less than this (relative; fixest's glm.tol is 1e-8)"),
                 ParamSpec("demeaning_tolerance", .double, default: .double(1e-13),
                           summary: "absorbing fixed effects: a sweep that changes no value by more than this (relative to the largest) ends the demeaning; loosen it (fixest's fixef.tol is 1e-6, pyfixest's 1e-8) for weakly connected panels"),
+                ParamSpec("bootstrap", .map(.either(.string, .either(.int, .double))), default: .map([:]),
+                          summary: "linear models clustered one way: the wild cluster bootstrap of a coefficient — {coefficient: x1, seed: 1, draws: 9999, weights: rademacher | webb, type: wcr | wcu, level: 0.95}; p-value and confidence set as boottest"),
                 ParamSpec("max_sweeps", .int, default: .int(10_000),
                           summary: "absorbing fixed effects: the most alternating-projection sweeps per variable before the fit is refused (weakly connected panels, e.g. long chains of movers, need more)"),
             ],
@@ -205,6 +207,9 @@ enum ModelStages {
         }
         if estimator == .ols, !formula.fixedEffects.isEmpty {
             throw StageFailure("models.ols has no fixed effects; use models.fe (or models.lpm) for '\(text)'")
+        }
+        if !(context.params["bootstrap"]?.mapValue ?? [:]).isEmpty, estimator.isBinary || estimator == .poisson {
+            throw StageFailure("bootstrap: the wild cluster bootstrap is for the linear models (ols, fe, lpm); \(estimator.rawValue) is not bootstrapped")
         }
         if formula.isInstrumented, estimator.isBinary || estimator == .poisson {
             throw StageFailure("the instrumental-variables part of '\(text)' is for the linear models (ols, fe, lpm: two-stage least squares); \(estimator.rawValue) is not instrumented")
@@ -332,7 +337,8 @@ enum ModelStages {
             } else if estimator.isBinary {
                 try fitBinary(estimator, frame, covariance, clusters, convention, margins, into: &fit)
             } else {
-                try fitLinear(frame, weights, covariance, clusters, convention, periods: periods, demeaning: demeaning, into: &fit)
+                try fitLinear(frame, weights, covariance, clusters, convention, periods: periods, demeaning: demeaning,
+                              bootstrap: try bootstrapRequest(context, estimator, covariance), into: &fit)
             }
         } catch let failure as EstimationFailure {
             throw StageFailure("\(estimator.rawValue) '\(formula)': \(failure.message)")
@@ -375,8 +381,39 @@ enum ModelStages {
         }
     }
 
+    /// The wild cluster bootstrap a stage asks for (`bootstrap:`), checked.
+    struct BootstrapRequest {
+        var coefficient: String
+        var seed: UInt64
+        var draws: Int
+        var weights: WildClusterBootstrap.Weights
+        var imposeNull: Bool
+        var level: Double
+    }
+
+    static func bootstrapRequest(_ context: StageContext, _ estimator: Estimator, _ covariance: Covariance) throws -> BootstrapRequest? {
+        guard let map = context.params["bootstrap"]?.mapValue, !map.isEmpty else { return nil }
+        let usage = "bootstrap takes {coefficient: NAME, seed: N, draws: 9999, weights: rademacher | webb, type: wcr | wcu, level: 0.95}"
+        if let unknown = map.keys.sorted().first(where: { !["coefficient", "seed", "draws", "weights", "type", "level"].contains($0) }) {
+            throw StageFailure("bootstrap has no '\(unknown)'; \(usage)")
+        }
+        guard case let .cluster(variables) = covariance, variables.count == 1 else {
+            throw StageFailure("the wild cluster bootstrap resamples the clusters of a one-way clustered vcov; set vcov: {cluster: [COLUMN]}")
+        }
+        guard let coefficient = map["coefficient"]?.stringValue else { throw StageFailure("bootstrap needs the coefficient to test; \(usage)") }
+        guard let seed = map["seed"]?.intValue, seed >= 0 else {
+            throw StageFailure("bootstrap needs a seed, stated so that the p-value can be reproduced (e.g. seed: 20261207); \(usage)")
+        }
+        let draws = map["draws"]?.intValue ?? 9999
+        guard let weights = WildClusterBootstrap.Weights(rawValue: map["weights"]?.stringValue ?? "rademacher"),
+              let type = map["type"]?.stringValue ?? "wcr" as String?, ["wcr", "wcu"].contains(type) else { throw StageFailure(usage) }
+        let level = map["level"]?.doubleValue ?? map["level"]?.intValue.map(Double.init) ?? 0.95
+        guard level > 0, level < 1 else { throw StageFailure("bootstrap's level is a coverage between 0 and 1, e.g. 0.95") }
+        return BootstrapRequest(coefficient: coefficient, seed: UInt64(seed), draws: Int(draws), weights: weights, imposeNull: type == "wcr", level: level)
+    }
+
     static func fitLinear(_ frame: ModelFrame, _ weights: ObservationWeights?, _ covariance: Covariance, _ clusters: [[Int]], _ convention: String,
-                          periods: [Int] = [], demeaning: (tolerance: Double, maxSweeps: Int) = (1e-13, 10_000),
+                          periods: [Int] = [], demeaning: (tolerance: Double, maxSweeps: Int) = (1e-13, 10_000), bootstrap: BootstrapRequest? = nil,
                           into fit: inout [String: ParamValue]) throws {
         let instruments = frame.endogenous.isEmpty ? nil : LinearFixedEffectsFit.Instruments(endogenous: frame.endogenous, excluded: frame.instruments)
         let result = try LinearFixedEffectsFit(outcome: frame.outcome, regressors: frame.linearRegressors, fixedEffects: frame.absorbed, weights: weights,
@@ -384,6 +421,24 @@ enum ModelStages {
         let (matrix, degrees) = try linearCovariance(result, covariance, clusters, convention, periods: periods, into: &fit)
         if let instrumental = result.instrumental {
             fit["iv"] = try instrumentalFields(result, instrumental, frame, covariance, clusters, convention, periods: periods)
+        }
+        if let bootstrap {
+            let draws: WildClusterBootstrap
+            do {
+                draws = try result.wildClusterBootstrap(bootstrap.coefficient, clusters: clusters[0], draws: bootstrap.draws, weights: bootstrap.weights,
+                                                        imposeNull: bootstrap.imposeNull, seed: bootstrap.seed, level: bootstrap.level)
+            } catch { throw StageFailure(error.message) }
+            // t as the table's clustered SE gives it (the bootstrap's own ratio leaves out the
+            // small-sample factor, which cancels in every comparison).
+            let index = result.names.firstIndex(of: draws.coefficient)!
+            var fields: [String: ParamValue] = [
+                "coefficient": .string(draws.coefficient), "type": .string(draws.imposeNull ? "WCR" : "WCU"), "weights": .string(draws.weights.rawValue),
+                "draws": .int(Int64(draws.draws)), "enumerated": .bool(draws.enumerated), "clusters": .int(Int64(draws.clusters)),
+                "seed": .int(Int64(bootstrap.seed)), "t": .double(abs(result.coefficients[index] - draws.null) / matrix[index, index].squareRoot()),
+                "p_value": .double(draws.pValue), "level": .double(draws.level),
+            ]
+            if let interval = draws.confidenceInterval { fields["confidence_interval"] = .list([.double(interval.low), .double(interval.high)]) }
+            fit["bootstrap"] = .map(fields)
         }
         fit["observations"] = .int(Int64(result.effectiveObservations))
         fit["degrees_of_freedom"] = .double(degrees)

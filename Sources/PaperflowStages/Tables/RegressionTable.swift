@@ -115,6 +115,7 @@ struct RegressionTable: Equatable {
         statistics = try options.statistics.flatMap { statistic -> [Row] in
             if statistic == "tests" { return Self.testRows(fits, number: number) }
             if statistic == "iv" { return Self.instrumentRows(fits, number: number) }
+            if statistic == "bootstrap" { return Self.bootstrapRows(fits, labels: options.labels, number: number) }
             guard let label = Self.statisticLabels[statistic] else {
                 throw StageFailure("statistics lists '\(statistic)'; choose from \((Self.statisticLabels.keys + Self.rowGroups).sorted().joined(separator: ", "))")
             }
@@ -135,7 +136,30 @@ struct RegressionTable: Equatable {
     }
 
     /// Statistics that are groups of rows rather than one: Wald tests, IV first stages.
-    static let rowGroups = ["tests", "iv"]
+    static let rowGroups = ["tests", "iv", "bootstrap"]
+
+    /// For fits with a wild cluster bootstrap (models.* `bootstrap:`): its p-value and its
+    /// confidence set, a row each per coefficient bootstrapped.
+    static func bootstrapRows(_ fits: [[String: ParamValue]], labels: [String: String], number: (Double) -> String) -> [Row] {
+        let results = fits.map { $0["bootstrap"]?.mapValue }
+        var names: [String] = []
+        for result in results { if let name = result?["coefficient"]?.stringValue, !names.contains(name) { names.append(name) } }
+        return names.flatMap { name -> [Row] in
+            let mine = results.map { $0?["coefficient"]?.stringValue == name ? $0 : nil }
+            let level = mine.compactMap { $0?["level"]?.doubleValue }.first.map { "\(Int(($0 * 100).rounded()))%" } ?? ""
+            let label = labels[name] ?? name
+            // p = 0 says no draw of B went further: p < 1/B, shown as < 0.001 at three places.
+            return [
+                Row(label: "Wild bootstrap p: \(label)", cells: mine.map { result in
+                    result?["p_value"]?.doubleValue.map { $0 < 0.0005 ? "< 0.001" : String(format: "%.3f", $0) } ?? ""
+                }),
+                Row(label: "Wild bootstrap \(level) CI: \(label)", cells: mine.map { result in
+                    guard let bounds = result?["confidence_interval"]?.listValue?.compactMap(\.doubleValue), bounds.count == 2 else { return "" }
+                    return "[\(number(bounds[0])), \(number(bounds[1]))]"
+                }),
+            ]
+        }
+    }
 
     /// For IV fits: a row per endogenous regressor with its first-stage F of the excluded
     /// instruments, and a row with the test of overidentifying restrictions (Sargan's or

@@ -20,7 +20,7 @@ public struct RegressionTableStage: Stage {
             ParamSpec("order", .list(.string), default: .list([]), summary: "terms to show, in order (default: all)"),
             ParamSpec("statistics", .list(.oneOf((RegressionTable.statisticLabels.keys + RegressionTable.rowGroups).sorted())),
                       default: .list([.string("observations"), .string("r2")]),
-                      summary: "rows under the coefficients; tests: a row per Wald test the fits carry (models.* tests:); iv: each endogenous regressor's first-stage F and the overidentification test (Sargan or Hansen J) of IV fits"),
+                      summary: "rows under the coefficients; tests: a row per Wald test the fits carry (models.* tests:); iv: each endogenous regressor's first-stage F and the overidentification test (Sargan or Hansen J) of IV fits; bootstrap: the wild cluster bootstrap's p-value and confidence set (models.* bootstrap:)"),
             ParamSpec("stars", .list(.double), default: .list([.double(0.1), .double(0.05), .double(0.01)]), summary: "p thresholds"),
             ParamSpec("digits", .int, default: .int(3), summary: "decimal places"),
             ParamSpec("fixed_effects", .bool, default: .bool(true), summary: "YES/NO rows for the fixed effects"),

@@ -62,9 +62,10 @@ public struct LinearFixedEffectsFit: Sendable {
     public let rSquared: Double
     /// σ̂²·(X̃'X̃)⁻¹ with σ̂² = RSS/(N − K − rank(FE)).
     public let iidCovariance: Matrix
-    private let bread: Matrix
-    private let demeaned: [[Double]]
-    private let fixedEffects: FixedEffects
+    let bread: Matrix
+    /// The regressors as regressed (demeaned; for 2SLS the fitted endogenous ones), kept ones only.
+    let demeaned: [[Double]]
+    let fixedEffects: FixedEffects
     /// The observation weights, when the fit is weighted.
     public let weights: ObservationWeights?
 
