@@ -89,9 +89,9 @@ enum ModelStages {
             outputs: [PortSpec("fit", kind: .json, fileName: "fit.json", summary: "estimates, covariance, fit statistics")],
             params: [
                 ParamSpec("formula", .string, required: true, summary: "fixest syntax: log(y) ~ x1*x2 + I(x3^2) + i(k) | fe1 + fe2^fe3, and for 2SLS (ols, fe, lpm) a last part | x_endo ~ z1 + z2"),
-                ParamSpec("vcov", .either(.oneOf(["classical", "iid", "hc1", "HC1", "hetero", "hc2", "HC2", "hc3", "HC3"]), .map(.either(.either(.string, .list(.string)), .map(.either(.string, .int))))),
+                ParamSpec("vcov", .either(.oneOf(["classical", "iid", "hc1", "HC1", "hetero", "hc2", "HC2", "hc3", "HC3"]), .map(.either(.either(.string, .list(.string)), .map(.either(.string, .either(.int, .double)))))),
                           default: .string("classical"),
-                          summary: "classical | hc1 | hc2 | hc3 | {cluster: [vars]} | {newey_west: {time: t, lag: L}} | {driscoll_kraay: {time: t, lag: L}}; fixest's spellings iid, hetero, HC1 and {cluster: var} too"),
+                          summary: "classical | hc1 | hc2 | hc3 | {cluster: [vars]} | {newey_west: {time: t, lag: L}} | {driscoll_kraay: {time: t, lag: L}} | {conley: {lat: LAT, lon: LON, cutoff: KM, kernel: uniform | bartlett, time: t, unit: u, lag: L}}; fixest's spellings iid, hetero, HC1 and {cluster: var} too"),
                 ParamSpec("convention", .oneOf(conventions), default: .string("fixest"), summary: "small-sample convention"),
                 ParamSpec("margins", .oneOf(["none", "average", "at-means"]), default: .string("none"),
                           summary: "marginal effects (probit/logit) of each numeric variable through every term it enters (x:z, i(f):x, x:z:w); delta-method SEs"),
@@ -118,7 +118,7 @@ enum ModelStages {
                 ParamSpec("max_sweeps", .int, default: .int(10_000),
                           summary: "absorbing fixed effects: the most alternating-projection sweeps per variable before the fit is refused (weakly connected panels, e.g. long chains of movers, need more)"),
             ],
-            lint: { params, _ in lintFormula(params) }
+            lint: { params, _ in lintFormula(params) + lintCovariance(params) }
         )
     }
 
@@ -147,6 +147,15 @@ enum ModelStages {
         return (unit, time)
     }
 
+    /// A Conley covariance without coordinates or cutoff is a validation error at `vcov`.
+    static func lintCovariance(_ params: [String: ParamValue]) -> [LintFinding] {
+        guard let settings = params["vcov"]?.mapValue?["conley"] else { return [] }
+        if case let .failure(failure) = Spatial.parse(settings.mapValue ?? [:]) {
+            return [LintFinding(param: "vcov", message: failure.message, hint: "e.g. vcov: {conley: {lat: latitude, lon: longitude, cutoff: 500}}", isError: true)]
+        }
+        return []
+    }
+
     /// A formula that does not parse (an unknown function, an unclosed parenthesis), or uses a
     /// panel operator without `panel:`, is a validation error at the formula, with the column
     /// inside it, before anything runs.
@@ -172,6 +181,50 @@ enum ModelStages {
         case cluster([String])
         /// Newey–West (`driscollKraay` false) or Driscoll–Kraay over the periods of `time`.
         case kernel(driscollKraay: Bool, time: String, lags: Int?)
+        /// Conley's spatial HAC.
+        case spatial(Spatial)
+    }
+
+    /// `vcov: {conley: {lat, lon, cutoff, kernel, time, unit, lag}}`.
+    struct Spatial: Equatable {
+        var latitude: String
+        var longitude: String
+        var cutoff: Double
+        var kernel: SpatialCovariance.Kernel
+        var time: String?
+        var unit: String?
+        var lag: Int
+
+        static let usage = "vcov: {conley: {lat: COLUMN, lon: COLUMN, cutoff: KM, kernel: uniform | bartlett, time: COLUMN, unit: COLUMN, lag: N}} — latitude and longitude in degrees and the cutoff in km are required; time pairs points within a period, unit and lag add a unit's serial correlation"
+
+        /// The settings, or what is wrong with them.
+        static func parse(_ settings: [String: ParamValue]) -> Result<Spatial, StageFailure> {
+            func number(_ key: String) -> Double? { settings[key]?.doubleValue ?? settings[key]?.intValue.map(Double.init) }
+            if let unknown = settings.keys.sorted().first(where: { !["lat", "lon", "cutoff", "kernel", "time", "unit", "lag"].contains($0) }) {
+                return .failure(StageFailure("conley has no '\(unknown)'; \(usage)"))
+            }
+            guard let latitude = settings["lat"]?.stringValue, let longitude = settings["lon"]?.stringValue else {
+                return .failure(StageFailure("a Conley covariance needs the coordinates: lat and lon name the latitude and longitude columns; \(usage)"))
+            }
+            guard let cutoff = number("cutoff"), cutoff > 0 else { return .failure(StageFailure("a Conley covariance needs a cutoff in km greater than 0; \(usage)")) }
+            guard let kernel = SpatialCovariance.Kernel(rawValue: settings["kernel"]?.stringValue ?? "uniform") else { return .failure(StageFailure(usage)) }
+            let lag = Int(settings["lag"]?.intValue ?? 0)
+            if lag < 0 || (lag > 0 && (settings["unit"] == nil || settings["time"] == nil)) {
+                return .failure(StageFailure("conley's lag adds a unit's correlation over time: give unit and time with it; \(usage)"))
+            }
+            return .success(Spatial(latitude: latitude, longitude: longitude, cutoff: cutoff, kernel: kernel, time: settings["time"]?.stringValue,
+                                    unit: settings["unit"]?.stringValue, lag: lag))
+        }
+    }
+
+    /// What a kernel or spatial covariance needs of the estimation sample: each row's rank in
+    /// time (Newey–West, Driscoll–Kraay); coordinates, periods and units (Conley).
+    struct CovarianceData {
+        var periods: [Int] = []
+        var latitude: [Double] = []
+        var longitude: [Double] = []
+        var times: [Int]?
+        var units: [Int]?
     }
 
     static func covariance(_ context: StageContext) throws -> Covariance {
@@ -188,6 +241,8 @@ enum ModelStages {
             }
             let lags = settings["lag"].flatMap { $0.stringValue.flatMap { Int($0) } ?? $0.intValue.map(Int.init) }
             return .kernel(driscollKraay: map["driscoll_kraay"] != nil, time: time, lags: lags)
+        case let .map(map) where map.count == 1 && map["conley"] != nil:
+            return .spatial(try Spatial.parse(map["conley"]?.mapValue ?? [:]).get())
         case let .map(map):
             let variables = map["cluster"].flatMap { $0.stringValue.map { [$0] } ?? $0.listValue?.compactMap(\.stringValue) } ?? []
             guard map.count == 1, (1...2).contains(variables.count) else {
@@ -287,7 +342,11 @@ enum ModelStages {
             }
         }
         // The periods of a Newey–West / Driscoll–Kraay covariance: each row's rank in time.
-        var periods: [Int] = []
+        var data = CovarianceData()
+        if case .spatial = covariance, estimator.isBinary || estimator == .poisson {
+            throw StageFailure("vcov: \(describe(covariance)) is for linear models (ols, lpm, fe)")
+        }
+        if case let .spatial(spatial) = covariance { data = try spatialData(spatial, table, frame) }
         if case let .kernel(_, time, _) = covariance {
             guard !estimator.isBinary, estimator != .poisson else {
                 throw StageFailure("vcov: \(describe(covariance)) is for linear models (ols, lpm, fe)")
@@ -299,7 +358,7 @@ enum ModelStages {
             if let index = used.firstIndex(where: \.isNaN) { throw StageFailure("vcov's time '\(time)' is missing in row \(frame.rows[index] + 1) of the estimation sample") }
             let order = Array(Set(used)).sorted()
             let rank = Dictionary(uniqueKeysWithValues: order.enumerated().map { ($1, $0) })
-            periods = used.map { rank[$0]! }
+            data.periods = used.map { rank[$0]! }
         }
         if weights?.kind == .probability, covariance == .classical {
             throw StageFailure("probability weights have no classical covariance (Stata's pweight forces robust); use vcov: hc1 or a cluster")
@@ -337,7 +396,7 @@ enum ModelStages {
             } else if estimator.isBinary {
                 try fitBinary(estimator, frame, covariance, clusters, convention, margins, into: &fit)
             } else {
-                try fitLinear(frame, weights, covariance, clusters, convention, periods: periods, demeaning: demeaning,
+                try fitLinear(frame, weights, covariance, clusters, convention, data: data, demeaning: demeaning,
                               bootstrap: try bootstrapRequest(context, estimator, covariance), into: &fit)
             }
         } catch let failure as EstimationFailure {
@@ -378,7 +437,39 @@ enum ModelStages {
         case let .cluster(variables): return "cluster: " + variables.joined(separator: ", ")
         case let .kernel(driscollKraay, time, lags):
             return "\(driscollKraay ? "driscoll-kraay" : "newey-west"): \(time)\(lags.map { ", lag \($0)" } ?? "")"
+        case let .spatial(spatial):
+            return "conley: \(spatial.cutoff.formatted(.number.grouping(.never).locale(Locale(identifier: "en_US_POSIX")))) km, \(spatial.kernel.rawValue)"
+                + (spatial.lag > 0 ? ", lag \(spatial.lag)" : "")
         }
+    }
+
+    /// The coordinates, periods and units of a Conley covariance over the estimation sample;
+    /// a missing or impossible coordinate is an error naming its row.
+    static func spatialData(_ spatial: Spatial, _ table: Table, _ frame: ModelFrame) throws -> CovarianceData {
+        var data = CovarianceData()
+        for (name, limit, role) in [(spatial.latitude, 90.0, "latitude"), (spatial.longitude, 180.0, "longitude")] {
+            guard let values = try table.column(name, for: "conley's \(role)").numericValues() else {
+                throw StageFailure("conley's \(role) '\(name)' must be numeric (degrees)")
+            }
+            let used = frame.rows.map { values[$0] }
+            if let index = used.firstIndex(where: { $0.isNaN || abs($0) > limit }) {
+                throw StageFailure("conley's \(role) '\(name)' is \(used[index].isNaN ? "missing" : String(used[index])) in row \(frame.rows[index] + 1); \(role)s are degrees within ±\(Int(limit))")
+            }
+            if role == "latitude" { data.latitude = used } else { data.longitude = used }
+        }
+        if let time = spatial.time {
+            guard let values = try table.column(time, for: "conley's time").numericValues() else { throw StageFailure("conley's time '\(time)' must be numeric (a year)") }
+            let used = frame.rows.map { values[$0] }
+            if let index = used.firstIndex(where: { $0.isNaN || $0 != $0.rounded() }) {
+                throw StageFailure("conley's time '\(time)' is \(used[index]) in row \(frame.rows[index] + 1); periods are whole numbers")
+            }
+            data.times = used.map { Int($0) }
+        }
+        if let unit = spatial.unit {
+            let codes = try table.column(unit, for: "conley's unit").levelCodes().codes
+            data.units = frame.rows.map { Int(codes[$0]) }
+        }
+        return data
     }
 
     /// The wild cluster bootstrap a stage asks for (`bootstrap:`), checked.
@@ -413,14 +504,14 @@ enum ModelStages {
     }
 
     static func fitLinear(_ frame: ModelFrame, _ weights: ObservationWeights?, _ covariance: Covariance, _ clusters: [[Int]], _ convention: String,
-                          periods: [Int] = [], demeaning: (tolerance: Double, maxSweeps: Int) = (1e-13, 10_000), bootstrap: BootstrapRequest? = nil,
+                          data: CovarianceData = CovarianceData(), demeaning: (tolerance: Double, maxSweeps: Int) = (1e-13, 10_000), bootstrap: BootstrapRequest? = nil,
                           into fit: inout [String: ParamValue]) throws {
         let instruments = frame.endogenous.isEmpty ? nil : LinearFixedEffectsFit.Instruments(endogenous: frame.endogenous, excluded: frame.instruments)
         let result = try LinearFixedEffectsFit(outcome: frame.outcome, regressors: frame.linearRegressors, fixedEffects: frame.absorbed, weights: weights,
                                                instruments: instruments, demeaningTolerance: demeaning.tolerance, maxSweeps: demeaning.maxSweeps)
-        let (matrix, degrees) = try linearCovariance(result, covariance, clusters, convention, periods: periods, into: &fit)
+        let (matrix, degrees) = try linearCovariance(result, covariance, clusters, convention, data: data, into: &fit)
         if let instrumental = result.instrumental {
-            fit["iv"] = try instrumentalFields(result, instrumental, frame, covariance, clusters, convention, periods: periods)
+            fit["iv"] = try instrumentalFields(result, instrumental, frame, covariance, clusters, convention, data: data)
         }
         if let bootstrap {
             let draws: WildClusterBootstrap
@@ -461,7 +552,8 @@ enum ModelStages {
     /// The covariance `covariance` names for a linear fit under `convention`, with the degrees
     /// of freedom of its t and F tests; the kernel lag and a PSD adjustment go into `fit`.
     static func linearCovariance(_ result: LinearFixedEffectsFit, _ covariance: Covariance, _ clusters: [[Int]], _ convention: String,
-                                 periods: [Int], into fit: inout [String: ParamValue]) throws -> (matrix: Matrix, degrees: Double) {
+                                 data: CovarianceData, into fit: inout [String: ParamValue]) throws -> (matrix: Matrix, degrees: Double) {
+        let periods = data.periods
         // reghdfe (stata) leaves fixed effects nested in the clusters out of K, as fixest does;
         // areg (stata-areg), like OLS with dummies, counts every level.
         let adjustment: ClusterAdjustment = convention == "fixest" || convention == "stata" ? .fixest : .statsmodels
@@ -491,6 +583,9 @@ enum ModelStages {
                 matrix = g / (g - 1) * (n - 1) / (n - k) * matrix
             }
             fit["vcov_lags"] = .int(Int64(lags))
+        case let .spatial(spatial):
+            matrix = result.spatialCovariance(latitude: data.latitude, longitude: data.longitude, cutoff: spatial.cutoff, kernel: spatial.kernel,
+                                              periods: data.times, units: data.units, lag: spatial.lag)
         case .cluster:
             if clusters.count == 1 {
                 matrix = result.clusteredCovariance(clusters[0], adjustment: adjustment)
@@ -508,12 +603,12 @@ enum ModelStages {
     /// F) and, when overidentified, Sargan's test (classical vcov) or Hansen's J (robust or
     /// one-way clustered).
     static func instrumentalFields(_ result: LinearFixedEffectsFit, _ instrumental: LinearFixedEffectsFit.Instrumental, _ frame: ModelFrame,
-                                   _ covariance: Covariance, _ clusters: [[Int]], _ convention: String, periods: [Int]) throws -> ParamValue {
+                                   _ covariance: Covariance, _ clusters: [[Int]], _ convention: String, data: CovarianceData) throws -> ParamValue {
         var scratch: [String: ParamValue] = [:]
-        let statistics = try result.firstStageStatistics { stage in try linearCovariance(stage, covariance, clusters, convention, periods: periods, into: &scratch) }
+        let statistics = try result.firstStageStatistics { stage in try linearCovariance(stage, covariance, clusters, convention, data: data, into: &scratch) }
         var stages: [ParamValue] = []
         for (stage, statistic) in zip(instrumental.firstStages, statistics) {
-            let (matrix, degrees) = try linearCovariance(stage, covariance, clusters, convention, periods: periods, into: &scratch)
+            let (matrix, degrees) = try linearCovariance(stage, covariance, clusters, convention, data: data, into: &scratch)
             stages.append(.map(["endogenous": .string(statistic.endogenous), "coefficients": coefficientRows(stage.names, stage.coefficients, matrix, degrees: degrees),
                                 "f": .double(statistic.statistic), "f_instruments": .int(Int64(statistic.instruments)),
                                 "f_denominator_degrees": .double(statistic.denominatorDegrees), "f_p_value": .double(statistic.pValue),
@@ -559,7 +654,7 @@ enum ModelStages {
             case "stata": matrix = n / (n - 1) * result.heteroskedasticCovariance(information: information, adjustment: .none)
             default: matrix = result.heteroskedasticCovariance(information: information)
             }
-        case .hc2, .hc3, .kernel: throw StageFailure("vcov: \(describe(covariance)) is for linear models (ols, lpm, fe); probit and logit take classical, hc1 or a cluster")
+        case .hc2, .hc3, .kernel, .spatial: throw StageFailure("vcov: \(describe(covariance)) is for linear models (ols, lpm, fe); probit and logit take classical, hc1 or a cluster")
         case .cluster where clusters.count == 2:
             let adjustment: ClusterAdjustment = convention == "fixest" ? .fixest : convention == "statsmodels" ? .statsmodels : .sandwich
             // Fixed, as fixest fixes it, on the regressors' block: neither the dummies of absorbed
@@ -609,7 +704,7 @@ enum ModelStages {
         switch covariance {
         case .classical: kind = .classical
         case .hc1: kind = .robust
-        case .hc2, .hc3, .kernel: throw StageFailure("vcov: \(describe(covariance)) is for linear models (ols, lpm, fe); \(family.rawValue) takes classical, hc1 or a cluster")
+        case .hc2, .hc3, .kernel, .spatial: throw StageFailure("vcov: \(describe(covariance)) is for linear models (ols, lpm, fe); \(family.rawValue) takes classical, hc1 or a cluster")
         case .cluster: kind = .clustered(clusters)
         }
         let (matrix, adjusted) = try result.covariance(kind, convention: GeneralizedLinearFit.GLMConvention(rawValue: nonlinearConvention(convention))!)

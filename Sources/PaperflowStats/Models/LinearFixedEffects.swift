@@ -251,6 +251,13 @@ public struct LinearFixedEffectsFit: Sendable {
         bread * KernelCovariance.meat(columns: demeaned, scores: clusterScores, periods: periods, lags: lags) * bread
     }
 
+    /// Conley's spatial HAC covariance (`SpatialCovariance`), unscaled.
+    public func spatialCovariance(latitude: [Double], longitude: [Double], cutoff: Double, kernel: SpatialCovariance.Kernel,
+                                  periods: [Int]? = nil, units: [Int]? = nil, lag: Int = 0) -> Matrix {
+        bread * SpatialCovariance.meat(columns: demeaned, scores: clusterScores, latitude: latitude, longitude: longitude, cutoff: cutoff,
+                                       kernel: kernel, periods: periods, units: units, lag: lag) * bread
+    }
+
     /// N for the small-sample factors: Σ w for frequency weights, else the rows.
     public var effectiveObservations: Double { weights?.count ?? Double(observations) }
 
