@@ -162,8 +162,8 @@ enum ModelStages {
     static func lintFormula(_ params: [String: ParamValue]) -> [LintFinding] {
         guard let text = params["formula"]?.stringValue else { return [] }
         do {
-            let formula = try Formula(text)
-            if let variable = formula.panelOperator, params["panel"]?.mapValue?.isEmpty ?? true {
+            let formulas = try MultipleEstimation.expand(text).map { expanded throws(FormulaError) in try Formula(expanded) }
+            if let variable = formulas.lazy.compactMap(\.panelOperator).first, params["panel"]?.mapValue?.isEmpty ?? true {
                 return [LintFinding(param: "formula", message: "formula '\(text)': \(variable.name) needs the panel it shifts along",
                                     hint: "add panel: {unit: COLUMN, time: COLUMN} under 'with:', e.g. panel: {unit: firm, time: year}", isError: true)]
             }
@@ -256,23 +256,65 @@ enum ModelStages {
     static func run(_ estimator: Estimator, _ context: StageContext) throws -> [String: Artifact] {
         let table = try context.subset(try context.table())
         let text = context.string("formula")!
-        let formula: Formula
-        do { formula = try Formula(text) } catch {
+        // One formula, or several written with c(), sw(), csw() (fixest's multiple estimation).
+        var formulas: [Formula] = []
+        do {
+            for expanded in try MultipleEstimation.expand(text) {
+                do { formulas.append(try Formula(expanded)) } catch {
+                    throw StageFailure("formula '\(expanded)', column \(error.column): \(error.message)")
+                }
+            }
+        } catch let error as FormulaError {
             throw StageFailure("formula '\(text)', column \(error.column): \(error.message)")
         }
-        if estimator == .ols, !formula.fixedEffects.isEmpty {
-            throw StageFailure("models.ols has no fixed effects; use models.fe (or models.lpm) for '\(text)'")
+        for formula in formulas where estimator == .ols && !formula.fixedEffects.isEmpty {
+            throw StageFailure("models.ols has no fixed effects; use models.fe (or models.lpm) for '\(formula)'")
         }
         if !(context.params["bootstrap"]?.mapValue ?? [:]).isEmpty, estimator.isBinary || estimator == .poisson {
             throw StageFailure("bootstrap: the wild cluster bootstrap is for the linear models (ols, fe, lpm); \(estimator.rawValue) is not bootstrapped")
         }
-        if formula.isInstrumented, estimator.isBinary || estimator == .poisson {
+        if formulas.contains(where: \.isInstrumented), estimator.isBinary || estimator == .poisson {
             throw StageFailure("the instrumental-variables part of '\(text)' is for the linear models (ols, fe, lpm: two-stage least squares); \(estimator.rawValue) is not instrumented")
         }
         let margins = context.string("margins")!
         if !estimator.isBinary, margins != "none" {
             throw StageFailure("margins: \(margins) is for probit and logit; a linear model's coefficients are its marginal effects")
         }
+        var fit: [String: ParamValue] = [:]
+        if formulas.count == 1 {
+            fit = try splitFit(estimator, formulas[0], table, context)
+        } else {
+            // Multiple estimation: a group per formula (per formula and split level), titled by
+            // the formula, as split groups are by their level.
+            var groups: [ParamValue] = []
+            for formula in formulas {
+                var one = try splitFit(estimator, formula, table, context)
+                if let levels = one["groups"]?.listValue {
+                    for level in levels {
+                        guard var group = level.mapValue else { continue }
+                        group["formula"] = .string(formula.description)
+                        group["group"] = .string("\(formula), \(one["split"]?.stringValue ?? "") = \(group["group"]?.stringValue ?? "")")
+                        groups.append(.map(group))
+                    }
+                } else {
+                    one["formula"] = .string(formula.description)
+                    one["group"] = .string(formula.description)
+                    groups.append(.map(one))
+                }
+                if let split = one["split"] { fit["split"] = split }
+            }
+            fit["formulas"] = .list(formulas.map { .string($0.description) })
+            fit["groups"] = .list(groups)
+        }
+        fit["estimator"] = .string(estimator.rawValue)
+        fit["formula"] = .string(formulas.count == 1 ? formulas[0].description : text)
+        fit["table_digest"] = .string(try context.input("table").digest.description)
+        fit["subset"] = .string(context.string("subset")!)
+        return ["fit": .bytes(Data(JSONText.pretty(.map(fit))))]
+    }
+
+    /// One formula's fit, or with `split:` one per level in `groups`.
+    static func splitFit(_ estimator: Estimator, _ formula: Formula, _ table: Table, _ context: StageContext) throws -> [String: ParamValue] {
         var fit: [String: ParamValue]
         let split = context.string("split")!
         if split.isEmpty {
@@ -293,11 +335,7 @@ enum ModelStages {
             fit = ["split": .string(split), "groups": .list(groups),
                    "observations_missing_split": .int(Int64(codes.count { $0 < 0 }))]
         }
-        fit["estimator"] = .string(estimator.rawValue)
-        fit["formula"] = .string(formula.description)
-        fit["table_digest"] = .string(try context.input("table").digest.description)
-        fit["subset"] = .string(context.string("subset")!)
-        return ["fit": .bytes(Data(JSONText.pretty(.map(fit))))]
+        return fit
     }
 
     /// One model on `table`: the fit artifact's fields but for those shared across a split.

@@ -531,3 +531,111 @@ struct FormulaParser: CharacterScanning {
         FormulaError(message: message, column: position + 1)
     }
 }
+
+/// fixest's multiple estimation, written in one formula and expanded into several:
+///
+/// - `c(y1, y2) ~ x` (or pyfixest's `y1 + y2 ~ x`): one model per outcome (before `~` only);
+/// - `sw(a, b)`: stepwise, one model with a and one with b in its place; `sw0(a, b)` also one
+///   without either;
+/// - `csw(a, b)`: cumulative stepwise, a then a + b; `csw0(a, b)` starting from neither.
+///
+/// Each operator may appear once; several multiply (c() × sw()), in the order written, the
+/// last varying fastest. Arguments are any right-hand sides (`csw(x2, log(x3) + x4)`); in the
+/// fixed-effects part, `sw(firm, firm + year)` varies the effects (not `sw0`/`csw0` there).
+public enum MultipleEstimation {
+    public static let operators = ["c", "sw", "sw0", "csw", "csw0"]
+
+    /// The formulas `text` stands for, in fixest's order: itself alone when it has no operator.
+    /// - Throws: `FormulaError` at the operator's column when it is misused.
+    public static func expand(_ text: String) throws(FormulaError) -> [String] {
+        let characters = Array(text)
+        // pyfixest's `y1 + y2 ~ x`, the same as c(y1, y2) ~ x.
+        if let tilde = characters.firstIndex(of: "~") {
+            let parts = split(characters[..<tilde], at: "+")
+            if parts.count > 1 {
+                let rest = String(characters[tilde...])
+                var formulas: [String] = []
+                for outcome in parts { formulas += try expand(outcome + " " + rest) }
+                return formulas
+            }
+        }
+        guard let call = try firstCall(characters) else { return [text] }
+        let before = String(characters[..<call.start]), after = String(characters[call.end...])
+        let tilde = characters.firstIndex(of: "~") ?? characters.count
+        let bar = characters.firstIndex(of: "|") ?? characters.count
+        let variants: [String]
+        switch call.name {
+        case "c":
+            guard call.start < tilde else {
+                throw FormulaError(message: "c() lists outcomes, before '~' (c(y1, y2) ~ x); on the right use sw() or csw()", column: call.start + 1)
+            }
+            variants = call.arguments
+        case "sw0", "csw0":
+            guard call.start > tilde, call.start < bar else {
+                throw FormulaError(message: "\(call.name)() varies regressors, after '~' and before any '|'; for fixed effects use \(call.name.dropLast())()", column: call.start + 1)
+            }
+            variants = ["1"] + cumulate(call.arguments, call.name == "csw0")
+        default:
+            guard call.start > tilde else {
+                throw FormulaError(message: "\(call.name)() varies terms after '~'; for several outcomes write c(y1, y2) ~ …", column: call.start + 1)
+            }
+            variants = cumulate(call.arguments, call.name == "csw")
+        }
+        var formulas: [String] = []
+        for variant in variants {
+            // Grouped on the right of '~' (`x + (a + b)`), bare as an outcome or fixed effects.
+            let grouped = call.name != "c" && call.start < bar
+            formulas += try expand(before + (grouped ? "(" + variant + ")" : variant) + after)
+        }
+        return formulas
+    }
+
+    /// The text split at each `separator` outside parentheses, each part trimmed.
+    static func split(_ characters: ArraySlice<Character>, at separator: Character) -> [String] {
+        var depth = 0, parts: [String] = [], start = characters.startIndex
+        for index in characters.indices {
+            switch characters[index] {
+            case "(": depth += 1
+            case ")": depth -= 1
+            case separator where depth == 0:
+                parts.append(String(characters[start..<index]).trimmingCharacters(in: .whitespaces))
+                start = index + 1
+            default: break
+            }
+        }
+        return parts + [String(characters[start...]).trimmingCharacters(in: .whitespaces)]
+    }
+
+    /// The arguments as they are (sw) or each joined to those before it (csw).
+    static func cumulate(_ arguments: [String], _ cumulative: Bool) -> [String] {
+        guard cumulative else { return arguments }
+        return arguments.indices.map { arguments[...$0].joined(separator: " + ") }
+    }
+
+    /// The first call of an operator: its name, where it starts and ends, its arguments.
+    static func firstCall(_ characters: [Character]) throws(FormulaError) -> (name: String, start: Int, end: Int, arguments: [String])? {
+        var index = 0
+        while index < characters.count {
+            let character = characters[index]
+            guard character.isLetter || character == "_" else { index += 1; continue }
+            var end = index
+            while end < characters.count, characters[end].isLetter || characters[end].isNumber || characters[end] == "_" || characters[end] == "." { end += 1 }
+            let word = String(characters[index..<end])
+            var open = end
+            while open < characters.count, characters[open] == " " { open += 1 }
+            guard operators.contains(word), open < characters.count, characters[open] == "(" else { index = end; continue }
+            var depth = 0, cursor = open
+            repeat {
+                if characters[cursor] == "(" { depth += 1 } else if characters[cursor] == ")" { depth -= 1 }
+                cursor += 1
+            } while depth > 0 && cursor < characters.count
+            guard depth == 0 else { throw FormulaError(message: "'\(word)(' is not closed", column: index + 1) }
+            let arguments = split(characters[(open + 1)..<(cursor - 1)], at: ",")
+            guard arguments.count >= 1, !arguments.contains(where: \.isEmpty) else {
+                throw FormulaError(message: "\(word)() takes one or more comma-separated parts, e.g. \(word)(x1, x2)", column: index + 1)
+            }
+            return (word, index, cursor, arguments)
+        }
+        return nil
+    }
+}
