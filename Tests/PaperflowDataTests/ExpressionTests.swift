@@ -69,7 +69,7 @@ struct ExpressionTests {
         #expect(parseError("(year + 1") == ExpressionError("expected ')' to close the '(' at character 1", position: 10))
         #expect(parseError("region == \"East") == ExpressionError("the string is not closed; add \"", position: 11))
         #expect(parseError("lg(value)")?.position == 1)
-        #expect(parseError("lg(value)")?.message.hasPrefix("unknown function 'lg'; available: abs, exp, ifelse") == true)
+        #expect(parseError("lg(value)")?.message.hasPrefix("unknown function 'lg'; available: abs, cumsum, d, exp, f, ifelse") == true)
         #expect(parseError("log(value, 2)") == ExpressionError("log takes 1 argument(s), not 2: natural logarithm; an error on a value ≤ 0 (use log1p, or ifelse)", position: 1))
         #expect(parseError("year 2005") == ExpressionError("unexpected number 2005.0; an operator or the end was expected", position: 6))
         #expect(parseError("") == ExpressionError("the expression is empty", position: 1))

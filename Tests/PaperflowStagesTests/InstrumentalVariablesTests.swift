@@ -108,11 +108,12 @@ struct InstrumentalVariablesTests {
         }
     }
 
-    @Test("an IV part the model cannot take is refused where it is written: fewer instruments than endogenous regressors, a regressor also instrumented, a factor instrument; a probit is not instrumented", arguments: [
+    @Test("an IV part the model cannot take is refused where it is written: fewer instruments than endogenous regressors, a regressor also instrumented, a factor instrument, an endogenous instrument; and varying slopes, not computed yet", arguments: [
         ("y ~ w | unit | x1 + x2 ~ z1", 24, "2 endogenous regressors need at least 2 instruments, and 'x1 + x2 ~ z1' has 1; add an excluded instrument or treat a regressor as exogenous"),
         ("y ~ w + x1 | x1 ~ z1", 14, "'x1' is both a regressor and in the IV part; an exogenous regressor is its own instrument, so name it once, before the first '|'"),
         ("y ~ w | x1 ~ i(unit)", 14, "an instrument must be numeric, not the factor term 'i(unit)'; make its dummies columns with data.derive"),
         ("y ~ w | x1 ~ x1 + z1", 12, "'x1' is both endogenous and an instrument"),
+        ("y ~ w | firm[year]", 13, "varying slopes (fixest's firm[x]) are not computed yet; for a slope of x per firm, enter i(firm, x) before the '|'"),
     ])
     func refused(formula: String, column: Int, message: String) throws {
         #expect(throws: FormulaError(message: message, column: column)) { try Formula(formula) }

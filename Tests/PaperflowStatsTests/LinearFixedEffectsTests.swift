@@ -189,3 +189,29 @@ struct AbsorbedRegressorTests {
         #expect(glm.dropped.map(\.name) == ["coast"] && glm.dropped.first?.reason == "constant within province")
     }
 }
+
+/// Driscoll–Kraay against linearmodels' PanelOLS kernel covariance (`ref_dk_linearmodels.py`):
+/// the same sandwich, scores summed within each year, Bartlett weights; linearmodels scales it
+/// by N/(N − df), df the fixed effects' rank (and N/(N − df − K) debiased).
+@Suite("Driscoll–Kraay against linearmodels")
+struct DriscollKraayTests {
+    struct Reference: Decodable { var terms: [String]; var coef: [Double]; var se: [Double]; var nobs: Int; var df_model: Int }
+
+    @Test("y ~ x1 + x2 + x3 | province + year, bandwidth 2 and 3: the kernel covariance times linearmodels' scale gives its SEs to 1e-10", arguments: [
+        ("bandwidth_2", 2, false), ("bandwidth_3", 3, false), ("bandwidth_2_debiased", 2, true),
+    ])
+    func panelOLS(key: String, lags: Int, debiased: Bool) throws {
+        let reference = try #require(try JSONDecoder().decode([String: Reference].self, from: Data(contentsOf: Fixtures.url("models/dk_linearmodels.json")))[key])
+        let (table, _) = try CSVReader.read(contentsOf: Fixtures.url("models/m2_panel.csv"), displayPath: "m2_panel.csv")
+        let frame = try ModelFrame(try Formula("y ~ x1 + x2 + x3 | province + year"), table: table)
+        let fit = try LinearFixedEffectsFit(outcome: frame.outcome, regressors: frame.linearRegressors, fixedEffects: frame.absorbed)
+        #expect(fit.names == reference.terms)
+        #expect(fit.fixedEffectsRank + fit.names.count == reference.df_model)
+        let n = Double(fit.observations), df = Double(fit.fixedEffectsRank + (debiased ? fit.names.count : 0))
+        let covariance = n / (n - df) * fit.kernelCovariance(periods: frame.fixedEffects[1].codes, lags: lags)
+        for (index, (got, want)) in zip(LinearFixedEffectsFit.standardErrors(covariance), reference.se).enumerated() {
+            #expect(abs(got - want) <= 1e-10 * want, "\(reference.terms[index]): \(got) vs \(want)")
+            #expect(abs(fit.coefficients[index] - reference.coef[index]) <= 1e-10 * abs(reference.coef[index]))
+        }
+    }
+}

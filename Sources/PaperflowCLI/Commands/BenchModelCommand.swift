@@ -5,7 +5,7 @@ import PaperflowData
 import PaperflowStats
 
 extension BenchCommand {
-    /// `paperflow bench model FILE --formula F --family probit|logit|poisson|lpm`: read a CSV, fit the
+    /// `paperflow bench model FILE --formula F --family probit|logit|poisson|linear`: read a CSV, fit the
     /// model with SEs clustered as fixest clusters by default, optionally the average marginal
     /// effects, and report each phase's time, the peak memory and the estimates.
     struct Model: ParsableCommand {
@@ -13,7 +13,8 @@ extension BenchCommand {
             abstract: "Fit a model on a CSV file end to end and report the time, peak memory and estimates.")
 
         enum Family: String, ExpressibleByArgument, CaseIterable {
-            case probit, logit, poisson, lpm
+            /// lpm and linear: the linear core (OLS, fixed effects absorbed, 2SLS with an IV part).
+            case probit, logit, poisson, lpm, linear
         }
 
         @Argument(help: "The CSV file.") var file: String
@@ -21,6 +22,7 @@ extension BenchCommand {
         @Option(help: "probit or logit (fixed effects as sparse dummies, or absorbed with --absorb), poisson or lpm (fixed effects absorbed).") var family: Family
         @Flag(help: "probit/logit: absorb the fixed effects in the GLM engine (what models.probit/logit do beyond 300 levels).") var absorb = false
         @Option(help: "Cluster the standard errors by this column (fixest's small-sample convention).") var cluster: String?
+        @Option(help: ArgumentHelp("linear: Conley spatial standard errors, uniform kernel, as LAT,LON,KM (the columns and the cutoff).", valueName: "lat,lon,km")) var conley: String?
         @Flag(help: "Also compute interaction-aware average marginal effects with delta-method SEs (probit/logit).") var ame = false
         @Option(help: ArgumentHelp("Write name,estimate,se rows (and AMEs) to this CSV file.", valueName: "path")) var estimates: String?
 
@@ -79,15 +81,27 @@ extension BenchCommand {
                     fields["ame_s"] = .double(BenchCommand.seconds { effects = result.averageMarginalEffects(.derivatives(model.composition!), covariance: covariance) })
                     rows += effects.map { ("AME \($0.name)", $0.effect, $0.standardError) }
                 }
-            case .lpm:
+            case .lpm, .linear:
                 var fit: LinearFixedEffectsFit?
+                let instruments = model.endogenous.isEmpty ? nil : LinearFixedEffectsFit.Instruments(endogenous: model.endogenous, excluded: model.instruments)
                 fields["fit_s"] = .double(try BenchCommand.seconds {
-                    fit = try LinearFixedEffectsFit(outcome: model.outcome, regressors: model.linearRegressors, fixedEffects: model.absorbed)
+                    fit = try LinearFixedEffectsFit(outcome: model.outcome, regressors: model.linearRegressors, fixedEffects: model.absorbed, instruments: instruments)
                 })
                 let result = fit!
                 var covariance = result.iidCovariance
                 if let clusters {
                     fields["se_s"] = .double(BenchCommand.seconds { covariance = result.clusteredCovariance(clusters) })
+                }
+                if let conley {
+                    let parts = conley.split(separator: ",").map(String.init)
+                    guard parts.count == 3, let cutoff = Double(parts[2]), let latitude = try table.column(parts[0]).numericValues(),
+                          let longitude = try table.column(parts[1]).numericValues() else {
+                        throw ValidationError("--conley takes LAT,LON,KM: two numeric columns and a cutoff in km")
+                    }
+                    fields["se_s"] = .double(BenchCommand.seconds {
+                        covariance = result.spatialCovariance(latitude: model.rows.map { latitude[$0] }, longitude: model.rows.map { longitude[$0] },
+                                                              cutoff: cutoff, kernel: .uniform)
+                    })
                 }
                 rows = result.names.indices.map { (result.names[$0], result.coefficients[$0], covariance[$0, $0].squareRoot()) }
                 fields["r2"] = .double(result.rSquared)

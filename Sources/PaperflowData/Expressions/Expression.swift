@@ -64,6 +64,13 @@ public struct Expression: Sendable, Hashable, CustomStringConvertible {
         "one_of": (2...64, "one_of(x, v1, v2, …): TRUE where x equals one of the values"),
         "min": (2...2, "the smaller of two values, row by row"),
         "max": (2...2, "the larger of two values, row by row"),
+        "l": (1...2, "l(x, k): x k periods before (default 1) in the row's group — data.derive's by: and order: — by time value, so a gap gives a missing value"),
+        "f": (1...2, "f(x, k): x k periods after (default 1), as l()"),
+        "d": (1...1, "d(x): x minus its value one period before, as l()"),
+        "mean": (1...1, "the mean of x over the row's group (data.derive's by:; the whole table without), missing values left out"),
+        "sum": (1...1, "the sum of x over the row's group, missing values left out"),
+        "rank": (1...1, "the rank of x within the row's group, 1 the smallest, ties averaged (R's rank); missing stays missing"),
+        "cumsum": (1...1, "the running sum of x within the row's group along order: (row order without); a missing value makes the rest missing (R's cumsum)"),
         "substr": (3...3, "substr(text, start, length): characters start … start + length − 1 (1-based, as R's substr); e.g. the HS chapter substr(product, 1, 2)"),
     ]
 }

@@ -26,8 +26,10 @@ extension Expression {
     /// such as a division by zero are missing), conditions a Bool column, text a category column.
     /// - Throws: `ExpressionError` naming the position (unknown column, type mismatch) or the row
     ///   (log of a value ≤ 0).
-    public func evaluate(on table: Table) throws(ExpressionError) -> Column {
-        switch try Evaluator(table: table, undefinedAsMissing: false).evaluate(root) {
+    /// With `groups` (data.derive's by: and order:), l(), f(), d(), mean(), sum(), rank() and
+    /// cumsum() work within each group along its time; without, the whole table is one group.
+    public func evaluate(on table: Table, groups: ExpressionGroups? = nil) throws(ExpressionError) -> Column {
+        switch try Evaluator(table: table, undefinedAsMissing: false, groups: groups ?? .whole(table.rowCount)).evaluate(root) {
         case let .numbers(values): return Column(double: values.map { $0.isFinite ? $0 : nil })
         case let .booleans(values): return Column(bool: values)
         case let .texts(values): return Column(category: values)
@@ -39,7 +41,7 @@ extension Expression {
     /// as false, as in R's `subset()` and dplyr's `filter()`.
     /// - Throws: `ExpressionError` when it is not a condition, or cannot be evaluated.
     public func rows(where table: Table) throws(ExpressionError) -> [Int] {
-        guard case let .booleans(values) = try Evaluator(table: table, undefinedAsMissing: false).evaluate(root) else {
+        guard case let .booleans(values) = try Evaluator(table: table, undefinedAsMissing: false, groups: .whole(table.rowCount)).evaluate(root) else {
             throw ExpressionError("'\(source)' is not a condition; write a comparison such as year >= 2005 or region == \"East\"")
         }
         return values.indices.filter { values[$0] == true }
@@ -50,7 +52,7 @@ extension Expression {
     /// (NaN), so the row is dropped and counted as fixest drops it, not an error.
     /// - Throws: `ExpressionError` when it is not numeric or reads an unknown column.
     public func numbers(on table: Table) throws(ExpressionError) -> [Double] {
-        switch try Evaluator(table: table, undefinedAsMissing: true).evaluate(root) {
+        switch try Evaluator(table: table, undefinedAsMissing: true, groups: .whole(table.rowCount)).evaluate(root) {
         case let .numbers(values): return values.map { $0.isFinite ? $0 : .nan }
         case .missing: return [Double](repeating: .nan, count: table.rowCount)
         case let other: throw ExpressionError("'\(source)' is \(other.typeName), not a number")
@@ -61,6 +63,8 @@ extension Expression {
         let table: Table
         /// A formula's rule: an undefined function value is missing rather than an error.
         let undefinedAsMissing: Bool
+        /// The groups and time order of the functions that look across rows.
+        let groups: ExpressionGroups
         var count: Int { table.rowCount }
 
         func evaluate(_ node: Node) throws(ExpressionError) -> Vector {
@@ -157,6 +161,7 @@ extension Expression {
 
         func call(_ name: String, _ arguments: [Vector], at offset: Int) throws(ExpressionError) -> Vector {
             func argument(_ index: Int) throws(ExpressionError) -> [Double] { try numbers(arguments[index], for: name, at: offset) }
+            if Self.groupedFunctions.contains(name) { return try grouped(name, arguments, at: offset) }
             switch name {
             case "log", "sqrt":
                 let values = try argument(0)

@@ -15,12 +15,19 @@ public struct DeriveStage: Stage {
             \(Expression.functions.keys.sorted().joined(separator: ", ")). Numbers give a
             Double column (a division by zero is missing), conditions a Bool column, text a
             category column. The subset, if any, is applied after the columns are derived.
+
+            With by: (the unit columns) and order: (the time column), l(x, k), f(x, k) and d(x)
+            look k periods back or ahead within the unit by time value — a gap gives a missing
+            value, never the previous row's — as a model formula's panel operators do; mean(),
+            sum(), rank() and cumsum() work within each unit (the whole table without by:).
             """,
         inputs: [PortSpec("table", kind: .table, summary: "the rows")],
         outputs: [PortSpec("table", kind: .table, fileName: "table.pftable", summary: "the rows with the new columns")],
         params: [
             ParamSpec("columns", .list(.string), default: .list([]), summary: "\"name = expression\", in order"),
             ParamSpec("subset", .string, default: .string(""), summary: "a condition: keep the rows where it is true"),
+            ParamSpec("by", .list(.string), default: .list([]), summary: "the columns whose values form the groups of l(), f(), d(), mean(), sum(), rank(), cumsum() (e.g. [firm] or [city, product])"),
+            ParamSpec("order", .string, default: .string(""), summary: "the numeric time column l(), f() and d() step along, and cumsum() runs along (e.g. year)"),
         ]
     )
 
@@ -28,6 +35,8 @@ public struct DeriveStage: Stage {
 
     public func run(_ context: StageContext) throws -> [String: Artifact] {
         var table = try context.table()
+        let by = context.strings("by"), order = context.string("order")!
+        var groups: ExpressionGroups?
         for (index, entry) in context.strings("columns").enumerated() {
             guard let equals = entry.firstIndex(of: "="), entry[entry.index(after: equals)...].first != "=" else {
                 throw StageFailure("columns[\(index + 1)] '\(entry)' is not \"name = expression\"; e.g. \"ln_value = log(value)\"")
@@ -38,7 +47,10 @@ public struct DeriveStage: Stage {
                 throw StageFailure("columns[\(index + 1)] '\(entry)': the name before '=' must be one word")
             }
             do {
-                table = try table.adding(name, try Expression(source).evaluate(on: table))
+                // The groups, made again when an entry has rewritten a by or order column.
+                if groups == nil { groups = try ExpressionGroups(table: table, by: by, order: order.isEmpty ? nil : order) }
+                table = try table.adding(name, try Expression(source).evaluate(on: table, groups: groups))
+                if by.contains(name) || name == order { groups = nil }
             } catch let error as ExpressionError {
                 // Positions count from the start of the entry, where the user's eye is.
                 var shifted = error

@@ -13,8 +13,10 @@ import Darwin
 ///
 /// Distances are haversine great-circle distances on a sphere of radius 6371.01 km (conleyreg's),
 /// from latitude and longitude in degrees. No small-sample factor is applied (Conley's, acreg's,
-/// conleyreg's). Pairs are found by sorting each period's points by latitude and scanning the
-/// band within the cutoff, so the cost is the number of pairs within it, not N².
+/// conleyreg's). Pairs are found in a grid of cells the cutoff's size (in longitude at the data's
+/// highest latitude), each point against its own cell and the neighbouring ones, so the cost is
+/// about the number of pairs within the cutoff, not N²; a pair across the antimeridian (±180°)
+/// is not seen.
 public enum SpatialCovariance {
     public enum Kernel: String, Sendable, CaseIterable {
         case uniform
@@ -40,34 +42,55 @@ public enum SpatialCovariance {
         let n = scores.count, k = columns.count
         var s = [Double](repeating: 0, count: n * k)
         for (c, values) in columns.enumerated() { for i in 0..<n { s[i * k + c] = values[i] * scores[i] } }
-        // The pairs: by period, sorted by latitude; a band of cutoff/(km per degree) degrees.
-        var groups: [Int: [Int]] = [:]
-        for i in 0..<n { groups[periods?[i] ?? 0, default: []].append(i) }
-        let ordered = groups.keys.sorted().map { key in groups[key]!.sorted { latitude[$0] < latitude[$1] } }
+        // The pairs: points in cells of the cutoff's size in latitude and (at the data's highest
+        // latitude) in longitude, by period; each pair once, from a point to the later points of
+        // its cell and to the points of the four cells ahead of it.
         let band = cutoff / (earthRadius * Double.pi / 180)
-        let flat = ordered.flatMap { $0 }
-        let starts = ordered.reduce(into: [0]) { $0.append($0.last! + $1.count) }
-        var groupOf = [Int](repeating: 0, count: flat.count)
-        for g in ordered.indices { for position in starts[g]..<starts[g + 1] { groupOf[position] = g } }
+        // The widest longitude gap of two points within the cutoff, at the highest latitude
+        // reached: 2 asin(sin(d/2R) / cos φ) (a parallel is longer than the great circle).
+        let highest = min(90, (latitude.lazy.map(abs).max() ?? 0) + band)
+        let reach = sin(cutoff / (2 * earthRadius)) / max(cos(highest * Double.pi / 180), 0)
+        let width = reach >= 1 || !reach.isFinite ? 360 : max(2 * asin(reach) * 180 / Double.pi, band)
+        struct Cell: Hashable, Comparable {
+            var period: Int, row: Int, column: Int
+            static func < (a: Cell, b: Cell) -> Bool { (a.period, a.row, a.column) < (b.period, b.row, b.column) }
+        }
+        var members: [Cell: [Int]] = [:]
+        for i in 0..<n {
+            let cell = Cell(period: periods?[i] ?? 0, row: Int((latitude[i] / band).rounded(.down)), column: Int((longitude[i] / width).rounded(.down)))
+            members[cell, default: []].append(i)
+        }
+        let cells = members.keys.sorted()
+        let index = Dictionary(uniqueKeysWithValues: cells.enumerated().map { ($1, $0) })
+        var flat: [Int] = [], starts: [Int] = [0]
+        for cell in cells {
+            flat += members[cell]!
+            starts.append(flat.count)
+        }
+        var cellOf = [Int](repeating: 0, count: flat.count)
+        for c in cells.indices { for position in starts[c]..<starts[c + 1] { cellOf[position] = c } }
+        let ahead: [[Int]] = cells.map { cell in
+            [(0, 1), (1, -1), (1, 0), (1, 1)].compactMap { step in
+                index[Cell(period: cell.period, row: cell.row + step.0, column: cell.column + step.1)]
+            }
+        }
         var meat = Matrix(rows: k, columns: k)
         meat.values = RowSlices.sum(flat.count, width: k * k) { positions, result in
             for position in positions {
-                let i = flat[position]
-                // The diagonal, then each later point of the band, both orders of the pair.
+                let i = flat[position], c = cellOf[position]
                 addOuter(result, s, i, i, k, 1)
-                var next = position + 1
-                while next < starts[groupOf[position] + 1], latitude[flat[next]] - latitude[i] <= band {
-                    let j = flat[next]
+                func pair(_ j: Int) {
+                    guard abs(latitude[j] - latitude[i]) <= band else { return }
                     let d = distance(latitude[i], longitude[i], latitude[j], longitude[j])
-                    if d <= cutoff {
-                        let w = kernel == .uniform ? 1 : 1 - d / cutoff
-                        if w > 0 {
-                            addOuter(result, s, i, j, k, w)
-                            addOuter(result, s, j, i, k, w)
-                        }
+                    guard d <= cutoff else { return }
+                    let w = kernel == .uniform ? 1 : 1 - d / cutoff
+                    if w > 0 {
+                        addOuter(result, s, i, j, k, w)
+                        addOuter(result, s, j, i, k, w)
                     }
-                    next += 1
                 }
+                for later in (position + 1)..<starts[c + 1] { pair(flat[later]) }
+                for other in ahead[c] { for candidate in starts[other]..<starts[other + 1] { pair(flat[candidate]) } }
             }
         }
         // A unit's serial correlation across periods, Bartlett weights.

@@ -279,6 +279,9 @@ struct FormulaParser: CharacterScanning {
             var combined: [String] = []
             repeat {
                 guard let variable = try name() else { throw error("expected a fixed-effect variable") }
+                if position < characters.count, characters[position] == "[" {
+                    throw error("varying slopes (fixest's \(variable)[x]) are not computed yet; for a slope of x per \(variable), enter i(\(variable), x) before the '|'")
+                }
                 combined.append(variable)
             } while take("^")
             fixedEffects.append(combined)

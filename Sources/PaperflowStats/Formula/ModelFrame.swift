@@ -217,6 +217,9 @@ public struct ModelFrame: Sendable {
             return elements.count - 1
         }
         if composition { try Self.refuseFunctionsOfRegressors(formula) }
+        // Factor terms entered alone (their discrete changes): the variable, its levels, its
+        // index among the sparse factors (nil: dense dummies).
+        var factorTerms: [(variable: Formula.Variable, levels: Factor, sparse: Int?)] = []
         if formula.hasIntercept && formula.fixedEffects.isEmpty {
             dense.append(("(Intercept)", Array(repeating: 1, count: rows.count)))
         }
@@ -270,8 +273,10 @@ public struct ModelFrame: Sendable {
                         dense.append((name, indicator))
                         if composition { columnElements[name] = [element(name, indicator, numeric: false)] }
                     }
+                    factorTerms.append((variable, levels, nil))
                     continue
                 }
+                factorTerms.append((variable, levels, factors.count))
                 factors.append(levels)
                 continue
             }
@@ -293,7 +298,16 @@ public struct ModelFrame: Sendable {
             }
         }
         self.dense = dense
-        self.composition = composition ? DesignComposition(elements: elements, columns: columnElements) : nil
+        if composition {
+            // A level's indicator is an element where a column uses it (dense dummies, i(f):x).
+            let terms = factorTerms.map { variable, levels, sparse in
+                DesignComposition.FactorTerm(name: variable.description, levels: levels.levels, labels: levels.levels.map { Self.label(variable, $0) }, designFactor: sparse,
+                                             indicators: levels.levels.map { elementIndex[Self.label(variable, $0)] })
+            }
+            self.composition = DesignComposition(elements: elements, columns: columnElements, factors: terms)
+        } else {
+            self.composition = nil
+        }
         // The IV part: products of numeric variables (the parser refuses factors there).
         func numericTerm(_ term: Formula.Term) -> (name: String, values: [Double]) {
             var product = [Double](repeating: 1, count: rows.count)

@@ -27,10 +27,32 @@ public struct DesignComposition: Sendable {
     public var elements: [Multiplicand]
     /// The elements each dense column multiplies, by the column's name.
     public var columns: [String: [Int]]
+    /// The factor terms entered alone (`i(f)`), whose levels get discrete changes.
+    public var factors: [FactorTerm]
 
-    public init(elements: [Multiplicand], columns: [String: [Int]]) {
+    /// A factor term: its levels' names as coefficients are named (`region::east`), the first
+    /// the base; its index among the design's sparse factors, or nil for dense dummies; and each
+    /// level's indicator element, where a column (a dense dummy, `i(f):x`) uses it.
+    public struct FactorTerm: Sendable {
+        public var name: String
+        public var levels: [String]
+        public var labels: [String]
+        public var designFactor: Int?
+        public var indicators: [Int?]
+
+        public init(name: String, levels: [String], labels: [String], designFactor: Int?, indicators: [Int?]) {
+            self.name = name
+            self.levels = levels
+            self.labels = labels
+            self.designFactor = designFactor
+            self.indicators = indicators
+        }
+    }
+
+    public init(elements: [Multiplicand], columns: [String: [Int]], factors: [FactorTerm] = []) {
         self.elements = elements
         self.columns = columns
+        self.factors = factors
     }
 }
 
@@ -93,6 +115,7 @@ extension BinaryChoiceFit {
                 for (index, value) in Self.crossProduct(designForEffects, zip(slope, g).map(*)).enumerated() { jacobian[index] += value / n }
                 effects.append((composition.elements[variable].name, effect, jacobian))
             }
+            for factor in composition.factors { effects += discreteChanges(factor, composition, eta) }
         }
         return effects.map { Self.deltaMethod($0.name, $0.effect, $0.jacobian, covariance) }
     }
@@ -135,6 +158,73 @@ extension BinaryChoiceFit {
         }
     }
 
+    /// The average discrete change of each level of `factor` from its base: mean F(x_i^(l)'b) −
+    /// F(x_i^(0)'b), x_i^(l) observation i with the factor set to level l — its dummy, and every
+    /// column that multiplies one of its indicators (`i(f):x`) — and the rest as observed
+    /// (Stata's `margins, dydx(i.f)`; marginaleffects' `avg_comparisons`). The Jacobian is
+    /// mean f(η^(l)) x^(l) − f(η^(0)) x^(0).
+    func discreteChanges(_ factor: DesignComposition.FactorTerm, _ composition: DesignComposition, _ eta: [Double]) -> [(name: String, effect: Double, jacobian: [Double])] {
+        let design = designForEffects, n = Double(observations)
+        let offsets = design.factorOffsets
+        // The dense columns tied to a level: (column, level, its other elements).
+        var tied: [(column: Int, level: Int, others: [Int])] = []
+        for (column, name) in design.denseNames.enumerated() {
+            guard let elements = composition.columns[name] else { continue }
+            for (level, indicator) in factor.indicators.enumerated() {
+                if let indicator, let position = elements.firstIndex(of: indicator) {
+                    var others = elements
+                    others.remove(at: position)
+                    tied.append((column, level, others))
+                }
+            }
+        }
+        let products = tied.map { elementProduct(composition, $0.others) }
+        // A sparse factor's levels as the fit coded them (separation can remove a level and
+        // renumber the rest): the fit's code of each of the factor's levels, nil if removed.
+        let codes = factor.levels.map { level in factor.designFactor.flatMap { design.factorLevels[$0].firstIndex(of: level) } }
+        if let q = factor.designFactor, codes[0] != 0 || design.factorLevels[q].isEmpty { return [] }
+        /// x'b at level `level`, and the factor-related entries of x there (parameter, value).
+        func counterfactual(_ row: Int, _ level: Int) -> (eta: Double, entries: [(Int, Double)]) {
+            var value = eta[row]
+            var entries: [(Int, Double)] = []
+            if let q = factor.designFactor {
+                let code = design.factorCode(row, q)
+                if code > 0 { value -= coefficients[offsets[q] + code] }
+                if let target = codes[level], target > 0 {
+                    value += coefficients[offsets[q] + target]
+                    entries.append((offsets[q] + target, 1))
+                }
+            }
+            for (index, tie) in tied.enumerated() {
+                value -= coefficients[tie.column] * denseValue(row, tie.column)
+                if tie.level == level {
+                    value += coefficients[tie.column] * products[index][row]
+                    entries.append((tie.column, products[index][row]))
+                }
+            }
+            return (value, entries)
+        }
+        let related = Set(tied.map(\.column) + (factor.designFactor.map { q in (1..<design.factorLevels[q].count).map { offsets[q] + $0 } } ?? []))
+        return (1..<factor.labels.count).compactMap { level in
+            // A level the fit dropped (no observations, separated) has no change to report.
+            if factor.designFactor != nil, codes[level] == nil { return nil }
+            var change = 0.0
+            var weights = [Double](repeating: 0, count: observations)
+            var jacobian = [Double](repeating: 0, count: names.count)
+            for row in 0..<observations {
+                let (high, highEntries) = counterfactual(row, level), (low, lowEntries) = counterfactual(row, 0)
+                let (fHigh, _) = Self.densityAndSlope(family, high), (fLow, _) = Self.densityAndSlope(family, low)
+                change += Self.probability(family, high) - Self.probability(family, low)
+                weights[row] = fHigh - fLow
+                for (parameter, value) in highEntries { jacobian[parameter] += fHigh * value }
+                for (parameter, value) in lowEntries { jacobian[parameter] -= fLow * value }
+            }
+            // The entries the factor does not touch are the observed x, weighted by f¹ − f⁰.
+            for (index, value) in Self.crossProduct(design, weights).enumerated() where !related.contains(index) { jacobian[index] += value }
+            return (factor.labels[level], change / n, jacobian.map { $0 / n })
+        }
+    }
+
     /// Each numeric element with the fit's dense columns it enters and, for each, the column's
     /// other elements; elements in order, those left in no column omitted.
     func variableColumns(_ composition: DesignComposition) -> [(variable: Int, columns: [(column: Int, others: [Int])])] {
@@ -153,6 +243,14 @@ extension BinaryChoiceFit {
     /// The product of `elements` in each observation of the fit (1 for none).
     func elementProduct(_ composition: DesignComposition, _ elements: [Int]) -> [Double] {
         usedRows.map { row in elements.reduce(1) { $0 * composition.elements[$1].values[row] } }
+    }
+
+    /// The probability F(z): Φ(z) for probit, the logistic function for logit.
+    static func probability(_ family: BinaryFamily, _ z: Double) -> Double {
+        switch family {
+        case .probit: return 0.5 * erfc(-z / 2.0.squareRoot())
+        case .logit: return 1 / (1 + exp(-z))
+        }
     }
 
     /// The link's density f(z) and its derivative f'(z).
