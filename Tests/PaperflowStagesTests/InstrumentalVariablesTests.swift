@@ -23,6 +23,7 @@ struct InstrumentalVariablesTests {
         var sargan: Double?
         var j_stat: Double?
         var j_df: Int?
+        var kp_f: Double?
     }
 
     static let references: [String: Reference] = {
@@ -81,7 +82,7 @@ struct InstrumentalVariablesTests {
         }
     }
 
-    @Test("two endogenous regressors (x1 + x2 ~ z1 + z2 + z3) with unit and year effects equal linearmodels' IV2SLS with the dummies, debiased (statsmodels' convention), under unadjusted, robust and clustered covariances; first-stage F and Sargan's test likewise; Hansen's J equals IVGMM's two-step J (robust and clustered weights)",
+    @Test("two endogenous regressors (x1 + x2 ~ z1 + z2 + z3) with unit and year effects equal linearmodels' IV2SLS with the dummies, debiased (statsmodels' convention), under unadjusted, robust and clustered covariances; first-stage F, Sargan's test and the Cragg–Donald / Kleibergen–Paap rk Wald F (linearmodels' kleibergen_paap_f, ivreg2's definition) likewise; Hansen's J equals IVGMM's two-step J (robust and clustered weights)",
           arguments: [("lm_fe", "models.fe@2", "y ~ w | unit + year | x1 + x2 ~ z1 + z2 + z3"), ("lm_plain", "models.ols@2", "y ~ w | x1 + x2 ~ z1 + z2 + z3")])
     func againstLinearmodels(name: String, uses: String, formula: String) throws {
         for (key, reference, fit) in try Self.checkedFits(name, uses, formula, convention: "statsmodels",
@@ -93,6 +94,10 @@ struct InstrumentalVariablesTests {
                 let q = key == "unadjusted" ? 1.0 : 3
                 #expect(ModelStageTests.relative(stage["f"]!.doubleValue! * q, want) < 1e-6, "\(name) \(key) \(stage["endogenous"]!) F")
             }
+            // ivreg2's weak-identification F: Cragg–Donald unadjusted, Kleibergen–Paap otherwise.
+            let weak = fit.mapValue?["iv"]?.mapValue?["weak_identification"]?.mapValue
+            #expect(weak?["statistic"] == .string(key == "unadjusted" ? "cragg-donald" : "kleibergen-paap"))
+            #expect(ModelStageTests.relative(weak?["f"]?.doubleValue ?? .nan, reference.kp_f!) < 1e-8, "\(name) \(key) weak-identification F \(String(describing: weak?["f"])) vs \(reference.kp_f!)")
             let test = fit.mapValue?["iv"]?.mapValue?["overidentification"]?.mapValue
             if key == "unadjusted" {
                 #expect(test?["test"] == .string("sargan"))
@@ -141,7 +146,7 @@ struct InstrumentalVariablesTests {
 /// `tables.regression`'s `statistics: [iv]` rows, from the fits the IV tests check.
 @Suite("Instrumental variables in tables")
 struct InstrumentalVariablesTableTests {
-    @Test("statistics: [iv] prints each endogenous regressor's first-stage F and the overidentification test with its p-value; the estimator row says 2SLS")
+    @Test("statistics: [iv] prints each endogenous regressor's first-stage F, the Kleibergen–Paap rk Wald F and the overidentification test with its p-value; the estimator row says 2SLS")
     func rows() throws {
         let project = try ModelStageTests.project(data: "iv_panel.csv", model: """
             uses: models.ols@2
@@ -163,6 +168,7 @@ struct InstrumentalVariablesTableTests {
         let f = reference.first_f_stat!.map { String(format: "%.3f", $0 / 3) }
         #expect(markdown.contains("| First-stage F: x1 | \(f[0]) |"), "\(markdown)")
         #expect(markdown.contains("| First-stage F: x2 | \(f[1]) |"))
+        #expect(markdown.contains("| Kleibergen–Paap rk Wald F | \(String(format: "%.3f", reference.kp_f!)) |"), "\(markdown)")
         let p = Distribution.chiSquareUpperTail(reference.j_stat!, degrees: 1)
         #expect(markdown.contains("| Overidentification | Hansen J = \(String(format: "%.3f", reference.j_stat!)) [p = \(String(format: "%.3f", p))] |"))
         #expect(markdown.contains("| Estimator | 2SLS, robust (HC1) SE |"), "\(markdown)")

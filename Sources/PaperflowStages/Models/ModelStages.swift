@@ -664,6 +664,14 @@ enum ModelStages {
         case .cluster where clusters.count == 1: overidentification = result.hansenTest(clusters: clusters[0])
         default: overidentification = nil
         }
+        let weak: WeakIdentificationStatistic?
+        switch covariance {
+        case .classical: weak = result.weakIdentification(robust: false, clusters: nil)
+        case .hc1: weak = result.weakIdentification(robust: true, clusters: nil)
+        case .cluster where clusters.count == 1: weak = result.weakIdentification(robust: true, clusters: clusters[0])
+        default: weak = nil
+        }
+        if let weak { fields["weak_identification"] = .map(["statistic": .string(weak.kind.rawValue), "f": .double(weak.statistic)]) }
         if let test = overidentification {
             fields["overidentification"] = .map(["test": .string(test.kind.rawValue), "statistic": .double(test.statistic),
                                                  "degrees": .int(Int64(test.degrees)), "p_value": .double(test.pValue)])

@@ -162,7 +162,8 @@ struct RegressionTable: Equatable {
     }
 
     /// For IV fits: a row per endogenous regressor with its first-stage F of the excluded
-    /// instruments, and a row with the test of overidentifying restrictions (Sargan's or
+    /// instruments, the weak-identification F (Cragg–Donald, or Kleibergen–Paap under a robust
+    /// or clustered vcov), and a row with the test of overidentifying restrictions (Sargan's or
     /// Hansen's J, with its p-value) where a fit is overidentified.
     static func instrumentRows(_ fits: [[String: ParamValue]], number: (Double) -> String) -> [Row] {
         var endogenous: [String] = []
@@ -174,6 +175,12 @@ struct RegressionTable: Equatable {
         }
         var rows = endogenous.map { name in
             Row(label: "First-stage F: \(name)", cells: fits.map { fit in stage(fit, name)?["f"]?.doubleValue.map(number) ?? "" })
+        }
+        let weak = fits.map { $0["iv"]?.mapValue?["weak_identification"]?.mapValue }
+        if weak.contains(where: { $0 != nil }) {
+            let kinds = Set(weak.compactMap { $0?["statistic"]?.stringValue })
+            let label = kinds == ["cragg-donald"] ? "Cragg–Donald F" : kinds == ["kleibergen-paap"] ? "Kleibergen–Paap rk Wald F" : "Weak-identification F (CD or KP)"
+            rows.append(Row(label: label, cells: weak.map { $0?["f"]?.doubleValue.map(number) ?? "" }))
         }
         let tests = fits.map { $0["iv"]?.mapValue?["overidentification"]?.mapValue }
         if tests.contains(where: { $0 != nil }) {

@@ -101,3 +101,129 @@ extension LinearFixedEffectsFit {
                                       degrees: instrumental.instruments.count - instrumental.endogenous.count)
     }
 }
+
+/// The weak-identification F of an IV fit, ivreg2's: Cragg & Donald's (1993) F under a classical
+/// covariance, the Kleibergen & Paap (2006) rk Wald F under a robust or one-way clustered one.
+public struct WeakIdentificationStatistic: Sendable, Equatable {
+    public enum Kind: String, Sendable {
+        case craggDonald = "cragg-donald"
+        case kleibergenPaap = "kleibergen-paap"
+    }
+
+    public var kind: Kind
+    public var statistic: Double
+}
+
+extension LinearFixedEffectsFit {
+    /// The weak-identification F (Baum, Schaffer & Stillman 2007, ivreg2; linearmodels'
+    /// `kleibergen_paap_f`): with the exogenous regressors and fixed effects partialled out of
+    /// the endogenous regressors X and the excluded instruments Z (k of them, m endogenous, c
+    /// exogenous parameters counting the fixed effects' rank),
+    /// Θ = Q_zz^{-1/2}' Q_zx Q_xx^{-1/2} (Cholesky square roots), and r² its smallest squared
+    /// singular value. Classical: Cragg–Donald F = (N − k − c)/k · r²/(1 − r²). Robust or
+    /// clustered: the rk Wald statistic W = N λ'V_λ⁻¹λ for rank m − 1, λ = A'Θ b with b the
+    /// smallest right singular vector and A a basis of the left singular space beyond the m − 1
+    /// largest, V_λ the robust (or clustered) covariance of λ from the first-stage residuals;
+    /// F = W (N − k − c)/(N k), clustered W (N − k − c)(G − 1)/(G (N − 1) k). nil for least
+    /// squares, a weighted fit, or a singular covariance.
+    public func weakIdentification(robust: Bool, clusters: [Int]?) -> WeakIdentificationStatistic? {
+        guard let instrumental, weights == nil else { return nil }
+        let endogenous = Set(instrumental.endogenous)
+        var exogenous: [[Double]] = [], endogenousColumns: [[Double]] = []
+        for (name, column) in zip(instrumental.regressorNames, instrumental.regressors) where names.contains(name) {
+            if endogenous.contains(name) { endogenousColumns.append(column) } else { exogenous.append(column) }
+        }
+        let stage = instrumental.firstStages[0]
+        let excluded = stage.names.indices.filter { instrumental.instruments.contains(stage.names[$0]) }.map { stage.demeaned[$0] }
+        let n = Double(observations), k = excluded.count, m = endogenousColumns.count
+        let c = Double(exogenous.count + fixedEffectsRank)
+        guard m >= 1, k >= m else { return nil }
+        // Partial the exogenous regressors out.
+        func partialled(_ column: [Double]) -> [Double] {
+            guard !exogenous.isEmpty else { return column }
+            let b = Cholesky(Matrix.gram(exogenous)).solve(Matrix.crossProduct(exogenous, column))
+            var left = column
+            for (e, coefficient) in zip(exogenous, b) { for i in left.indices { left[i] -= e[i] * coefficient } }
+            return left
+        }
+        let x = endogenousColumns.map(partialled), z = excluded.map(partialled)
+        func cross(_ a: [[Double]], _ b: [[Double]]) -> Matrix {
+            var result = Matrix(rows: a.count, columns: b.count)
+            for i in a.indices { for j in b.indices { result[i, j] = zip(a[i], b[j]).reduce(0) { $0 + $1.0 * $1.1 } / n } }
+            return result
+        }
+        guard let zInverse = Self.lowerCholeskyInverse(cross(z, z)), let xInverse = Self.lowerCholeskyInverse(cross(x, x)) else { return nil }
+        // Θ = L_z⁻¹ Q_zx L_x⁻ᵀ (k × m).
+        let theta = zInverse * cross(z, x) * Self.transpose(xInverse)
+        let gram = Self.transpose(theta) * theta
+        let eigen = SymmetricEigen(gram)
+        let order = (0..<m).sorted { eigen.values[$0] > eigen.values[$1] }
+        let r2 = max(eigen.values[order[m - 1]], 0)
+        if !robust {
+            return WeakIdentificationStatistic(kind: .craggDonald, statistic: (n - Double(k) - c) / Double(k) * r2 / (1 - r2))
+        }
+        let smallest = (0..<m).map { eigen.vectors[$0, order[m - 1]] }
+        // A basis of the left singular space beyond the m − 1 largest: the unit eigenvectors of
+        // I − Σ u_j u_j', u_j = Θ v_j / s_j.
+        var projector = Matrix(rows: k, columns: k)
+        for i in 0..<k { projector[i, i] = 1 }
+        for j in order.prefix(m - 1) {
+            let s = eigen.values[j].squareRoot()
+            let u = (0..<k).map { row in (0..<m).reduce(0) { $0 + theta[row, $1] * eigen.vectors[$1, j] } / s }
+            for a in 0..<k { for b in 0..<k { projector[a, b] -= u[a] * u[b] } }
+        }
+        let complement = SymmetricEigen(projector)
+        let basis = (0..<k).filter { complement.values[$0] > 0.5 }.map { column in (0..<k).map { complement.vectors[$0, column] } }
+        // λ = A'Θb; the scores of λ are (Z L_z⁻ᵀ A)_i times the residuals' (L_x⁻ᵀ b)-combination.
+        let thetaB = (0..<k).map { row in (0..<m).reduce(0) { $0 + theta[row, $1] * smallest[$1] } }
+        let lambda = basis.map { zip($0, thetaB).reduce(0) { $0 + $1.0 * $1.1 } }
+        let a = (0..<m).map { row in (0..<m).reduce(0) { $0 + xInverse[$1, row] * smallest[$1] } }
+        let residuals = instrumental.firstStages.map(\.residuals)
+        let e = (0..<observations).map { i in (0..<m).reduce(0) { $0 + residuals[$1][i] * a[$1] } }
+        let columns = basis.map { direction -> [Double] in
+            // (L_z⁻ᵀ A)_l = Σ_p L_z⁻¹[p, l] A_p, then Z times it.
+            let weights = (0..<k).map { l in (0..<k).reduce(0) { $0 + zInverse[$1, l] * direction[$1] } }
+            return (0..<observations).map { i in (0..<k).reduce(0) { $0 + z[$1][i] * weights[$1] } }
+        }
+        let groups = clusters.map(Clusters.init) ?? Clusters(singletons: observations)
+        let variance = (1 / n) * groups.meat(columns: columns, weights: e)
+        let factor = Cholesky(variance, tolerance: 1e-12)
+        guard factor.dropped.isEmpty else { return nil }
+        let wald = n * zip(lambda, factor.solve(lambda)).reduce(0) { $0 + $1.0 * $1.1 }
+        let g = Double(groups.count)
+        let scale = clusters == nil ? (n - Double(k) - c) / n : (n - Double(k) - c) * (g - 1) / (g * (n - 1))
+        return WeakIdentificationStatistic(kind: .kleibergenPaap, statistic: wald * scale / Double(k))
+    }
+
+    /// L⁻¹ for the lower Cholesky factor L of a small positive definite matrix (nil if not).
+    static func lowerCholeskyInverse(_ matrix: Matrix) -> Matrix? {
+        let size = matrix.rows
+        var lower = Matrix(rows: size, columns: size)
+        for j in 0..<size {
+            var pivot = matrix[j, j]
+            for p in 0..<j { pivot -= lower[j, p] * lower[j, p] }
+            guard pivot > 0, pivot.isFinite else { return nil }
+            lower[j, j] = pivot.squareRoot()
+            for i in (j + 1)..<max(size, j + 1) {
+                var sum = matrix[i, j]
+                for p in 0..<j { sum -= lower[i, p] * lower[j, p] }
+                lower[i, j] = sum / lower[j, j]
+            }
+        }
+        var inverse = Matrix(rows: size, columns: size)
+        for column in 0..<size {
+            for row in column..<size {
+                var sum = row == column ? 1.0 : 0
+                for p in column..<row { sum -= lower[row, p] * inverse[p, column] }
+                inverse[row, column] = sum / lower[row, row]
+            }
+        }
+        return inverse
+    }
+
+    static func transpose(_ matrix: Matrix) -> Matrix {
+        var result = Matrix(rows: matrix.columns, columns: matrix.rows)
+        for i in 0..<matrix.rows { for j in 0..<matrix.columns { result[j, i] = matrix[i, j] } }
+        return result
+    }
+}

@@ -11,8 +11,10 @@ in z1), written to iv_panel.csv, and the references in iv_reference.json:
 - linearmodels' IV2SLS with two endogenous regressors (x1 + x2 ~ z1 + z2 + z3), unit and year
   dummies entered as exogenous regressors, debiased (the N/(N−K) and G/(G−1)·(N−1)/(N−K)
   factors of statsmodels' convention): estimates, SEs, first-stage `f.stat` (the Wald statistic,
-  divided by q only when unadjusted) and Sargan's test; and without the dummies IVGMM's J
-  (two-step, robust and clustered weights) for Hansen's test.
+  divided by q only when unadjusted), Sargan's test and the Kleibergen–Paap rk Wald F
+  (`linearmodels.iv.common.kleibergen_paap_f`, ivreg2's definition; Cragg–Donald's F when
+  unadjusted); and without the dummies IVGMM's J (two-step, robust and clustered weights) for
+  Hansen's test.
 
     python3 -m venv /tmp/iv && /tmp/iv/bin/pip install pyfixest==0.60.0 linearmodels==7.1 pandas
     /tmp/iv/bin/python ref_iv.py
@@ -24,6 +26,7 @@ import numpy as np
 import pandas as pd
 import pyfixest as pf
 from linearmodels.iv import IV2SLS, IVGMM
+from linearmodels.iv.common import kleibergen_paap_f
 
 here = os.path.dirname(os.path.abspath(__file__))
 rng = np.random.default_rng(20261207)
@@ -74,6 +77,11 @@ for name, formula in [("lm_fe", dummies), ("lm_plain", plain)]:
             "first_f_stat": [float(diagnostics.loc[e, "f.stat"]) for e in ["x1", "x2"]],
             "sargan": float(fit.sargan.stat),
         }
+        # The Kleibergen–Paap rk Wald F (Cragg–Donald's F when unadjusted), ivreg2's definition as
+        # linearmodels computes it, the exogenous regressors (and dummies) partialled out.
+        exog = model.exog.ndarray
+        config = {"clusters": data["unit"].to_numpy()} if cov == "clustered" else None
+        entry["kp_f"] = float(kleibergen_paap_f(model.endog.ndarray, model.instruments.ndarray, exog, cov_type=cov, cov_config=config))
         if name == "lm_plain" and cov != "unadjusted":
             gmm = IVGMM.from_formula(formula, data, weight_type=cov, **options).fit(cov_type=cov, **options)
             entry["j_stat"] = float(gmm.j_stat.stat)
