@@ -283,43 +283,49 @@ struct FactorCodingTests {
         }
     }
 
-    @Test("margins of a factor (high ~ x1 + i(region) + i(region):x2): each region's average discrete change from central, F(x'b at that region) − F(x'b at central) with its dummy and its slope on x2, equals the hand-written change (1e-10), its delta-method SE a numerical Jacobian (1e-6); x1's and x2's derivatives are reported beside them", arguments: ["probit", "logit"])
+    @Test("margins of a factor (high ~ x1 + i(region) + i(region):x2): each region's discrete change from central, F(x'b at that region) − F(x'b at central) with its dummy and its slope on x2, averaged and at the means, equals the hand-written change (1e-10), its delta-method SE a numerical Jacobian (1e-6); x1's and x2's derivatives are reported beside them", arguments: ["probit", "logit"])
     func discreteChanges(family: String) throws {
         let project = try GeneralizedLinearStageTests.binaryPanel(stages: """
               model: {uses: models.\(family)@2, inputs: {table: derived.table}, with: {formula: "high ~ x1 + i(region) + i(region):x2", margins: average}}
+              atmeans: {uses: models.\(family)@2, inputs: {table: derived.table}, with: {formula: "high ~ x1 + i(region) + i(region):x2", margins: at-means}}
             """)
         defer { project.cleanUp() }
         let run = try project.run("Workflows/m.yaml", registry: BuiltinStages.registry)
         #expect(run.summary.succeeded, "\(run.record.stages.compactMap(\.message))")
         let model = try HandWrittenProbit(project)
-        let fit = try ModelStageTests.fit(project)
-        let rows = try #require(fit.mapValue?["coefficients"]?.listValue)
-        let names = rows.map { $0.mapValue!["name"]!.stringValue! }
-        let estimates = rows.map { $0.mapValue!["estimate"]!.doubleValue! }
-        let covariance = try #require(fit.mapValue?["vcov_matrix"]?.listValue).map { $0.listValue!.map { $0.doubleValue! } }
-        let effects = ModelStageTests.coefficients(fit, "margins")
-        #expect(Set(effects.keys) == ["x1", "x2", "region::east", "region::west"], "\(effects.keys.sorted())")
-        func cdf(_ z: Double) -> Double { family == "probit" ? HandWrittenProbit.Phi(z) : 1 / (1 + exp(-z)) }
-        func change(_ values: [Double], to level: String) -> Double {
-            let b = Dictionary(uniqueKeysWithValues: zip(names, values))
-            func index(_ i: Int, _ region: String) -> Double {
-                b["(Intercept)"]! + b["x1"]! * model.x1[i] + (b["i(region)_\(region)"] ?? 0) + b["region::\(region):x2"]! * model.x2[i]
+        for stage in ["model", "atmeans"] {
+            let fit = try JSONDecoder().decode(ParamValue.self, from: Data(try project.read("Artifacts/m/\(stage)/fit.json").utf8))
+            let rows = try #require(fit.mapValue?["coefficients"]?.listValue)
+            let names = rows.map { $0.mapValue!["name"]!.stringValue! }
+            let estimates = rows.map { $0.mapValue!["estimate"]!.doubleValue! }
+            let covariance = try #require(fit.mapValue?["vcov_matrix"]?.listValue).map { $0.listValue!.map { $0.doubleValue! } }
+            let effects = ModelStageTests.coefficients(fit, "margins")
+            #expect(Set(effects.keys) == ["x1", "x2", "region::east", "region::west"], "\(effects.keys.sorted())")
+            func cdf(_ z: Double) -> Double { family == "probit" ? HandWrittenProbit.Phi(z) : 1 / (1 + exp(-z)) }
+            let n = Double(model.x1.count), mean1 = model.x1.reduce(0, +) / n, mean2 = model.x2.reduce(0, +) / n
+            func change(_ values: [Double], to level: String) -> Double {
+                let b = Dictionary(uniqueKeysWithValues: zip(names, values))
+                func index(_ x1: Double, _ x2: Double, _ region: String) -> Double {
+                    b["(Intercept)"]! + b["x1"]! * x1 + (b["i(region)_\(region)"] ?? 0) + b["region::\(region):x2"]! * x2
+                }
+                // At the means: x1 and x2 at theirs, the region switched (Stata's atmeans).
+                if stage == "atmeans" { return cdf(index(mean1, mean2, level)) - cdf(index(mean1, mean2, "central")) }
+                return model.x1.indices.reduce(0) { $0 + cdf(index(model.x1[$1], model.x2[$1], level)) - cdf(index(model.x1[$1], model.x2[$1], "central")) } / n
             }
-            return model.x1.indices.reduce(0) { $0 + cdf(index($1, level)) - cdf(index($1, "central")) } / Double(model.x1.count)
-        }
-        for level in ["east", "west"] {
-            let reported = try #require(effects["region::\(level)"]?["estimate"]?.doubleValue), se = try #require(effects["region::\(level)"]?["se"]?.doubleValue)
-            #expect(ModelStageTests.relative(reported, change(estimates, to: level)) < 1e-10, "\(level): \(reported) vs \(change(estimates, to: level))")
-            let jacobian = estimates.indices.map { k -> Double in
-                let h = 1e-6 * max(abs(estimates[k]), 1)
-                var up = estimates, down = estimates
-                up[k] += h
-                down[k] -= h
-                return (change(up, to: level) - change(down, to: level)) / (2 * h)
+            for level in ["east", "west"] {
+                let reported = try #require(effects["region::\(level)"]?["estimate"]?.doubleValue), se = try #require(effects["region::\(level)"]?["se"]?.doubleValue)
+                #expect(ModelStageTests.relative(reported, change(estimates, to: level)) < 1e-10, "\(level): \(reported) vs \(change(estimates, to: level))")
+                let jacobian = estimates.indices.map { k -> Double in
+                    let h = 1e-6 * max(abs(estimates[k]), 1)
+                    var up = estimates, down = estimates
+                    up[k] += h
+                    down[k] -= h
+                    return (change(up, to: level) - change(down, to: level)) / (2 * h)
+                }
+                var variance = 0.0
+                for i in jacobian.indices { for j in jacobian.indices { variance += jacobian[i] * covariance[i][j] * jacobian[j] } }
+                #expect(ModelStageTests.relative(se, variance.squareRoot()) < 1e-6, "\(stage) \(level) SE: \(se) vs \(variance.squareRoot())")
             }
-            var variance = 0.0
-            for i in jacobian.indices { for j in jacobian.indices { variance += jacobian[i] * covariance[i][j] * jacobian[j] } }
-            #expect(ModelStageTests.relative(se, variance.squareRoot()) < 1e-6, "\(level) SE: \(se) vs \(variance.squareRoot())")
         }
     }
 

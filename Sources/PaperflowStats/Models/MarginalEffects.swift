@@ -147,7 +147,7 @@ extension BinaryChoiceFit {
             }
             let eta = zip(means, coefficients).reduce(0) { $0 + $1.0 * $1.1 }
             let (density, slope) = Self.densityAndSlope(family, eta)
-            return variableColumns(composition).map { variable, columns in
+            let derivatives = variableColumns(composition).map { variable, columns in
                 // ∂(x̄'b)/∂v: the product of the other elements' means for each of v's columns.
                 var gradient = Array(repeating: 0.0, count: names.count)
                 for (column, others) in columns { gradient[column] = product(others) }
@@ -155,18 +155,36 @@ extension BinaryChoiceFit {
                 let jacobian = means.indices.map { slope * means[$0] * g + density * gradient[$0] }
                 return Self.deltaMethod(composition.elements[variable].name, density * g, jacobian, covariance)
             }
+            // A factor's levels: F(x̄'b) with the factor at the level minus at the base, the rest
+            // at the means (Stata's `margins, dydx(i.f) atmeans`).
+            return derivatives + composition.factors.flatMap { factor -> [MarginalEffect] in
+                guard let layout = factorLayout(factor, composition) else { return [] }
+                func row(_ level: Int) -> [Double] {
+                    var x = means
+                    if let q = factor.designFactor {
+                        for code in 1..<design.factorLevels[q].count { x[design.factorOffsets[q] + code] = 0 }
+                        if let code = layout.codes[level], code > 0 { x[design.factorOffsets[q] + code] = 1 }
+                    }
+                    for tie in layout.tied { x[tie.column] = tie.level == level ? product(tie.others) : 0 }
+                    return x
+                }
+                let base = row(0), low = zip(base, coefficients).reduce(0) { $0 + $1.0 * $1.1 }
+                return (1..<factor.labels.count).compactMap { level in
+                    if factor.designFactor != nil, layout.codes[level] == nil { return nil }
+                    let x = row(level), high = zip(x, coefficients).reduce(0) { $0 + $1.0 * $1.1 }
+                    let (fHigh, _) = Self.densityAndSlope(family, high), (fLow, _) = Self.densityAndSlope(family, low)
+                    let jacobian = x.indices.map { fHigh * x[$0] - fLow * base[$0] }
+                    return Self.deltaMethod(factor.labels[level], Self.probability(family, high) - Self.probability(family, low), jacobian, covariance)
+                }
+            }
         }
     }
 
-    /// The average discrete change of each level of `factor` from its base: mean F(x_i^(l)'b) −
-    /// F(x_i^(0)'b), x_i^(l) observation i with the factor set to level l — its dummy, and every
-    /// column that multiplies one of its indicators (`i(f):x`) — and the rest as observed
-    /// (Stata's `margins, dydx(i.f)`; marginaleffects' `avg_comparisons`). The Jacobian is
-    /// mean f(η^(l)) x^(l) − f(η^(0)) x^(0).
-    func discreteChanges(_ factor: DesignComposition.FactorTerm, _ composition: DesignComposition, _ eta: [Double]) -> [(name: String, effect: Double, jacobian: [Double])] {
-        let design = designForEffects, n = Double(observations)
-        let offsets = design.factorOffsets
-        // The dense columns tied to a level: (column, level, its other elements).
+    /// Where a factor term sits in this fit: the fit's code of each of its levels (nil where the
+    /// fit removed the level), and the dense columns tied to a level (`i(f):x`, dense dummies)
+    /// with their other elements; nil when the fit removed the base.
+    func factorLayout(_ factor: DesignComposition.FactorTerm, _ composition: DesignComposition) -> (codes: [Int?], tied: [(column: Int, level: Int, others: [Int])])? {
+        let design = designForEffects
         var tied: [(column: Int, level: Int, others: [Int])] = []
         for (column, name) in design.denseNames.enumerated() {
             guard let elements = composition.columns[name] else { continue }
@@ -178,11 +196,23 @@ extension BinaryChoiceFit {
                 }
             }
         }
-        let products = tied.map { elementProduct(composition, $0.others) }
         // A sparse factor's levels as the fit coded them (separation can remove a level and
-        // renumber the rest): the fit's code of each of the factor's levels, nil if removed.
+        // renumber the rest).
         let codes = factor.levels.map { level in factor.designFactor.flatMap { design.factorLevels[$0].firstIndex(of: level) } }
-        if let q = factor.designFactor, codes[0] != 0 || design.factorLevels[q].isEmpty { return [] }
+        if let q = factor.designFactor, codes[0] != 0 || design.factorLevels[q].isEmpty { return nil }
+        return (codes, tied)
+    }
+
+    /// The average discrete change of each level of `factor` from its base: mean F(x_i^(l)'b) −
+    /// F(x_i^(0)'b), x_i^(l) observation i with the factor set to level l — its dummy, and every
+    /// column that multiplies one of its indicators (`i(f):x`) — and the rest as observed
+    /// (Stata's `margins, dydx(i.f)`; marginaleffects' `avg_comparisons`). The Jacobian is
+    /// mean f(η^(l)) x^(l) − f(η^(0)) x^(0).
+    func discreteChanges(_ factor: DesignComposition.FactorTerm, _ composition: DesignComposition, _ eta: [Double]) -> [(name: String, effect: Double, jacobian: [Double])] {
+        let design = designForEffects, n = Double(observations)
+        let offsets = design.factorOffsets
+        guard let (codes, tied) = factorLayout(factor, composition) else { return [] }
+        let products = tied.map { elementProduct(composition, $0.others) }
         /// x'b at level `level`, and the factor-related entries of x there (parameter, value).
         func counterfactual(_ row: Int, _ level: Int) -> (eta: Double, entries: [(Int, Double)]) {
             var value = eta[row]
