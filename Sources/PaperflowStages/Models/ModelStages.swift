@@ -88,7 +88,7 @@ enum ModelStages {
             inputs: [PortSpec("table", kind: .table, summary: "the estimation sample")],
             outputs: [PortSpec("fit", kind: .json, fileName: "fit.json", summary: "estimates, covariance, fit statistics")],
             params: [
-                ParamSpec("formula", .string, required: true, summary: "fixest syntax: log(y) ~ x1*x2 + I(x3^2) + i(k) | fe1 + fe2^fe3, and for 2SLS (ols, fe, lpm) a last part | x_endo ~ z1 + z2"),
+                ParamSpec("formula", .string, required: true, summary: "fixest syntax: log(y) ~ x1*x2 + I(x3^2) + i(k) + l(x, 1) | fe1 + fe2^fe3, for 2SLS (ols, fe, lpm) a last part | x_endo ~ z1 + z2; several models at once with c(y1, y2) ~, sw(a, b), sw0(), csw(a, b), csw0()"),
                 ParamSpec("vcov", .either(.oneOf(["classical", "iid", "hc1", "HC1", "hetero", "hc2", "HC2", "hc3", "HC3"]), .map(.either(.either(.string, .list(.string)), .map(.either(.string, .either(.int, .double)))))),
                           default: .string("classical"),
                           summary: "classical | hc1 | hc2 | hc3 | {cluster: [vars]} | {newey_west: {time: t, lag: L}} | {driscoll_kraay: {time: t, lag: L}} | {conley: {lat: LAT, lon: LON, cutoff: KM, kernel: uniform | bartlett, time: t, unit: u, lag: L}}; fixest's spellings iid, hetero, HC1 and {cluster: var} too"),
