@@ -113,6 +113,20 @@ struct InstrumentalVariablesTests {
         }
     }
 
+    @Test("weighted 2SLS (analytic weights wt, unit and year effects, hc1) equals pyfixest's feols with weights (estimates 1e-8, SEs 1e-6)")
+    func weighted() throws {
+        let reference = try #require(Self.references["pf_fe_weighted_hetero"])
+        let project = try ModelStageTests.project(data: "iv_panel.csv", model: """
+            uses: models.fe@2
+            with: {formula: "y ~ w | unit + year | x1 ~ z1 + z2", vcov: hc1, weights: wt}
+            """)
+        defer { project.cleanUp() }
+        let run = try project.run("Workflows/m.yaml", registry: BuiltinStages.registry)
+        #expect(run.summary.succeeded, "\(run.record.stages.compactMap(\.message))")
+        try ModelStageTests.expectTerms(try ModelStageTests.fit(project), reference.terms, estimates: reference.coef, standardErrors: reference.se,
+                                        estimateTolerance: 1e-8, seTolerance: 1e-6, "weighted IV")
+    }
+
     @Test("an IV part the model cannot take is refused where it is written: fewer instruments than endogenous regressors, a regressor also instrumented, a factor instrument, an endogenous instrument; and varying slopes, not computed yet", arguments: [
         ("y ~ w | unit | x1 + x2 ~ z1", 24, "2 endogenous regressors need at least 2 instruments, and 'x1 + x2 ~ z1' has 1; add an excluded instrument or treat a regressor as exogenous"),
         ("y ~ w + x1 | x1 ~ z1", 14, "'x1' is both a regressor and in the IV part; an exogenous regressor is its own instrument, so name it once, before the first '|'"),

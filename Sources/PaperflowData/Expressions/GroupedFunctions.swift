@@ -5,8 +5,10 @@
 /// the whole table is one group; without an order, cumsum() runs in row order and the panel
 /// operators are refused.
 public struct ExpressionGroups: Sendable {
-    /// Each row's group (−1 where a `by` column is missing: every result there is missing).
-    let group: [Int]
+    /// Each row's group (−1 where a `by` column is missing: every result there is missing); nil
+    /// when every row is in group 0 (no `by`), so that no array is made for it.
+    let codes: [Int]?
+    let rows: Int
     let count: Int
     /// Each row's time value and the column it comes from.
     let time: [Double]?
@@ -14,15 +16,20 @@ public struct ExpressionGroups: Sendable {
 
     /// The one group of every row, in row order.
     public static func whole(_ rows: Int) -> ExpressionGroups {
-        ExpressionGroups(group: [Int](repeating: 0, count: rows), count: rows == 0 ? 0 : 1, time: nil, order: nil)
+        ExpressionGroups(codes: nil, rows: rows, count: rows == 0 ? 0 : 1, time: nil, order: nil)
     }
 
-    init(group: [Int], count: Int, time: [Double]?, order: String?) {
-        self.group = group
+    init(codes: [Int]?, rows: Int, count: Int, time: [Double]?, order: String?) {
+        self.codes = codes
+        self.rows = rows
         self.count = count
         self.time = time
         self.order = order
     }
+
+    /// Row `row`'s group.
+    @inline(__always)
+    func group(_ row: Int) -> Int { codes?[row] ?? 0 }
 
     /// Groups by the `by` columns' combined values, ordered by the `order` column (numeric).
     /// - Throws: `ExpressionError` naming a column the table lacks or a text order column.
@@ -48,7 +55,7 @@ public struct ExpressionGroups: Sendable {
             }
             time = values
         }
-        self.init(group: codes, count: by.isEmpty ? (table.rowCount == 0 ? 0 : 1) : keys.count, time: time, order: order)
+        self.init(codes: by.isEmpty ? nil : codes, rows: table.rowCount, count: by.isEmpty ? (table.rowCount == 0 ? 0 : 1) : keys.count, time: time, order: order)
     }
 
     /// The row of the same group `periods` time units before each row (nil: none, a gap).
@@ -57,27 +64,29 @@ public struct ExpressionGroups: Sendable {
             throw ExpressionError("\(function)() looks along data.derive's order: (the time column), which is not given; add order: year (and by: the unit)", position: offset + 1)
         }
         struct Key: Hashable { var group: Int; var time: Double }
-        var rows: [Key: Int] = [:]
-        for row in group.indices where group[row] >= 0 && !time[row].isNaN {
-            let key = Key(group: group[row], time: time[row])
-            if let other = rows[key] {
+        var byKey: [Key: Int] = [:]
+        for row in 0..<rows where group(row) >= 0 && !time[row].isNaN {
+            let key = Key(group: group(row), time: time[row])
+            if let other = byKey[key] {
                 throw ExpressionError("\(function)() needs one row per group and \(order), but rows \(other + 1) and \(row + 1) share \(order) \(time[row] == time[row].rounded() ? String(Int64(time[row])) : String(time[row])) in one group; add the unit to by:",
                                       position: offset + 1)
             }
-            rows[key] = row
+            byKey[key] = row
         }
-        return group.indices.map { row in
-            guard group[row] >= 0, !time[row].isNaN else { return nil }
-            return rows[Key(group: group[row], time: time[row] - periods)]
+        return (0..<rows).map { row in
+            guard group(row) >= 0, !time[row].isNaN else { return nil }
+            return byKey[Key(group: group(row), time: time[row] - periods)]
         }
     }
 
     /// Each group's rows, in time order (row order without one, or for equal times).
     func members() -> [[Int]] {
         var members = [[Int]](repeating: [], count: count)
-        for row in group.indices where group[row] >= 0 { members[group[row]].append(row) }
+        for row in 0..<rows where group(row) >= 0 { members[group(row)].append(row) }
         guard let time else { return members }
-        return members.map { rows in rows.enumerated().sorted { (time[$0.element], $0.offset) < (time[$1.element], $1.offset) }.map(\.element) }
+        // A row without a time sorts last (NaN would break the order's consistency).
+        func key(_ row: Int) -> Double { time[row].isNaN ? .infinity : time[row] }
+        return members.map { rows in rows.enumerated().sorted { (key($0.element), $0.offset) < (key($1.element), $1.offset) }.map(\.element) }
     }
 }
 
@@ -102,12 +111,12 @@ extension Expression.Evaluator {
             })
         case "mean", "sum":
             var totals = [Double](repeating: 0, count: groups.count), counts = totals
-            for row in values.indices where groups.group[row] >= 0 && !values[row].isNaN {
-                totals[groups.group[row]] += values[row]
-                counts[groups.group[row]] += 1
+            for row in values.indices where groups.group(row) >= 0 && !values[row].isNaN {
+                totals[groups.group(row)] += values[row]
+                counts[groups.group(row)] += 1
             }
             return .numbers(values.indices.map { row in
-                let g = groups.group[row]
+                let g = groups.group(row)
                 guard g >= 0 else { return .nan }
                 return name == "sum" ? totals[g] : counts[g] > 0 ? totals[g] / counts[g] : .nan
             })
@@ -130,7 +139,8 @@ extension Expression.Evaluator {
             var sums = [Double](repeating: .nan, count: values.count)
             for rows in groups.members() {
                 var total = 0.0
-                for row in rows {
+                // A row without a time has no place in the running sum: missing.
+                for row in rows where !(groups.time?[row].isNaN ?? false) {
                     total += values[row]
                     sums[row] = total
                 }

@@ -7,7 +7,8 @@ in z1), written to iv_panel.csv, and the references in iv_reference.json:
 - pyfixest's feols with the same syntax (one endogenous regressor, as pyfixest takes) under iid,
   hetero and CRV1 by unit, fixest's conventions: terms, estimates, SEs, and the first-stage F of
   the excluded instruments (`_f_stat_1st_stage`, a Wald F under the model's vcov, as the fit leaves it)
-  with the first stage's estimates and SEs; and without fixed effects (an intercept);
+  with the first stage's estimates and SEs; and without fixed effects (an intercept); and with
+  analytic weights (wt = 0.5 + |z3|), heteroskedasticity-robust;
 - linearmodels' IV2SLS with two endogenous regressors (x1 + x2 ~ z1 + z2 + z3), unit and year
   dummies entered as exogenous regressors, debiased (the N/(N−K) and G/(G−1)·(N−1)/(N−K)
   factors of statsmodels' convention): estimates, SEs, first-stage `f.stat` (the Wald statistic,
@@ -48,6 +49,8 @@ data["x2"] = 0.5 * data["z2"] + 0.7 * data["z3"] - 0.2 * data["w"] - 0.5 * commo
 data["y"] = 1 + 0.5 * data["w"] + 1.0 * data["x1"] - 0.7 * data["x2"] + unit_effect + year_effect + u
 for column in ["w", "z1", "z2", "z3", "x1", "x2", "y"]:
     data[column] = data[column].round(6)
+# Analytic weights for the weighted IV check (pyfixest's aweights).
+data["wt"] = (0.5 + data["z3"].abs()).round(6)
 data.to_csv(os.path.join(here, "iv_panel.csv"), index=False)
 
 out = {"rows": n}
@@ -62,6 +65,10 @@ for name, formula in [("pf_fe", "y ~ w | unit + year | x1 ~ z1 + z2"), ("pf_plai
             "first_f": float(fit._f_stat_1st_stage),
             "first_terms": list(first.coef().index), "first_coef": list(first.coef().values), "first_se": list(first.se().values),
         }
+
+# Weighted 2SLS: pyfixest with analytic weights, heteroskedasticity-robust.
+fit = pf.feols("y ~ w | unit + year | x1 ~ z1 + z2", data=data, vcov="hetero", weights="wt")
+out["pf_fe_weighted_hetero"] = {"terms": list(fit.coef().index), "coef": list(fit.coef().values), "se": list(fit.se().values)}
 
 dummies = "y ~ 1 + w + C(unit) + C(year) + [x1 + x2 ~ z1 + z2 + z3]"
 plain = "y ~ 1 + w + [x1 + x2 ~ z1 + z2 + z3]"
