@@ -71,7 +71,9 @@ struct FingerprintTests {
           arguments: [
             ("PaperflowStages/Trade/FilterFirmsStage.swift", ["FilterFirmsStage"], ["RCAStage", "ProbitStage", "CSVStage", "JoinStage"]),
             ("PaperflowStats/Models/BinaryChoice.swift", ["ProbitStage", "LogitStage"], ["RCAStage", "CSVStage", "FilterFirmsStage", "BarFigureStage"]),
-            ("PaperflowStages/Relatedness/RelatednessStages.swift", ["RCAStage", "DensityStage"], ["ProbitStage", "CSVStage", "BarFigureStage"]),
+            ("PaperflowStages/Relatedness/TradeInput.swift", ["RCAStage", "DensityStage"], ["ProbitStage", "CSVStage", "BarFigureStage"]),
+            // One stage per file: a change to rca's file no longer touches density's key.
+            ("PaperflowStages/Relatedness/RCAStage.swift", ["RCAStage"], ["DensityStage", "ComplexityStage", "ProbitStage"]),
             ("PaperflowStages/Trade/HS/hs2002_hs2007.csv", ["HarmonizeHSStage"], ["RCAStage", "ProbitStage", "CSVStage"]),
             ("PaperflowStages/Figures/SVGDocument.swift", ["BarFigureStage", "NetworkFigureStage"], ["RCAStage", "ProbitStage", "JoinStage"]),
             ("PaperflowData/CSV/FieldParsing.swift", ["CSVStage"], []),
