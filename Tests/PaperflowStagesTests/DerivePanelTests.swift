@@ -9,15 +9,22 @@ import Testing
 /// pandas on the panel with gaps (`Tests/Fixtures/models/ref_derive_panel.py`).
 @Suite("data.derive over panels")
 struct DerivePanelTests {
-    @Test("l(x1, 1), l(x1, 2), f(x2, 1) and d(x3) by province along year respect the gaps; mean, sum and cumsum by province, rank by region (ties averaged): pandas' values to 1e-12, missing where pandas has NaN")
-    func againstPandas() throws {
+    /// A project reading `fixture` as data/panel.csv into stage `data`, then `stages`.
+    static func project(_ fixture: String, _ stages: String) throws -> TemporaryProject {
         let project = try TemporaryProject()
-        defer { project.cleanUp() }
-        try project.copy(fixture: "models/panel_gaps.csv", to: "data/panel.csv")
+        try project.copy(fixture: "models/\(fixture)", to: "data/panel.csv")
         try project.write("Workflows/w.yaml", """
             workflow: w
             stages:
               data: {uses: io.csv@2, with: {path: data/panel.csv}}
+            \(stages)
+            """)
+        return project
+    }
+
+    @Test("l(x1, 1), l(x1, 2), f(x2, 1) and d(x3) by province along year respect the gaps; mean, sum and cumsum by province, rank by region (ties averaged): pandas' values to 1e-12, missing where pandas has NaN")
+    func againstPandas() throws {
+        let project = try Self.project("panel_gaps.csv", """
               within:
                 uses: data.derive@1
                 inputs: {table: data.table}
@@ -30,6 +37,7 @@ struct DerivePanelTests {
                 inputs: {table: within.table}
                 with: {by: [region], columns: ["r5 = round(x5, 1)", "rank5 = rank(r5)"]}
             """)
+        defer { project.cleanUp() }
         let run = try project.run("Workflows/w.yaml", registry: BuiltinStages.registry)
         #expect(run.summary.succeeded, "\(run.record.stages.compactMap(\.message))")
         let ours = try BinaryTableFormat.read(contentsOf: project.root.appendingPathComponent("Artifacts/w/ranked/table.pftable"))
@@ -61,15 +69,10 @@ struct DerivePanelTests {
             ("{by: [county], columns: [\"m = mean(x1)\"]}",
              "columns[1] 'm = mean(x1)': by names 'county', which is not a column; the table has province, year, region, y, x1, x2, x3, x4, x5, x6"),
         ] {
-            let project = try TemporaryProject()
-            defer { project.cleanUp() }
-            try project.copy(fixture: "models/m2_panel.csv", to: "data/panel.csv")
-            try project.write("Workflows/w.yaml", """
-                workflow: w
-                stages:
-                  data: {uses: io.csv@2, with: {path: data/panel.csv}}
+            let project = try Self.project("m2_panel.csv", """
                   derived: {uses: data.derive@1, inputs: {table: data.table}, with: \(with)}
                 """)
+            defer { project.cleanUp() }
             let run = try project.run("Workflows/w.yaml", registry: BuiltinStages.registry)
             #expect(run.record.stages.compactMap(\.message) == [message])
         }

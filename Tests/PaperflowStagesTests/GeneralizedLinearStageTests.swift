@@ -185,6 +185,20 @@ struct FactorCodingTests {
         }
 
         static func phi(_ z: Double) -> Double { exp(-z * z / 2) / (2 * Double.pi).squareRoot() }
+
+        /// √(J V J') with the Jacobian of `effect` in the coefficients by central differences.
+        static func deltaMethodStandardError(_ estimates: [Double], _ covariance: [[Double]], _ effect: ([Double]) -> Double) -> Double {
+            let jacobian = estimates.indices.map { k -> Double in
+                let h = 1e-6 * max(abs(estimates[k]), 1)
+                var up = estimates, down = estimates
+                up[k] += h
+                down[k] -= h
+                return (effect(up) - effect(down)) / (2 * h)
+            }
+            var variance = 0.0
+            for i in jacobian.indices { for j in jacobian.indices { variance += jacobian[i] * covariance[i][j] * jacobian[j] } }
+            return variance.squareRoot()
+        }
         static func Phi(_ z: Double) -> Double { 0.5 * erfc(-z / 2.0.squareRoot()) }
 
         /// x'b of row i with x1, x2, x3 moved by `shift`.
@@ -269,16 +283,8 @@ struct FactorCodingTests {
                     #expect(abs(reported - model.numericalEffectAtMeans(b, v)) < 1e-9, "\(name) at means, numerical")
                 }
                 // The delta method with a Jacobian by central differences in each coefficient.
-                let jacobian = estimates.indices.map { k -> Double in
-                    let h = 1e-6 * max(abs(estimates[k]), 1)
-                    var up = estimates, down = estimates
-                    up[k] += h
-                    down[k] -= h
-                    return (effect(coefficients(up)) - effect(coefficients(down))) / (2 * h)
-                }
-                var variance = 0.0
-                for i in jacobian.indices { for j in jacobian.indices { variance += jacobian[i] * covariance[i][j] * jacobian[j] } }
-                #expect(ModelStageTests.relative(se, variance.squareRoot()) < 1e-6, "\(stage) \(name) SE: \(se) vs \(variance.squareRoot())")
+                let numerical = HandWrittenProbit.deltaMethodStandardError(estimates, covariance) { effect(coefficients($0)) }
+                #expect(ModelStageTests.relative(se, numerical) < 1e-6, "\(stage) \(name) SE: \(se) vs \(numerical)")
             }
         }
     }
@@ -315,16 +321,8 @@ struct FactorCodingTests {
             for level in ["east", "west"] {
                 let reported = try #require(effects["region::\(level)"]?["estimate"]?.doubleValue), se = try #require(effects["region::\(level)"]?["se"]?.doubleValue)
                 #expect(ModelStageTests.relative(reported, change(estimates, to: level)) < 1e-10, "\(level): \(reported) vs \(change(estimates, to: level))")
-                let jacobian = estimates.indices.map { k -> Double in
-                    let h = 1e-6 * max(abs(estimates[k]), 1)
-                    var up = estimates, down = estimates
-                    up[k] += h
-                    down[k] -= h
-                    return (change(up, to: level) - change(down, to: level)) / (2 * h)
-                }
-                var variance = 0.0
-                for i in jacobian.indices { for j in jacobian.indices { variance += jacobian[i] * covariance[i][j] * jacobian[j] } }
-                #expect(ModelStageTests.relative(se, variance.squareRoot()) < 1e-6, "\(stage) \(level) SE: \(se) vs \(variance.squareRoot())")
+                let numerical = HandWrittenProbit.deltaMethodStandardError(estimates, covariance) { change($0, to: level) }
+                #expect(ModelStageTests.relative(se, numerical) < 1e-6, "\(stage) \(level) SE: \(se) vs \(numerical)")
             }
         }
     }

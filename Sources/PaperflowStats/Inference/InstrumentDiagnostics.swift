@@ -64,10 +64,7 @@ extension LinearFixedEffectsFit {
     /// Sargan's test, for an overidentified unweighted fit (nil otherwise).
     public var sarganTest: OveridentificationTest? {
         guard let instrumental, weights == nil, instrumental.instruments.count > instrumental.endogenous.count else { return nil }
-        let z = instrumental.instrumentColumns
-        let projection = Cholesky(Matrix.gram(z)).solve(Matrix.crossProduct(z, residuals))
-        var remaining = residuals
-        for (column, coefficient) in zip(z, projection) { for row in remaining.indices { remaining[row] -= column[row] * coefficient } }
+        let remaining = Matrix.residual(of: residuals, on: instrumental.instrumentColumns)
         let total = residuals.reduce(0) { $0 + $1 * $1 }, left = remaining.reduce(0) { $0 + $1 * $1 }
         return OveridentificationTest(.sargan, statistic: Double(observations) * (1 - left / total),
                                       degrees: instrumental.instruments.count - instrumental.endogenous.count)
@@ -138,24 +135,19 @@ extension LinearFixedEffectsFit {
         let n = Double(observations), k = excluded.count, m = endogenousColumns.count
         let c = Double(exogenous.count + fixedEffectsRank)
         guard m >= 1, k >= m else { return nil }
-        // Partial the exogenous regressors out.
-        func partialled(_ column: [Double]) -> [Double] {
-            guard !exogenous.isEmpty else { return column }
-            let b = Cholesky(Matrix.gram(exogenous)).solve(Matrix.crossProduct(exogenous, column))
-            var left = column
-            for (e, coefficient) in zip(exogenous, b) { for i in left.indices { left[i] -= e[i] * coefficient } }
-            return left
-        }
-        let x = endogenousColumns.map(partialled), z = excluded.map(partialled)
+        // The exogenous regressors partialled out.
+        let x = endogenousColumns.map { Matrix.residual(of: $0, on: exogenous) }, z = excluded.map { Matrix.residual(of: $0, on: exogenous) }
         func cross(_ a: [[Double]], _ b: [[Double]]) -> Matrix {
             var result = Matrix(rows: a.count, columns: b.count)
             for i in a.indices { for j in b.indices { result[i, j] = zip(a[i], b[j]).reduce(0) { $0 + $1.0 * $1.1 } / n } }
             return result
         }
-        guard let zInverse = Self.lowerCholeskyInverse(cross(z, z)), let xInverse = Self.lowerCholeskyInverse(cross(x, x)) else { return nil }
+        let zFactor = Cholesky(cross(z, z), tolerance: 0), xFactor = Cholesky(cross(x, x), tolerance: 0)
+        guard zFactor.dropped.isEmpty, xFactor.dropped.isEmpty else { return nil }
+        let zInverse = zFactor.lowerInverse(), xInverse = xFactor.lowerInverse()
         // Θ = L_z⁻¹ Q_zx L_x⁻ᵀ (k × m).
-        let theta = zInverse * cross(z, x) * Self.transpose(xInverse)
-        let gram = Self.transpose(theta) * theta
+        let theta = zInverse * cross(z, x) * xInverse.transposed
+        let gram = theta.transposed * theta
         let eigen = SymmetricEigen(gram)
         let order = (0..<m).sorted { eigen.values[$0] > eigen.values[$1] }
         let r2 = max(eigen.values[order[m - 1]], 0)
@@ -193,37 +185,5 @@ extension LinearFixedEffectsFit {
         let g = Double(groups.count)
         let scale = clusters == nil ? (n - Double(k) - c) / n : (n - Double(k) - c) * (g - 1) / (g * (n - 1))
         return WeakIdentificationStatistic(kind: .kleibergenPaap, statistic: wald * scale / Double(k))
-    }
-
-    /// L⁻¹ for the lower Cholesky factor L of a small positive definite matrix (nil if not).
-    static func lowerCholeskyInverse(_ matrix: Matrix) -> Matrix? {
-        let size = matrix.rows
-        var lower = Matrix(rows: size, columns: size)
-        for j in 0..<size {
-            var pivot = matrix[j, j]
-            for p in 0..<j { pivot -= lower[j, p] * lower[j, p] }
-            guard pivot > 0, pivot.isFinite else { return nil }
-            lower[j, j] = pivot.squareRoot()
-            for i in (j + 1)..<max(size, j + 1) {
-                var sum = matrix[i, j]
-                for p in 0..<j { sum -= lower[i, p] * lower[j, p] }
-                lower[i, j] = sum / lower[j, j]
-            }
-        }
-        var inverse = Matrix(rows: size, columns: size)
-        for column in 0..<size {
-            for row in column..<size {
-                var sum = row == column ? 1.0 : 0
-                for p in column..<row { sum -= lower[row, p] * inverse[p, column] }
-                inverse[row, column] = sum / lower[row, row]
-            }
-        }
-        return inverse
-    }
-
-    static func transpose(_ matrix: Matrix) -> Matrix {
-        var result = Matrix(rows: matrix.columns, columns: matrix.rows)
-        for i in 0..<matrix.rows { for j in 0..<matrix.columns { result[j, i] = matrix[i, j] } }
-        return result
     }
 }

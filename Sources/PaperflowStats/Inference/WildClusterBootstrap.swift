@@ -76,13 +76,15 @@ extension LinearFixedEffectsFit {
         let observed = coefficients[j]
         let se = problem.standardError(of: residuals)
         let t = (observed - null) / se
-        // WCR's residuals at r are ũ₀ − r·m, so their parts are too.
-        let restricted = (outcome: try problem.parts(problem.restrictedOutcome), column: try problem.parts(problem.restrictedColumn))
-        let tStar = problem.statistics(draws: v.weights, parts: imposeNull ? restricted.outcome - null * restricted.column : try problem.parts(residuals))
+        // WCR's residuals at r are ũ₀ − r·m, so their parts are too; WCU's are the fit's.
+        let restricted = imposeNull ? (outcome: try problem.parts(problem.restrictedOutcome), column: try problem.parts(problem.restrictedColumn)) : nil
+        let parts: BootstrapProblem.Parts
+        if let restricted { parts = restricted.outcome - null * restricted.column } else { parts = try problem.parts(residuals) }
+        let tStar = problem.statistics(draws: v.weights, parts: parts)
         let p = Self.share(of: tStar, above: abs(t))
         var interval: (low: Double, high: Double)?
         if let level {
-            if imposeNull {
+            if let restricted {
                 func pValue(_ r: Double) -> Double {
                     let tr = (observed - r) / se
                     return Self.share(of: problem.statistics(draws: v.weights, parts: restricted.outcome - r * restricted.column), above: abs(tr))
@@ -181,15 +183,8 @@ struct BootstrapProblem {
         self.influence = influence
         self.projected = projected
         let others = fit.demeaned.indices.filter { $0 != j }.map { fit.demeaned[$0] }
-        func residual(_ target: [Double]) -> [Double] {
-            guard !others.isEmpty else { return target }
-            var left = target
-            let solution = Cholesky(Matrix.gram(others)).solve(Matrix.crossProduct(others, target))
-            for (column, b) in zip(others, solution) { for i in left.indices { left[i] -= column[i] * b } }
-            return left
-        }
-        restrictedOutcome = residual(y)
-        restrictedColumn = residual(fit.demeaned[j])
+        restrictedOutcome = Matrix.residual(of: y, on: others)
+        restrictedColumn = Matrix.residual(of: fit.demeaned[j], on: others)
     }
 
     /// The CRVE standard error of the coefficient with `residuals`, without small-sample factor.

@@ -83,6 +83,19 @@ public struct Cholesky: Sendable {
         (0..<kept.count).reduce(0) { $0 + 2 * log(factor[$1, $1]) }
     }
 
+    /// L⁻¹, the inverse of the kept block's lower factor (Q^{-1/2}' for Q = LL').
+    public func lowerInverse() -> Matrix {
+        let m = kept.count
+        var result = Matrix(rows: m, columns: m)
+        var unit = Array(repeating: 0.0, count: m)
+        for column in 0..<m {
+            unit[column] = 1
+            for (row, value) in forwardSubstitute(unit).enumerated() { result[row, column] = value }
+            unit[column] = 0
+        }
+        return result
+    }
+
     /// The inverse of the kept block, in the kept columns' order.
     public func inverse() -> Matrix {
         let m = kept.count

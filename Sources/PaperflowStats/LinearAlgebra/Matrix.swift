@@ -70,4 +70,21 @@ public struct Matrix: Sendable, Equatable {
 
     /// The diagonal.
     public var diagonal: [Double] { (0..<min(rows, columns)).map { self[$0, $0] } }
+
+    /// The transpose.
+    public var transposed: Matrix {
+        var result = Matrix(rows: columns, columns: rows)
+        for i in 0..<rows { for j in 0..<columns { result[j, i] = self[i, j] } }
+        return result
+    }
+
+    /// What least squares of `target` on `columns` leaves: target − X(X'X)⁻¹X'target (the
+    /// target itself with no columns); a collinear column is dropped as `Cholesky` drops it.
+    public static func residual(of target: [Double], on columns: [[Double]]) -> [Double] {
+        guard !columns.isEmpty else { return target }
+        var left = target
+        let solution = Cholesky(gram(columns)).solve(crossProduct(columns, target))
+        for (column, b) in zip(columns, solution) { for i in left.indices { left[i] -= column[i] * b } }
+        return left
+    }
 }
