@@ -17,7 +17,7 @@ public struct PaperflowCommand: ParsableCommand {
         subcommands: [
             RunCommand.self, PlanCommand.self, DagCommand.self, StatusCommand.self, ShowCommand.self,
             WhyCommand.self, DiffCommand.self, ExpCommand.self, ReportCommand.self, CleanCommand.self, GCCommand.self, CacheCommand.self,
-            StagesCommand.self, PackageCommand.self, VerifyCommand.self, ExportCommand.self, BenchCommand.self,
+            StagesCommand.self, PackageCommand.self, VerifyCommand.self, ExportCommand.self, BenchCommand.self, ExecStageCommand.self,
         ]
     )
 

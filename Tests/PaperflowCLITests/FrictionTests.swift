@@ -51,7 +51,7 @@ struct FrictionTests {
         #expect(plan.status == 1)
         #expect(plan.stderr == """
             Workflows/k.yaml:3:43: error: unknown key 'colour' in stage 'a'
-              hint: a stage has the keys uses, inputs, with, matrix, description, confidential, data, label
+              hint: a stage has the keys uses, inputs, with, matrix, description, confidential, data, label, resources
             1 error found; nothing was run
 
             """)

@@ -7,6 +7,8 @@ import Synchronization
 import Glibc
 #endif
 
+extension ExecutorKind: ExpressibleByArgument {}
+
 /// `paperflow run`: runs every stage whose key is not in the store.
 struct RunCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -72,6 +74,11 @@ struct RunCommand: ParsableCommand {
     @Flag(help: ArgumentHelp(
         "Upload what this run computes to the remote cache (default: $PAPERFLOW_REMOTE_UPLOAD=1; otherwise the remote is only read). Records are signed with $PAPERFLOW_REMOTE_SECRET when it is set."))
     var remoteUpload = false
+
+    @Option(help: ArgumentHelp(
+        "Where stages run: local (this machine, the default) or slurm (each stage a Slurm job running 'paperflow exec-stage'; see README, On a cluster). Overrides the workflow's 'executor:'.",
+        valueName: "local|slurm"))
+    var executor: ExecutorKind?
 
     func validate() throws {
         if let jobs, jobs < 1 { throw ValidationError("-j must be at least 1") }
@@ -173,11 +180,13 @@ struct RunCommand: ParsableCommand {
         for session in sessions {
             // This command's stamp is remade (or not) by the run below.
             if stampable { unlink(stampURL(for: session.displayPath).path) }
-            var execution = ExecutionOptions(jobs: jobs ?? ProcessInfo.processInfo.activeProcessorCount,
+            let slurm = try slurmSettings(for: session, console: console)
+            var execution = ExecutionOptions(jobs: jobs ?? (slurm != nil ? Self.slurmJobs : ProcessInfo.processInfo.activeProcessorCount),
                                              keepGoing: keepGoing, overrides: options.overrides, remote: remoteSession,
                                              remoteUpload: upload, build: PaperflowVersion.build)
             execution.experiment = experiment
             execution.force = Set(force)
+            execution.slurm = slurm
             // A partial run describes part of the workflow: it writes no lock.
             let executor = Executor(graph: session.graph, registry: session.registry, store: store,
                                     projectRoot: session.projectRoot, lockURL: partial ? nil : session.lockURL,
@@ -226,6 +235,27 @@ struct RunCommand: ParsableCommand {
         withExtendedLifetime(lock) {}
         if cancellation.isCancelled { throw ExitCode(128 + (Self.interruption.withLock { $0 } ?? SIGINT)) }
         if failed { throw ExitCode(1) }
+    }
+
+    /// Stages in flight at once under the Slurm executor when `-j` is not given (each waits for
+    /// its job on a thread of this process; the cluster's own limits decide what runs).
+    static let slurmJobs = 32
+
+    /// The Slurm executor's settings for `session`, when it runs under it (`--executor`, else the
+    /// workflow's `executor:`); exits 1 when Slurm's tools are not on the PATH.
+    func slurmSettings(for session: WorkflowSession, console: Console) throws -> SlurmSettings? {
+        guard (executor ?? session.graph.executor ?? .local) == .slurm else { return nil }
+        for tool in ["sbatch", "squeue", "scancel"] where SlurmClient.locate(tool) == nil {
+            console.err("error: executor slurm: '\(tool)' is not on the PATH; run on a Slurm login node, or use --executor local")
+            throw ExitCode(1)
+        }
+        // The nodes run this same executable, at the same path (the shared filesystem), unless
+        // $PAPERFLOW_SLURM_COMMAND names the one they see.
+        let command = ProcessInfo.processInfo.environment["PAPERFLOW_SLURM_COMMAND"].flatMap { $0.isEmpty ? nil : $0 }
+            ?? URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().path
+        var settings = SlurmSettings(command: command, workflow: session.workflowURL, displayPath: session.displayPath)
+        if let wait = ProcessInfo.processInfo.environment["PAPERFLOW_SLURM_REPLY_WAIT"].flatMap(Double.init) { settings.replyWait = wait }
+        return settings
     }
 
     /// The first signal that cancelled the run (its exit status is 128 + it: 130 for Ctrl-C,

@@ -127,7 +127,8 @@ struct RunReport {
             let outputs = (entry.outputs ?? [:]).sorted { $0.key < $1.key }.map { port, output in
                 "\(Markup.escape(output.fileName)) <code>\(Markup.escape(output.digest.description))</code> (\(output.size) bytes)"
             }.joined(separator: "<br>")
-            let time = [started.map(Self.time), seconds.map { String(format: "%.3f s", $0) }].compactMap { $0 }.joined(separator: "<br>")
+            let jobs = entry.slurm.map(Self.describe) ?? []
+            let time = ([started.map(Self.time), seconds.map { String(format: "%.3f s", $0) }].compactMap { $0 } + jobs).joined(separator: "<br>")
             let source = origin.map { "<br>computed in run <code>\(Markup.escape($0))</code>" } ?? ""
             page += "<tr><td>\(Markup.escape(entry.stage))</td><td>\(Markup.escape(ingredients.map { "\($0.plugin)@\($0.version)" } ?? ""))</td>"
                 + "<td class=\"status-\(entry.status.rawValue)\">\(entry.status.rawValue)\(source)\(entry.message.map { "<br>\(Markup.escape($0))" } ?? "")</td>"
@@ -137,6 +138,18 @@ struct RunReport {
         if let comparison { page += comparison }
         page += "<p class=\"run\">Written by Paperflow from the run record and the artifact store.</p>\n</body>\n</html>\n"
         return page
+    }
+
+    /// A submitted stage's Slurm jobs, one line per attempt: `Slurm job 12 on node1: COMPLETED, 0:03`,
+    /// then the stage process's peak memory.
+    static func describe(_ jobs: SlurmJobs) -> [String] {
+        var lines = jobs.attempts.map { attempt in
+            "Slurm job <code>\(Markup.escape(attempt.job))</code>" + (attempt.node.map { " on \(Markup.escape($0))" } ?? "")
+                + ": \(Markup.escape(attempt.state))" + (attempt.elapsed.map { ", \(Markup.escape($0))" } ?? "")
+                + (attempt.memoryMegabytes.map { ", mem \($0)M" } ?? "")
+        }
+        if let rss = jobs.maxRSS { lines.append(String(format: "MaxRSS %.1f MiB", Double(rss) / 1_048_576)) }
+        return lines
     }
 
     /// What a stage line says of its stage, or for a cached stage what the run that computed it

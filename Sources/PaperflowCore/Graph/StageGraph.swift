@@ -62,6 +62,8 @@ public struct ResolvedStage: Sendable, Hashable {
     /// Whether its outputs must stay on this machine: marked `confidential: true`, or made from
     /// a confidential stage's outputs and not marked `confidential: false`. Never in the key.
     public var confidential = false
+    /// `resources:` over the workflow's defaults: what a Slurm job running it asks for. Never in the key.
+    public var resources = StageResources()
 
     /// `id@version`.
     public var pluginReference: String { "\(pluginID)@\(pluginVersion)" }
@@ -79,6 +81,8 @@ public struct StageGraph: Sendable {
     public var paper: ParamValue? = nil
     /// The file it came from.
     public var file: String
+    /// `executor:` as written (`run --executor` overrides it).
+    public var executor: ExecutorKind? = nil
     /// Stages in topological order (file order among independent stages).
     public var stages: [ResolvedStage]
     /// Position of each stage in `stages`.

@@ -62,6 +62,7 @@ public struct WorkflowValidator: Sendable {
                                       implementationDigest: descriptor?.implementationDigest ?? "",
                                       params: [:], inputs: [:], outputs: [], fileDependencies: [],
                                       materializations: [], cost: descriptor?.signature.cost ?? .light)
+            stage.resources = (spec.resources ?? StageResources()).over(workflow.resources ?? StageResources())
             guard let descriptor else { resolved.append(stage); continue }
             let signature = descriptor.signature
             for name in signature.keyedEnvironment { stage.environment[name] = environment[name] }
@@ -255,6 +256,7 @@ public struct WorkflowValidator: Sendable {
         var graph = StageGraph(workflowName: workflow.name, title: workflow.title, paper: workflow.paper, file: workflow.file, stages: stages,
                           index: index, dependencies: dependencies, dependents: dependents)
         graph.warnings = warnings
+        graph.executor = workflow.executor
         return graph
     }
 

@@ -79,8 +79,9 @@ private struct Builder {
     /// each member fills it in.
     var matrixAxes: [String] = []
 
-    static let topLevelKeys = ["workflow", "title", "paper", "description", "params", "stages"]
-    static let stageKeys = ["uses", "inputs", "with", "matrix", "description", "confidential", "data", "label"]
+    static let topLevelKeys = ["workflow", "title", "paper", "description", "params", "executor", "resources", "stages"]
+    static let stageKeys = ["uses", "inputs", "with", "matrix", "description", "confidential", "data", "label", "resources"]
+    static let resourceKeys = ["cpus", "mem", "time", "partition", "account", "qos", "sbatch", "retries", "local"]
     static let dataKeys = ["title", "citation", "doi", "url", "licence", "license", "licence_file", "access", "provided", "obtain",
                            "cost", "time", "replaces"]
 
@@ -177,6 +178,8 @@ private struct Builder {
         var title: String?
         var paper: ParamValue?
         var stagesNode: YAMLNode?
+        var executor: ExecutorKind?
+        var resources: StageResources?
         var paramEntries: [ParameterEntry] = []
         for (key, value) in root.pairs ?? [] {
             guard let keyText = key.scalarText else {
@@ -199,6 +202,15 @@ private struct Builder {
                 paramEntries = buildParams(value)
             case "stages":
                 stagesNode = value
+            case "executor":
+                guard let text = value.scalarText, let kind = ExecutorKind(rawValue: text) else {
+                    error(value.location, "'executor' must be one of \(ExecutorKind.allCases.map(\.rawValue).joined(separator: ", ")), found '\(value.scalarText ?? value.shapeDescription)'",
+                          hint: "local runs the stages on this machine; slurm submits them as Slurm jobs (see README, On a cluster)")
+                    continue
+                }
+                executor = kind
+            case "resources":
+                resources = stageResources(value, owner: "the workflow")
             default:
                 error(key.location, "unknown workflow key '\(keyText)'" + NameSuggestion.didYouMean(keyText, in: Self.topLevelKeys),
                       hint: "a workflow has the keys \(Self.topLevelKeys.joined(separator: ", "))")
@@ -213,7 +225,10 @@ private struct Builder {
         } else {
             error(root.location, "the workflow has no 'stages:' map", hint: "add 'stages:' with at least one stage")
         }
-        return Workflow(name: name ?? "", title: title, paper: paper, file: file, params: paramEntries, stages: stages)
+        var workflow = Workflow(name: name ?? "", title: title, paper: paper, file: file, params: paramEntries, stages: stages)
+        workflow.executor = executor
+        workflow.resources = resources
+        return workflow
     }
 
     static func isValidName(_ name: String) -> Bool {
@@ -298,6 +313,7 @@ private struct Builder {
         var confidential: Bool?
         var data: DataStatement?
         var label: ExhibitLabel?
+        var resources: StageResources?
         matrixAxes = pairs.first { $0.key.scalarText == "matrix" }?.value.pairs?.compactMap(\.key.scalarText) ?? []
         defer { matrixAxes = [] }
         for (k, v) in pairs {
@@ -343,6 +359,8 @@ private struct Builder {
                 data = dataStatement(v, stage: name, nested: false)
             case "label":
                 label = exhibitLabel(v, stage: name)
+            case "resources":
+                resources = stageResources(v, owner: "stage '\(name)'")
             default:
                 error(k.location, "unknown key '\(keyText)' in stage '\(name)'" + NameSuggestion.didYouMean(keyText, in: Self.stageKeys),
                       hint: "a stage has the keys \(Self.stageKeys.joined(separator: ", "))")
@@ -359,6 +377,7 @@ private struct Builder {
         base.confidential = confidential
         base.data = data
         base.label = label
+        base.resources = resources
         guard !matrix.isEmpty else { return [base] }
         // Each member is its own exhibit: "Table 3" becomes "Table 3 [logit]".
         return expand(base, matrix: matrix).map { member in
@@ -443,6 +462,74 @@ private struct Builder {
             outputs[port] = text
         }
         return ExhibitLabel(text: nil, outputs: outputs, location: node.location)
+    }
+
+    /// A `resources:` block (see `StageResources`) of a stage or of the workflow.
+    mutating func stageResources(_ node: YAMLNode, owner: String) -> StageResources? {
+        guard let pairs = node.pairs else {
+            error(node.location, "'resources' of \(owner) must be a map, found \(node.shapeDescription)",
+                  hint: "write e.g. 'resources: {cpus: 4, mem: 8G, time: \"2:00:00\"}'")
+            return nil
+        }
+        var resources = StageResources()
+        for (key, value) in pairs {
+            guard let name = key.scalarText else { error(key.location, "resource names must be names"); continue }
+            let text = value.scalarText ?? ""
+            func count(_ minimum: Int) -> Int? {
+                guard let number = Int(text), number >= minimum else {
+                    error(value.location, "'\(name)' in the resources of \(owner) must be a whole number of at least \(minimum), found '\(value.scalarText ?? value.shapeDescription)'")
+                    return nil
+                }
+                return number
+            }
+            func word() -> String? {
+                guard !text.isEmpty, !text.contains(where: { $0.isWhitespace || $0.isNewline }) else {
+                    error(value.location, "'\(name)' in the resources of \(owner) must be one word, found '\(value.scalarText ?? value.shapeDescription)'")
+                    return nil
+                }
+                return text
+            }
+            switch name {
+            case "cpus": resources.cpus = count(1)
+            case "retries": resources.retries = count(0)
+            case "mem":
+                guard let megabytes = StageResources.megabytes(parsing: text) else {
+                    error(value.location, "'mem' in the resources of \(owner) must be a size such as 500M, 4G or 1T, found '\(value.scalarText ?? value.shapeDescription)'")
+                    continue
+                }
+                resources.memoryMegabytes = megabytes
+            case "time":
+                guard let seconds = StageResources.seconds(parsing: text) else {
+                    error(value.location, "'time' in the resources of \(owner) must be a Slurm time limit (minutes, MM:SS, H:MM:SS or D-HH:MM:SS), found '\(value.scalarText ?? value.shapeDescription)'")
+                    continue
+                }
+                resources.timeSeconds = seconds
+            case "partition": resources.partition = word()
+            case "account": resources.account = word()
+            case "qos": resources.qos = word()
+            case "sbatch":
+                let items: [YAMLNode]
+                if case let .sequence(list) = value.kind { items = list } else { items = [value] }
+                for item in items {
+                    guard let argument = item.scalarText, argument.hasPrefix("--") else {
+                        error(item.location, "each 'sbatch' argument of \(owner) must be a long option such as --constraint=avx2, found '\(item.scalarText ?? item.shapeDescription)'",
+                              hint: "the arguments go to sbatch as they are, one each, never through a shell")
+                        continue
+                    }
+                    resources.sbatchArguments.append(argument)
+                }
+            case "local":
+                guard case let .bool(flag) = value.value else {
+                    error(value.location, "'local' in the resources of \(owner) must be true or false, found '\(value.scalarText ?? value.shapeDescription)'")
+                    continue
+                }
+                resources.local = flag
+            default:
+                error(key.location, "unknown resource '\(name)' in \(owner)" + NameSuggestion.didYouMean(name, in: Self.resourceKeys),
+                      hint: "resources are \(Self.resourceKeys.joined(separator: ", "))")
+            }
+        }
+        return resources
     }
 
     mutating func pluginReference(_ node: YAMLNode) -> Located<PluginReference>? {

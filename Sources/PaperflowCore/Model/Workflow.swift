@@ -126,6 +126,8 @@ public struct StageSpec: Sendable, Hashable {
     public var data: DataStatement? = nil
     /// `label:` — the paper's name for what it makes (not in the key).
     public var label: ExhibitLabel? = nil
+    /// `resources:` — what a cluster job running it asks for (not in the key).
+    public var resources: StageResources? = nil
 
     /// Creates a stage spec.
     public init(name: String, baseName: String, location: SourceLocation, uses: Located<PluginReference>,
@@ -153,6 +155,10 @@ public struct Workflow: Sendable, Hashable {
     public var params: [ParameterEntry]
     /// Stages in file order, matrix stages expanded in place.
     public var stages: [StageSpec]
+    /// `executor:` — where its stages run (`run --executor` overrides it).
+    public var executor: ExecutorKind? = nil
+    /// `resources:` — every stage's defaults under the Slurm executor.
+    public var resources: StageResources? = nil
 
     /// Creates a workflow.
     public init(name: String, title: String?, paper: ParamValue?, file: String, params: [ParameterEntry], stages: [StageSpec]) {

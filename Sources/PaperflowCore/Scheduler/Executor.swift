@@ -24,6 +24,8 @@ public struct ExecutionOptions: Sendable {
     /// Upload what ran to `remote` (`--remote-upload`; off by default: only CI, or whoever opts
     /// in, writes to a shared cache — Bazel's `--remote_upload_local_results`).
     public var remoteUpload: Bool
+    /// Submit stages to Slurm (`executor: slurm`) instead of running them here.
+    public var slurm: SlurmSettings?
 
     /// Creates options; `jobs` defaults to the number of cores.
     public init(jobs: Int = ProcessInfo.processInfo.activeProcessorCount, keepGoing: Bool = false, overrides: [String] = [],
@@ -98,6 +100,8 @@ public final class Executor: Sendable {
         var stopped = false
         var summary: RunSummary
         var lockEntries: [String: WorkflowLock.Entry] = [:]
+        /// Each submitted stage's Slurm jobs.
+        var jobs: [Int: SlurmJobs] = [:]
     }
 
     final class SharedErrors: Sendable {
@@ -134,6 +138,9 @@ public final class Executor: Sendable {
         for i in 0..<count where initial.remainingDependencies[i] == 0 { initial.ready.insert(i) }
         let state = SharedState(initial)
         let lanes = (0..<options.jobs).map { DispatchQueue(label: "paperflow.worker.\($0)") }
+        let slurm = options.slurm.map {
+            SlurmSession(settings: $0, graph: graph, runID: runID, store: store, projectRoot: projectRoot, overrides: options.overrides)
+        }
         let group = DispatchGroup()
         let failures = SharedErrors()
 
@@ -142,11 +149,13 @@ public final class Executor: Sendable {
                 var starts: [(Int, Int, [String: [StoredArtifact]])] = []
                 guard !s.stopped, !cancellation.isCancelled else { return starts }
                 while s.running < options.jobs, let i = s.ready.popMin() {
-                    if graph.stages[i].cost == .memoryHeavy && s.heavyRunning {
+                    // Two memory-heavy stages do not share this machine; on a cluster each job has its own.
+                    let heavy = graph.stages[i].cost == .memoryHeavy && !(slurm != nil && SlurmSession.submits(graph.stages[i]))
+                    if heavy && s.heavyRunning {
                         s.deferredHeavy.append(i)
                         continue
                     }
-                    if graph.stages[i].cost == .memoryHeavy { s.heavyRunning = true }
+                    if heavy { s.heavyRunning = true }
                     s.running += 1
                     let lane = s.freeLanes.removeLast()
                     starts.append((i, lane, inputs(of: i, outputs: s.outputs)))
@@ -158,7 +167,8 @@ public final class Executor: Sendable {
             for (i, lane, stageInputs) in starts {
                 group.enter()
                 lanes[lane].async {
-                    let outcome = self.process(i, inputs: stageInputs, runID: runID)
+                    let outcome = self.process(i, inputs: stageInputs, runID: runID, slurm: slurm, state: state)
+                    slurm?.settle(self.graph.stages[i].name)
                     do {
                         try self.complete(i, outcome: outcome, lane: lane, state: state, writer: writer)
                     } catch {
@@ -172,6 +182,13 @@ public final class Executor: Sendable {
         }
         pump()
         group.wait()
+        // Ctrl-C: the run's jobs still queued or running are cancelled; none is left behind.
+        if cancellation.isCancelled, let slurm {
+            let cancelled = slurm.cancelAll()
+            if !cancelled.isEmpty {
+                sink.handle(.note(stage: "", message: "scancel'ed Slurm jobs \(cancelled.joined(separator: ", "))"))
+            }
+        }
 
         // Stages never started: skipped after a failure, cancelled after an interrupt — but a
         // stage that does not depend on a failure and whose result is in the local store is
@@ -184,7 +201,8 @@ public final class Executor: Sendable {
             for i in leftovers where !tainted.contains(i) {
                 guard let stageInputs: [String: [StoredArtifact]] = state.value.withLock({ s in
                     graph.dependencies[i].allSatisfy { s.outputs[$0] != nil } ? inputs(of: i, outputs: s.outputs) : nil
-                }), case let .cached(outputs, key, ingredients, _) = process(i, inputs: stageInputs, runID: runID, cacheOnly: true) else { continue }
+                }), case let .cached(outputs, key, ingredients, _) = process(i, inputs: stageInputs, runID: runID, cacheOnly: true)
+                else { continue }
                 let name = graph.stages[i].name
                 try writer.append(StageRecord(stage: name, status: .cached, key: key, outputs: outputs, host: host))
                 state.value.withLock { s in
@@ -270,12 +288,13 @@ public final class Executor: Sendable {
         case .cancelled:
             record = StageRecord(stage: stage.name, status: .cancelled, host: host, message: "the run was interrupted")
         }
+        record.slurm = state.value.withLock { $0.jobs[i] }
         try writer.append(record)
         if case let .failed(message, _, _, _, _) = outcome { sink.handle(.stageFailed(stage: stage.name, message: message)) }
         state.value.withLock { s in
             s.running -= 1
             s.freeLanes.append(lane)
-            if stage.cost == .memoryHeavy { s.heavyRunning = false }
+            if stage.cost == .memoryHeavy && !(options.slurm != nil && SlurmSession.submits(stage)) { s.heavyRunning = false }
             s.finished[i] = true
             switch outcome {
             case let .ran(outputs, key, ingredients, _, _), let .cached(outputs, key, ingredients, _):
@@ -310,7 +329,8 @@ public final class Executor: Sendable {
 
     /// - Parameter cacheOnly: look the stage up in the local store only; anything but a hit
     ///   comes back as `.cancelled` (nothing runs, nothing is fetched).
-    private func process(_ i: Int, inputs: [String: [StoredArtifact]], runID: String, cacheOnly: Bool = false) -> Outcome {
+    private func process(_ i: Int, inputs: [String: [StoredArtifact]], runID: String, cacheOnly: Bool = false,
+                         slurm: SlurmSession? = nil, state: SharedState? = nil) -> Outcome {
         let stage = graph.stages[i]
         if cancellation.isCancelled || (cacheOnly && options.force.contains(stage.name)) { return .cancelled }
         var files: [String: Digest] = [:]
@@ -368,7 +388,7 @@ public final class Executor: Sendable {
         // An interrupt during a remote lookup: stop here rather than start the stage.
         if cancellation.isCancelled { return .cancelled }
 
-        guard let descriptor = registry.descriptor(for: stage.pluginID) else {
+        guard registry.descriptor(for: stage.pluginID) != nil else {
             return fail(stage, "plugin '\(stage.pluginID)' is not registered", key: key, ingredients: ingredients)
         }
         sink.handle(.stageStarted(stage: stage.name, plugin: stage.pluginReference, key: key))
@@ -379,78 +399,48 @@ public final class Executor: Sendable {
         } catch {
             return fail(stage, "cannot create scratch space: \(error)", key: key, ingredients: ingredients)
         }
-        // The stage reads store copies of its input files, made from the bytes the key was
-        // made from (a file edited since fails here, naming it, rather than being read).
-        var copies: [String: URL] = [:]
-        for (path, digest) in files where !isDirectory(path) {
-            do {
-                copies[path] = try store.ingestCopy(ofFileAt: projectRoot.appendingPathComponent(path).path, expected: digest).url
-            } catch {
-                return fail(stage, "input file '\(path)': \(error)", key: key, ingredients: ingredients)
-            }
-        }
         let name = stage.name
         let sink = self.sink
-        var context = StageContext(stageName: stage.name, params: stage.params, inputs: inputs, projectRoot: projectRoot,
-                                   scratchDirectory: scratch, fileDigests: files, cancellation: cancellation,
-                                   logger: Logger(label: "paperflow.stage.\(stage.name)"),
-                                   progress: { sink.handle(.stageProgress(stage: name, fraction: $0)) },
-                                   report: { severity, message in
-                                       sink.handle(severity == .note ? .note(stage: name, message: message) : .warning(stage: name, message: message))
-                                   })
-        context.fileCopies = copies
-        let produced: [String: Artifact]
-        do {
-            produced = try descriptor.makeRunner().run(context)
-        } catch {
-            keepLog(of: stage, scratch: scratch)
-            if cancellation.isCancelled { return .cancelled }
-            return .failed(message: "\(error)", key: key, ingredients: ingredients, started: started,
-                           finished: Date().timeIntervalSince1970)
-        }
-        if cancellation.isCancelled { return .cancelled }
-        keepLog(of: stage, scratch: scratch)
-        // A command or plugin reads the project's files where they are: they must still be the
-        // bytes the key was made from (a stat, and a rehash only if the stat changed).
-        for (path, digest) in files.sorted(by: { $0.key < $1.key }) {
-            let now = (try? dependencyDigest(path)) ?? nil
-            if now != digest {
-                return .failed(message: "input file '\(path)' changed while the stage ran; its outputs were not stored. Run again",
-                               key: key, ingredients: ingredients, started: started, finished: Date().timeIntervalSince1970)
+        let outputs: [String: OutputRecord]
+        if let slurm, SlurmSession.submits(stage) {
+            let result = slurm.execute(stage, key: key, inputs: inputs, files: files, scratch: scratch, cancellation: cancellation)
+            switch result {
+            case let .succeeded(reply, jobs):
+                state?.value.withLock { $0.jobs[i] = jobs }
+                for note in reply.notes {
+                    sink.handle(note.warning ? .warning(stage: name, message: note.message) : .note(stage: name, message: note.message))
+                }
+                keepLog(of: stage, scratch: scratch)
+                outputs = reply.outputs ?? [:]
+            case let .failed(message, jobs):
+                state?.value.withLock { $0.jobs[i] = jobs }
+                keepLog(of: stage, scratch: scratch)
+                return .failed(message: message, key: key, ingredients: ingredients, started: started, finished: Date().timeIntervalSince1970)
+            case let .cancelled(jobs):
+                state?.value.withLock { $0.jobs[i] = jobs }
+                return .cancelled
             }
+        } else {
+            var execution = StageExecution(stage: stage, registry: registry, store: store, projectRoot: projectRoot, inputs: inputs,
+                                           files: files, scratch: scratch, cancellation: cancellation)
+            execution.progress = { sink.handle(.stageProgress(stage: name, fraction: $0)) }
+            execution.report = { severity, message in
+                sink.handle(severity == .note ? .note(stage: name, message: message) : .warning(stage: name, message: message))
+            }
+            do {
+                outputs = try execution.run()
+            } catch is StageExecution.Cancelled {
+                keepLog(of: stage, scratch: scratch)
+                return .cancelled
+            } catch {
+                keepLog(of: stage, scratch: scratch)
+                return .failed(message: "\(error)", key: key, ingredients: ingredients, started: started,
+                               finished: Date().timeIntervalSince1970)
+            }
+            keepLog(of: stage, scratch: scratch)
         }
 
-        var outputs: [String: OutputRecord] = [:]
         do {
-            for extra in produced.keys where !stage.outputs.contains(where: { $0.port == extra }) {
-                throw StageFailure("produced output '\(extra)', which \(stage.pluginReference) does not declare")
-            }
-            for output in stage.outputs {
-                guard let artifact = produced[output.port] else {
-                    throw StageFailure("produced no output '\(output.port)'")
-                }
-                let stored: StoredArtifact
-                switch artifact {
-                case let .file(url):
-                    guard FileSystem.exists(url.path) else { throw StageFailure("output '\(output.port)': file \(url.path) was not written") }
-                    if url.standardizedFileURL.path.hasPrefix(scratch.standardizedFileURL.path + "/") {
-                        stored = try store.ingest(fileAt: url)
-                    } else {
-                        stored = try store.ingestCopy(ofOutputAt: url.path)
-                    }
-                case let .bytes(data):
-                    stored = try store.ingest(data: data)
-                case let .stored(artifact):
-                    guard case let .present(present) = store.check(artifact.digest) else {
-                        throw StageFailure("output '\(output.port)': blob \(artifact.digest.short) is not in the store")
-                    }
-                    stored = present
-                case let .projectFile(path):
-                    guard let expected = files[path] else { throw StageFailure("file '\(path)' is not a declared input file") }
-                    stored = try store.ingestCopy(ofFileAt: projectRoot.appendingPathComponent(path).path, expected: expected)
-                }
-                outputs[output.port] = OutputRecord(digest: stored.digest, size: stored.size, fileName: output.fileName)
-            }
             let finished = Date().timeIntervalSince1970
             let action = ActionRecord(key: key, stage: stage.name, workflow: graph.workflowName, outputs: outputs,
                                       runID: runID, seconds: finished - started, build: options.build)
@@ -499,10 +489,6 @@ public final class Executor: Sendable {
 
     private func dependencyDigest(_ path: String) throws -> Digest? {
         try store.inputDigest(ofPath: projectRoot.appendingPathComponent(path).path)
-    }
-
-    private func isDirectory(_ path: String) -> Bool {
-        FileSystem.isDirectory(projectRoot.appendingPathComponent(path).path)
     }
 
     /// `Artifacts/<this folder>/<stage>/…` holds the views: the workflow's, or an experiment's.

@@ -154,6 +154,50 @@ extension KeyIngredients {
     }
 }
 
+/// A stage's Slurm jobs, for the run record and the report: each attempt's job and how it
+/// ended, and the stage process's peak memory.
+public struct SlurmJobs: Sendable, Codable, Hashable {
+    /// Every attempt, first to last.
+    public var attempts: [SlurmAttempt] = []
+    /// Peak resident memory of the stage process on its node (bytes, from the reply).
+    public var maxRSS: Int64?
+
+    /// Creates an empty record.
+    public init() {}
+}
+
+/// One submission of a stage.
+public struct SlurmAttempt: Sendable, Codable, Hashable {
+    /// The job id (`123`, or `123_4` for an array task).
+    public var job: String
+    /// How it ended.
+    public var state: String
+    /// Where it ran.
+    public var node: String?
+    /// Its run time as Slurm prints it.
+    public var elapsed: String?
+    /// The memory it asked for, in megabytes.
+    public var memoryMegabytes: Int?
+    /// Its time limit, in seconds.
+    public var timeSeconds: Int?
+}
+
+extension SlurmJobs {
+    /// The record as a JSON tree (field names as in its Codable form).
+    var json: ParamValue {
+        var fields: [String: ParamValue] = ["attempts": .list(attempts.map { attempt in
+            var fields: [String: ParamValue] = ["job": .string(attempt.job), "state": .string(attempt.state)]
+            if let node = attempt.node { fields["node"] = .string(node) }
+            if let elapsed = attempt.elapsed { fields["elapsed"] = .string(elapsed) }
+            if let memory = attempt.memoryMegabytes { fields["memoryMegabytes"] = .int(Int64(memory)) }
+            if let time = attempt.timeSeconds { fields["timeSeconds"] = .int(Int64(time)) }
+            return .map(fields)
+        })]
+        if let maxRSS { fields["maxRSS"] = .int(maxRSS) }
+        return .map(fields)
+    }
+}
+
 /// How a stage ended in a run.
 public enum StageOutcome: String, Sendable, Hashable, Codable {
     /// Executed, outputs stored.
@@ -216,6 +260,8 @@ public struct StageRecord: Sendable, Codable {
     public var host: String
     /// Failure or skip reason.
     public var message: String?
+    /// Under the Slurm executor: the stage's jobs.
+    public var slurm: SlurmJobs?
 
     /// Creates a record.
     public init(stage: String, status: StageOutcome, key: Digest? = nil, ingredients: KeyIngredients? = nil,
@@ -246,6 +292,7 @@ extension StageRecord {
         if let finished { fields["finished"] = .double(finished) }
         if let seconds { fields["seconds"] = .double(seconds) }
         if let message { fields["message"] = .string(message) }
+        if let slurm { fields["slurm"] = slurm.json }
         return JSONText.compact(.map(fields))
     }
 }
