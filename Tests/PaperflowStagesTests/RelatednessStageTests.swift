@@ -160,6 +160,128 @@ struct RelatednessStageTests {
         }
     }
 
+    /// A firm panel (seeded): 120 firms, 3 years, 30 four-digit products, with a firm missing in a
+    /// year; its imports for a presence input.
+    static func firmPanel() -> (exports: String, imports: String) {
+        var state: UInt64 = 20_261_207
+        func next(_ bound: Int) -> Int {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return Int((state >> 33) % UInt64(bound))
+        }
+        var exports = "firm,year,product,value\n", imports = "firm,year,product,value\n"
+        for year in 2001...2003 {
+            for firm in 1...120 where !(firm == 7 && year == 2002) {
+                let home = firm % 30
+                for (text, count) in [(0, 1 + next(5)), (1, 1 + next(3))] {
+                    var seen: Set<Int> = []
+                    for _ in 0..<count {
+                        let product = (home + next(9) + (text == 1 ? 5 : 0)) % 30
+                        guard seen.insert(product).inserted else { continue }
+                        let line = "\(firm),\(year),\(String(format: "%04d", 100 + product)),\(1 + next(1000))\n"
+                        if text == 0 { exports += line } else { imports += line }
+                    }
+                }
+            }
+        }
+        return (exports, imports)
+    }
+
+    @Test("relatedness.density with a cells input: exactly the rows asked for, in their order, with the bits of the every-cell output; a firm with nothing that year has 0, an unknown product or year no density; with a presence input too")
+    func chosenCells() throws {
+        let panel = Self.firmPanel()
+        let cells = """
+            firm,year,product
+            5,2002,0107
+            3,2001,0101
+            5,2002,0107
+            7,2002,0110
+            120,2003,0129
+            999,2001,0105
+            3,2001,9999
+            3,1999,0101
+            42,2003,0112
+
+            """
+        let project = try TemporaryProject()
+        defer { project.cleanUp() }
+        _ = try project.write("data/exports.csv", panel.exports)
+        _ = try project.write("data/imports.csv", panel.imports)
+        _ = try project.write("data/cells.csv", cells)
+        _ = try project.write("data/yearless.csv", "firm,product\n5,0107\n")
+        _ = try project.writeWorkflow("r", stages: """
+            exports: {uses: io.csv@2, with: {path: data/exports.csv, schema: {product: string}}}
+            imports: {uses: io.csv@2, with: {path: data/imports.csv, schema: {product: string}}}
+            wanted: {uses: io.csv@2, with: {path: data/cells.csv, schema: {product: string}}}
+            every: {uses: relatedness.density@1, inputs: {table: exports.table}, with: {unit: firm, year: year}}
+            chosen: {uses: relatedness.density@1, inputs: {table: exports.table, cells: wanted.table}, with: {unit: firm, year: year}}
+            every_imports: {uses: relatedness.density@1, inputs: {table: exports.table, presence: imports.table}, with: {unit: firm, year: year, diagonal: zero}}
+            chosen_imports: {uses: relatedness.density@1, inputs: {table: exports.table, presence: imports.table, cells: wanted.table}, with: {unit: firm, year: year, diagonal: zero}}
+            refused: {uses: relatedness.density@1, inputs: {table: exports.table, cells: wanted.table}, with: {unit: firm, year: year, min_density: 0.1}}
+            yearless: {uses: io.csv@2, with: {path: data/yearless.csv, schema: {product: string}}}
+            no_year: {uses: relatedness.density@1, inputs: {table: exports.table, cells: yearless.table}, with: {unit: firm, year: year}}
+            """)
+        let run = try project.run("Workflows/r.yaml", registry: BuiltinStages.registry, keepGoing: true)
+        #expect(Set(run.summary.failed) == ["refused", "no_year"])
+        for (every, chosen) in [("every", "chosen"), ("every_imports", "chosen_imports")] {
+            let all = try Self.table(project, "\(every)/density.pftable"), picked = try Self.table(project, "\(chosen)/density.pftable")
+            #expect(picked.names == ["year", "firm", "product", "presence", "density"])
+            #expect(picked.rowCount == 9)
+            var lookup: [String: (Bool, Double?)] = [:]
+            let values = all["density"]!.numericValues()!, pickedValues = picked["density"]!.numericValues()!
+            for row in 0..<all.rowCount {
+                let key = "\(all["year"]![row])|\(all["firm"]![row])|\(all["product"]![row])"
+                lookup[key] = (all["presence"]![row] == .bool(true), all["density"]!.isMissing(row) ? nil : values[row])
+            }
+            let expected: [(String, Bool, Double?)] = (0..<picked.rowCount).map { row in
+                let key = "\(picked["year"]![row])|\(picked["firm"]![row])|\(picked["product"]![row])"
+                return (key, lookup[key]?.0 ?? false, lookup[key]?.1)
+            }
+            for (row, (key, present, density)) in expected.enumerated() {
+                let got = picked["density"]!.isMissing(row) ? nil : pickedValues[row]
+                switch key {
+                case "2002|7|0110", "2001|999|0105":
+                    // No exports that year / never: nothing present, density 0 (the every-cell table lists no such firm-year).
+                    #expect(got == 0 && picked["presence"]![row] == .bool(false), "\(every) \(key)")
+                case "2001|3|9999", "1999|3|0101":
+                    #expect(got == nil, "\(every) \(key): a product or year the table does not have has no density")
+                default:
+                    // The same bits as the every-cell output.
+                    #expect(density != nil && got?.bitPattern == density?.bitPattern, "\(every) \(key): \(String(describing: got)) vs \(String(describing: density))")
+                    #expect((picked["presence"]![row] == .bool(true)) == present, "\(every) \(key)")
+                }
+            }
+            // In the input's order, duplicates kept.
+            #expect((0..<picked.rowCount).map { picked["firm"]![$0].description } == ["5", "3", "5", "7", "120", "999", "3", "3", "42"])
+        }
+        let log = try project.read("Artifacts/runs/\(try FileManager.default.contentsOfDirectory(atPath: project.root.appendingPathComponent("Artifacts/runs").path).sorted().last!)")
+        #expect(log.contains("with the cells input bound, every cell it lists comes out: leave min_density and the cells parameter at their defaults (filter the output instead)"))
+        #expect(log.contains("the cells input has no column 'year' (its columns: firm, product); it lists the wanted cells by the columns of the table input"))
+    }
+
+    @Test("every cell of a panel too large for the machine is refused before it is tried, with the fix; a threshold or a cells input runs")
+    func tooManyCells() throws {
+        let panel = Self.firmPanel()
+        let project = try TemporaryProject()
+        defer { project.cleanUp() }
+        _ = try project.write("data/exports.csv", panel.exports)
+        _ = try project.write("Workflows/r.yaml", """
+            workflow: r
+            stages:
+              exports: {uses: io.csv@2, with: {path: data/exports.csv, schema: {product: string}}}
+              every: {uses: relatedness.density@1, inputs: {table: exports.table}, with: {unit: firm, year: year}}
+              kept: {uses: relatedness.density@1, inputs: {table: exports.table}, with: {unit: firm, year: year, min_density: 0.05}}
+
+            """)
+        // 3 years × 120 firms × 30 products = 10,800 cells ≈ 367 KB: refused under a 512 KB limit.
+        let run = try PaperflowProcess.run(["run", "Workflows/r.yaml", "--keep-going"], in: project.root,
+                                           environment: ["PAPERFLOW_MEMORY_LIMIT": "524288"])
+        #expect(run.status == 1)
+        #expect(run.stderr.contains("FAILED   every: every firm × product cell of 3 year(s) is 1.08e+04 cells, about 0.4 MiB to hold — more than half of the 0.5 MiB of memory here; set min_density (liu-zhu-2021 keeps density > 0.05), or bind the cells input with the cells the regression needs"), "\(run.stderr)")
+        #expect(run.stdout.contains("done     kept"), "\(run.stdout)")
+        let again = try PaperflowProcess.run(["run", "Workflows/r.yaml"], in: project.root)
+        #expect(again.status == 0, "\(again.stderr)")
+    }
+
     @Test("bad trade input is refused with the row and the fix", arguments: [
         ("year,unit,product,value\n2000,A,0101,5\n2000,A,0101,7\n", "rows 1 and 2 are both unit A, product 0101, year 2000; aggregate them first or drop the duplicate"),
         ("year,unit,product,value\n2000,A,0101,5\n2000,B,0102,-7\n", "row 2: value is -7.0; values must be zero or positive"),

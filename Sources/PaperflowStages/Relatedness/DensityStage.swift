@@ -20,10 +20,16 @@ public struct DensityStage: Stage {
             product; absent lists only products the unit does not have in x. min_density lists
             only cells with density ≥ it (liu-zhu keeps density_firm > 0.05), so a firm panel's
             output stays the size of the cells of interest. A product no unit has has no
-            density (missing), as in ecomplexity.
+            density (missing), as in ecomplexity. With the cells input bound (a table of the
+            unit, product[, year] triples a regression needs — e.g. every product a firm exports
+            the next year), exactly those cells come out, one row per row of it in its order,
+            each costing its unit's product count: a customs panel's densities in the memory of
+            the cells asked for, not of every firm × product. A unit with nothing present there
+            has density 0; a product or year the table does not have, none (missing).
             """,
         inputs: [PortSpec("table", kind: .table, summary: "unit, product, value[, year]: the presence that makes φ"),
-                 PortSpec("presence", kind: .table, optional: true, summary: "unit, product, value[, year]: x (e.g. imports); default: the table's presence")],
+                 PortSpec("presence", kind: .table, optional: true, summary: "unit, product, value[, year]: x (e.g. imports); default: the table's presence"),
+                 PortSpec("cells", kind: .table, optional: true, summary: "unit, product[, year]: the cells wanted (default: every cell, as the cells and min_density parameters say)")],
         outputs: [PortSpec("table", kind: .table, fileName: "density.pftable", summary: "[year,] unit, product, presence, density")],
         params: TradeInput.params + TradeInput.thresholdParams + [
             PresenceRule.param,
@@ -49,34 +55,30 @@ public struct DensityStage: Stage {
         let known = toSpace.compactMap { $0 }
         let keepsOrder = zip(known, known.dropFirst()).allSatisfy { $0 < $1 }
         let minimum = context.double("min_density")!
+        if context.inputs["cells"]?.isEmpty == false {
+            guard minimum < 0, context.string("cells") == "all" else {
+                throw StageFailure("with the cells input bound, every cell it lists comes out: leave min_density and the cells parameter at their defaults (filter the output instead)")
+            }
+            return try chosenCells(context, input: input, target: target, external: external, toSpace: toSpace, keepsOrder: keepsOrder)
+        }
+        if minimum < 0 {
+            // Every cell of a firm panel does not fit: say so before trying, with the fix.
+            let count = Double(input.slices.count) * Double(target.units.count) * Double(input.products.count)
+            let bytes = count * Double(Self.bytesPerCell), memory = Self.memoryLimit()
+            if bytes > memory / 2 {
+                func size(_ bytes: Double) -> String {
+                    bytes >= 1_073_741_824 ? String(format: "%.1f GiB", bytes / 1_073_741_824) : String(format: "%.1f MiB", bytes / 1_048_576)
+                }
+                throw StageFailure(String(format: "every %@ × %@ cell of %d year(s) is %.3g cells, about %@ to hold — more than half of the %@ of memory here; set min_density (liu-zhu-2021 keeps density > 0.05), or bind the cells input with the cells the regression needs",
+                                          target.unitColumn, input.productColumn, input.slices.count, count, size(bytes), size(memory)))
+            }
+        }
         var years: [(year: Value?, count: Int)] = [], cells = DensityCells()
         for slice in input.slices {
             let presence = PresenceRule.presence(slice, context)
             let space = ProductSpace(presence, diagonal: context.string("diagonal") == "zero" ? .zero : .one)
-            let x: Presence
-            if let external {
-                guard let own = external.slices.first(where: { a in
-                    // Years match as numbers: 2005 and 2005.0 are the same year.
-                    switch (a.year, slice.year) {
-                    case let (x?, y?): return x.matches(y)
-                    case (nil, nil): return true
-                    default: return false
-                    }
-                }) else { continue }
-                var starts = [0], mapped = [Int32]()
-                starts.reserveCapacity(own.matrix.unitCount + 1)
-                mapped.reserveCapacity(own.matrix.products.count)
-                for unit in 0..<own.matrix.unitCount {
-                    for cell in own.matrix.rowStarts[unit]..<own.matrix.rowStarts[unit + 1] {
-                        if let product = toSpace[Int(own.matrix.products[cell])] { mapped.append(product) }
-                    }
-                    if !keepsOrder { mapped[starts.last!...].sort() }
-                    starts.append(mapped.count)
-                }
-                x = Presence(productCount: input.products.count, rowStarts: starts, products: mapped)
-            } else {
-                x = presence
-            }
+            guard let x = Self.x(for: slice, presence: presence, external: external, toSpace: toSpace, keepsOrder: keepsOrder,
+                                 productCount: input.products.count) else { continue }
             let before = cells.units.count
             space.densities(of: x, absentOnly: context.string("cells") == "absent", minimum: minimum < 0 ? nil : minimum, appendingTo: &cells)
             years.append((slice.year, cells.units.count - before))
@@ -93,6 +95,103 @@ public struct DensityStage: Stage {
         cells.present = []
         columns.append(("density", Column(double: cells.values, nanAsMissing: true)))
         cells.values = []
+        return ["table": try context.artifact(try Table(columns), fileName: "density.pftable")]
+    }
+
+    /// Bytes a listed cell takes while the output is built: its unit, product, presence and
+    /// density (17 bytes), then the columns made from them (one at a time).
+    static let bytesPerCell = 34
+
+    /// The memory a stage may plan for: this machine's, or `PAPERFLOW_MEMORY_LIMIT` bytes.
+    static func memoryLimit() -> Double {
+        ProcessInfo.processInfo.environment["PAPERFLOW_MEMORY_LIMIT"].flatMap(Double.init) ?? Double(ProcessInfo.processInfo.physicalMemory)
+    }
+
+    /// x for one year: the table's own presence, or the presence input's row of that year with
+    /// its products as indices of φ (`nil`: that input has no such year).
+    static func x(for slice: TradeInput.Slice, presence: Presence, external: TradeInput?, toSpace: [Int32?], keepsOrder: Bool,
+                  productCount: Int) -> Presence? {
+        guard let external else { return presence }
+        guard let own = external.slices.first(where: { a in
+            // Years match as numbers: 2005 and 2005.0 are the same year.
+            switch (a.year, slice.year) {
+            case let (x?, y?): return x.matches(y)
+            case (nil, nil): return true
+            default: return false
+            }
+        }) else { return nil }
+        var starts = [0], mapped = [Int32]()
+        starts.reserveCapacity(own.matrix.unitCount + 1)
+        mapped.reserveCapacity(own.matrix.products.count)
+        for unit in 0..<own.matrix.unitCount {
+            for cell in own.matrix.rowStarts[unit]..<own.matrix.rowStarts[unit + 1] {
+                if let product = toSpace[Int(own.matrix.products[cell])] { mapped.append(product) }
+            }
+            if !keepsOrder { mapped[starts.last!...].sort() }
+            starts.append(mapped.count)
+        }
+        return Presence(productCount: productCount, rowStarts: starts, products: mapped)
+    }
+
+    /// The cells input's rows, each with its density: its unit, product and year columns as
+    /// they came, then presence and density.
+    private func chosenCells(_ context: StageContext, input: TradeInput, target: TradeInput, external: TradeInput?,
+                             toSpace: [Int32?], keepsOrder: Bool) throws -> [String: Artifact] {
+        let wanted = try context.table("cells")
+        func column(_ name: String) throws -> Column {
+            guard let column = wanted[name] else {
+                throw StageFailure("the cells input has no column '\(name)' (its columns: \(wanted.names.joined(separator: ", "))); it lists the wanted cells by the columns of the table input")
+            }
+            return column
+        }
+        let unitColumn = try column(target.unitColumn), yearColumn = try input.yearColumn.map(column)
+        // Units match by value: 123 (a number) is not the text "0123"; a type that differs would match nothing.
+        let tableUnits = try (external != nil ? context.table("presence") : context.table()).column(target.unitColumn, for: "unit")
+        if (unitColumn.type == .string) != (tableUnits.type == .string) {
+            throw StageFailure("the cells input's \(target.unitColumn) is \(unitColumn.type == .string ? "text" : "numbers") but the table's is \(tableUnits.type == .string ? "text" : "numbers"); read both the same way (io.csv schema: {\(target.unitColumn): string})")
+        }
+        let (productColumn, _) = try ProductCodes.text(try column(input.productColumn), named: input.productColumn, rowCount: wanted.rowCount,
+                                                      pad: Int(context.int("pad_product")!))
+        // Codes through each column's few distinct values, not a string per row.
+        let unitIndex = Dictionary(target.units.enumerated().map { ($1, Int32($0)) }, uniquingKeysWith: { a, _ in a })
+        let productIndex = Dictionary(input.products.enumerated().map { ($1, Int32($0)) }, uniquingKeysWith: { a, _ in a })
+        let (unitCodes, unitLevels) = unitColumn.levelCodes(), (productCodes, productLevels) = productColumn.levelCodes()
+        let unitOf = unitLevels.map { unitIndex[$0.description] ?? -1 }, productOf = productLevels.map { productIndex[$0.description] ?? -1 }
+        for (name, codes) in [(target.unitColumn, unitCodes), (input.productColumn, productCodes)] {
+            if let row = codes.firstIndex(where: { $0 < 0 }) { throw StageFailure("row \(row + 1) of the cells input has no \(name)") }
+        }
+        // The wanted rows of each year's slice.
+        var rowsOfSlice = [[Int]](repeating: [], count: input.slices.count)
+        if let yearColumn {
+            let (codes, levels) = yearColumn.levelCodes()
+            if let row = codes.firstIndex(where: { $0 < 0 }) { throw StageFailure("row \(row + 1) of the cells input has no \(input.yearColumn!)") }
+            let sliceOf = levels.map { level in input.slices.firstIndex { $0.year.map { $0.matches(level) } ?? false } ?? -1 }
+            for (row, code) in codes.enumerated() where sliceOf[Int(code)] >= 0 { rowsOfSlice[sliceOf[Int(code)]].append(row) }
+        } else {
+            rowsOfSlice[0] = Array(0..<wanted.rowCount)
+        }
+        // A row of a year the table does not have keeps NaN: no φ, no density.
+        var density = [Double](repeating: .nan, count: wanted.rowCount), present = [Bool](repeating: false, count: wanted.rowCount)
+        for (index, slice) in input.slices.enumerated() where !rowsOfSlice[index].isEmpty {
+            let presence = PresenceRule.presence(slice, context)
+            let space = ProductSpace(presence, diagonal: context.string("diagonal") == "zero" ? .zero : .one)
+            let rows = rowsOfSlice[index]
+            let units = rows.map { unitOf[Int(unitCodes[$0])] }, products = rows.map { productOf[Int(productCodes[$0])] }
+            // A year the presence input does not have: no x, no density (as the every-cell output has no rows for it).
+            guard let x = Self.x(for: slice, presence: presence, external: external, toSpace: toSpace, keepsOrder: keepsOrder,
+                                 productCount: input.products.count) else { continue }
+            // A unit beyond x's rows (a year it has nothing) has nothing present.
+            let inRange = units.map { Int($0) < x.unitCount ? $0 : -1 }
+            density.withUnsafeMutableBufferPointer { density in
+                present.withUnsafeMutableBufferPointer { present in
+                    space.densities(of: x, units: inRange, products: products, positions: rows, density: density, present: present)
+                }
+            }
+        }
+        var columns: [(String, Column)] = []
+        if let yearColumn { columns.append((input.yearColumn!, yearColumn)) }
+        columns += [(target.unitColumn, unitColumn), (input.productColumn, productColumn),
+                    ("presence", Column(storage: .bool(present))), ("density", Column(double: density, nanAsMissing: true))]
         return ["table": try context.artifact(try Table(columns), fileName: "density.pftable")]
     }
 }

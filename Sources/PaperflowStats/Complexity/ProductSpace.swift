@@ -181,3 +181,41 @@ extension ProductSpace {
         }
     }
 }
+
+extension ProductSpace {
+    /// The density of chosen cells only — a regression's (unit, product) pairs rather than every
+    /// unit × product — written at `positions` of `density` and `present`: cell i is unit
+    /// `units[i]` (a row of `presence`; −1: a unit with nothing present, density 0) and product
+    /// `products[i]` (−1, or a product no unit has: no density, NaN). A cell costs the unit's
+    /// row length; the numerator adds φ[j, p] over the unit's products j in row order, as
+    /// `densities(of:)` does, so a chosen cell has the same bits as in the every-cell output.
+    public func densities(of presence: Presence, units: [Int32], products: [Int32], positions: [Int],
+                          density: UnsafeMutableBufferPointer<Double>, present: UnsafeMutableBufferPointer<Bool>) {
+        let n = productCount, count = units.count
+        let chunks = max(1, min(count / 65_536 + 1, 8 * ProcessInfo.processInfo.activeProcessorCount))
+        let shared = UncheckedSendable((density, present)), rows = UncheckedSendable(presence)
+        proximity.withUnsafeBufferPointer { phi in
+            let phi = UncheckedSendable(phi)
+            DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
+                let presence = rows.value, (density, present) = shared.value
+                for i in (count * chunk / chunks)..<(count * (chunk + 1) / chunks) {
+                    let unit = Int(units[i]), p = Int(products[i]), at = positions[i]
+                    guard p >= 0, columnSums[p] > 0 else { density[at] = .nan; present[at] = false; continue }
+                    guard unit >= 0, presence.rowStarts[unit] < presence.rowStarts[unit + 1] else {
+                        density[at] = 0; present[at] = false; continue
+                    }
+                    // φ is symmetric: φ[j, p] is φ[p, j], read along row p.
+                    let row = phi.value.baseAddress! + p * n
+                    var numerator = 0.0, has = false
+                    for cell in presence.rowStarts[unit]..<presence.rowStarts[unit + 1] {
+                        let j = Int(presence.products[cell])
+                        numerator += row[j]
+                        has = has || j == p
+                    }
+                    density[at] = numerator / columnSums[p]
+                    present[at] = has
+                }
+            }
+        }
+    }
+}
