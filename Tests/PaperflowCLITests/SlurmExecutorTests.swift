@@ -136,9 +136,13 @@ struct SlurmExecutorTests {
                 with:
                   cmd: python3 -c "b = b'x' * (300 << 20)"
                   outs: {out: out.txt}
+              unreadable:
+                uses: io.csv@2
+                with: {path: data/bad.csv}
 
             """)
         defer { project.cleanUp() }
+        _ = try project.write("data/bad.csv", "a,b\n1,2\n3,4,5\n")
         let run = try PaperflowProcess.run(["run", "Workflows/w.yaml", "--keep-going"], in: project.root,
                                            environment: try SlurmCluster.environment(), timeout: 300)
         #expect(run.status == 1)
@@ -147,8 +151,12 @@ struct SlurmExecutorTests {
         #expect(output.contains("tail-marker-7 from the job"), "\(output)")
         #expect(output.contains("the end of its log (broken.1.log)"), "\(output)")
         #expect(output.contains("ended OUT_OF_MEMORY on localhost at mem 100M after 1 attempts; raise 'resources: {mem: …}' of stage 'hog'"), "\(output)")
-        // The job's log is kept where a local stage's log goes.
-        #expect(FileManager.default.fileExists(atPath: project.root.appendingPathComponent("Artifacts/w/broken.log").path))
+        // A stage's own log is kept where a local stage's goes; a stage that writes none keeps its
+        // job's output instead: here exec-stage's account of the failure, at its row and column.
+        #expect(try project.read("Artifacts/w/broken.log").contains("tail-marker-7 from the job"))
+        let jobLog = try project.read("Artifacts/w/unreadable.log")
+        #expect(jobLog.contains("error: stage 'unreadable':") && jobLog.contains("bad.csv"), "\(jobLog)")
+        #expect(output.contains("FAILED   unreadable: Slurm job ") && output.contains("ended FAILED on localhost: data/bad.csv:3:5: error: row has 3 fields, the header has 2"), "\(output)")
     }
 
     @Test("Ctrl-C scancels the run's jobs: none is left in squeue, and the run exits 130")

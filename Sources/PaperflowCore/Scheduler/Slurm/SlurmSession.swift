@@ -106,7 +106,13 @@ final class SlurmSession: @unchecked Sendable {
             do {
                 if attempt == 0, let slot = batches.slot(for: stage) {
                     // A matrix member: its request at the array's task path, one sbatch for all.
-                    try request.write(to: slot.requestURL(in: folder))
+                    do {
+                        try request.write(to: slot.requestURL(in: folder))
+                    } catch {
+                        // Its siblings must not wait for it (its array task finds no request and ends at once).
+                        batches.withdraw(slot)
+                        throw error
+                    }
                     log = slot.logURL(in: folder)
                     job = try batches.arrive(slot, cancellation: cancellation) { count in
                         try submit(name: slot.tag, resources: resources, array: count,
@@ -132,6 +138,14 @@ final class SlurmSession: @unchecked Sendable {
             jobs.attempts.append(SlurmAttempt(job: job, state: status.state, node: status.node, elapsed: status.elapsed,
                                               memoryMegabytes: status.memoryMegabytes ?? resources.memoryMegabytes,
                                               timeSeconds: status.timeLimitSeconds ?? resources.timeSeconds))
+            // The job's own output becomes the stage's log when the stage wrote none of its own
+            // (the executor keeps it as Artifacts/<workflow>/<stage>.log).
+            let stageLog = scratch.appendingPathComponent("stage.log")
+            let final = attempt == retries || !["OUT_OF_MEMORY", "TIMEOUT", "NODE_FAIL", "PREEMPTED", "BOOT_FAIL"].contains(status.state)
+            if final, (FileSystem.identity(ofFileAt: stageLog.path)?.size ?? 0) == 0 {
+                unlink(stageLog.path)
+                try? FileManager.default.copyItem(at: log, to: stageLog)
+            }
             let tail = { () -> String in
                 let text = ChildProcess.tail(of: log, lines: 15).trimmingCharacters(in: .whitespacesAndNewlines)
                 return text.isEmpty ? " (the job wrote no log at \(log.path))" : "; the end of its log (\(log.lastPathComponent)):\n" + text
@@ -284,6 +298,14 @@ final class ArrayBatches: @unchecked Sendable {
         let index = open[stage.baseName]!.slots
         open[stage.baseName]!.slots += 1
         return Slot(tag: open[stage.baseName]!.tag, index: index)
+    }
+
+    /// A member that took a slot and will not arrive: counted as arrived, so the batch does not wait for it.
+    func withdraw(_ slot: Slot) {
+        condition.lock()
+        if let base = open.first(where: { $0.value.tag == slot.tag })?.key { open[base]!.arrived += 1 }
+        condition.broadcast()
+        condition.unlock()
     }
 
     /// Waits until the slot's batch is submitted (submitting it when this member is the one that
