@@ -84,6 +84,12 @@ struct SlurmExecutorTests {
         // (sacct -c reports each array task of the completion log as "Unknown type ArrayJobId: N".)
         #expect(sacct.split(separator: "\n").filter { $0.hasSuffix("ArrayJobId: \(arrayID)") }.count == 4, "\(sacct)")
 
+        // The report's provenance names each submitted stage's job, node, state and memory.
+        let report = try cluster.read("Artifacts/liu-zhu-2021/report.html")
+        let firstJob = try #require(Self.attempts(members[0]).first?["job"] as? String)
+        #expect(report.contains("Slurm job <code>\(firstJob)</code> on localhost: COMPLETED"), "no line for job \(firstJob)")
+        #expect(report.contains("MaxRSS "))
+
         // A second run: every stage cached, nothing submitted.
         let second = try PaperflowProcess.run(["run", "Workflows/liu-zhu-2021.yaml", "--json"], in: cluster.root,
                                               environment: environment, timeout: 300)
