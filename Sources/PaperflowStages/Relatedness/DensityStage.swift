@@ -146,9 +146,9 @@ public struct DensityStage: Stage {
         }
         let unitColumn = try column(target.unitColumn), yearColumn = try input.yearColumn.map(column)
         // Units match by value: 123 (a number) is not the text "0123"; a type that differs would match nothing.
-        let tableUnits = try (external != nil ? context.table("presence") : context.table()).column(target.unitColumn, for: "unit")
-        if (unitColumn.type == .string) != (tableUnits.type == .string) {
-            throw StageFailure("the cells input's \(target.unitColumn) is \(unitColumn.type == .string ? "text" : "numbers") but the table's is \(tableUnits.type == .string ? "text" : "numbers"); read both the same way (io.csv schema: {\(target.unitColumn): string})")
+        let cellsText = TradeInput.isText(unitColumn)
+        if cellsText != target.unitsAreText {
+            throw StageFailure("the cells input's \(target.unitColumn) is \(cellsText ? "text" : "numbers") but the table's is \(target.unitsAreText ? "text" : "numbers"); read both the same way (io.csv schema: {\(target.unitColumn): string})")
         }
         let (productColumn, _) = try ProductCodes.text(try column(input.productColumn), named: input.productColumn, rowCount: wanted.rowCount,
                                                       pad: Int(context.int("pad_product")!))

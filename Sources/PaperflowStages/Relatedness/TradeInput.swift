@@ -18,6 +18,8 @@ struct TradeInput {
     var products: [String]
     var slices: [Slice]
     var unitColumn: String, productColumn: String, yearColumn: String?
+    /// Whether the unit column is text (string or category): its values match other tables' by text.
+    var unitsAreText: Bool
     /// Product codes zero-padded on the way in (a reported fix), and how many rows.
     var paddedRows = 0
 
@@ -37,6 +39,7 @@ struct TradeInput {
         let year = context.string("year")!
         yearColumn = year.isEmpty ? nil : year
         let unitValues = try table.column(unitColumn, for: "unit")
+        unitsAreText = Self.isText(unitValues)
         let productValues: Column
         (productValues, paddedRows) = try ProductCodes.text(try table.column(productColumn, for: "product"), named: productColumn,
                                                             rowCount: table.rowCount, pad: Int(context.int("pad_product")!))
@@ -110,6 +113,9 @@ struct TradeInput {
         for (index, run) in runs.enumerated() { rows.append(contentsOf: repeatElement(index, count: run.count)) }
         return [(name.0, name.1.take(rows))]
     }
+
+    /// Whether a column holds text (a string column, or a category of strings).
+    static func isText(_ column: Column) -> Bool { column.type == .string || column.type == .category }
 
     static func type(_ value: Value) -> DataType {
         switch value {
