@@ -28,15 +28,6 @@ public enum SlurmCluster {
     /// Runs a Slurm client tool (`squeue`, `sacct`) against the cluster: its exit status, and its
     /// standard output and error together.
     public static func run(_ tool: String, _ arguments: [String]) throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["SLURM_CONF=\(try configuration.get())", tool] + arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+        try ExternalTool.run(URL(fileURLWithPath: "/usr/bin/env"), ["SLURM_CONF=\(try configuration.get())", tool] + arguments, timeout: 60)
     }
 }

@@ -149,8 +149,7 @@ public final class Executor: Sendable {
                 var starts: [(Int, Int, [String: [StoredArtifact]])] = []
                 guard !s.stopped, !cancellation.isCancelled else { return starts }
                 while s.running < options.jobs, let i = s.ready.popMin() {
-                    // Two memory-heavy stages do not share this machine; on a cluster each job has its own.
-                    let heavy = graph.stages[i].cost == .memoryHeavy && !(slurm != nil && SlurmSession.submits(graph.stages[i]))
+                    let heavy = holdsMemoryHere(graph.stages[i])
                     if heavy && s.heavyRunning {
                         s.deferredHeavy.append(i)
                         continue
@@ -260,6 +259,12 @@ public final class Executor: Sendable {
         return summary
     }
 
+    /// A memory-heavy stage running on this machine: two such never run together. Under the
+    /// Slurm executor a submitted stage's job has its own memory.
+    private func holdsMemoryHere(_ stage: ResolvedStage) -> Bool {
+        stage.cost == .memoryHeavy && !(options.slurm != nil && SlurmSession.submits(stage))
+    }
+
     private func inputs(of i: Int, outputs: [[String: OutputRecord]?]) -> [String: [StoredArtifact]] {
         var result: [String: [StoredArtifact]] = [:]
         for (port, references) in graph.stages[i].inputs {
@@ -294,7 +299,7 @@ public final class Executor: Sendable {
         state.value.withLock { s in
             s.running -= 1
             s.freeLanes.append(lane)
-            if stage.cost == .memoryHeavy && !(options.slurm != nil && SlurmSession.submits(stage)) { s.heavyRunning = false }
+            if holdsMemoryHere(stage) { s.heavyRunning = false }
             s.finished[i] = true
             switch outcome {
             case let .ran(outputs, key, ingredients, _, _), let .cached(outputs, key, ingredients, _):

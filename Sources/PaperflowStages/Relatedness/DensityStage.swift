@@ -59,7 +59,8 @@ public struct DensityStage: Stage {
             guard minimum < 0, context.string("cells") == "all" else {
                 throw StageFailure("with the cells input bound, every cell it lists comes out: leave min_density and the cells parameter at their defaults (filter the output instead)")
             }
-            return try chosenCells(context, input: input, target: target, external: external, toSpace: toSpace, keepsOrder: keepsOrder)
+            return try chosenCells(context, input: input, target: target, external: external, productIndex: productIndex, toSpace: toSpace,
+                                   keepsOrder: keepsOrder)
         }
         if minimum < 0 {
             // Every cell of a firm panel does not fit: say so before trying, with the fix.
@@ -136,7 +137,7 @@ public struct DensityStage: Stage {
     /// The cells input's rows, each with its density: its unit, product and year columns as
     /// they came, then presence and density.
     private func chosenCells(_ context: StageContext, input: TradeInput, target: TradeInput, external: TradeInput?,
-                             toSpace: [Int32?], keepsOrder: Bool) throws -> [String: Artifact] {
+                             productIndex: [String: Int32], toSpace: [Int32?], keepsOrder: Bool) throws -> [String: Artifact] {
         let wanted = try context.table("cells")
         func column(_ name: String) throws -> Column {
             guard let column = wanted[name] else {
@@ -153,8 +154,7 @@ public struct DensityStage: Stage {
         let (productColumn, _) = try ProductCodes.text(try column(input.productColumn), named: input.productColumn, rowCount: wanted.rowCount,
                                                       pad: Int(context.int("pad_product")!))
         // Codes through each column's few distinct values, not a string per row.
-        let unitIndex = Dictionary(target.units.enumerated().map { ($1, Int32($0)) }, uniquingKeysWith: { a, _ in a })
-        let productIndex = Dictionary(input.products.enumerated().map { ($1, Int32($0)) }, uniquingKeysWith: { a, _ in a })
+        let unitIndex = Dictionary(uniqueKeysWithValues: target.units.enumerated().map { ($1, Int32($0)) })
         let (unitCodes, unitLevels) = unitColumn.levelCodes(), (productCodes, productLevels) = productColumn.levelCodes()
         let unitOf = unitLevels.map { unitIndex[$0.description] ?? -1 }, productOf = productLevels.map { productIndex[$0.description] ?? -1 }
         for (name, codes) in [(target.unitColumn, unitCodes), (input.productColumn, productCodes)] {

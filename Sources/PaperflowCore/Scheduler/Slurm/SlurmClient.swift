@@ -15,6 +15,8 @@ public struct SlurmJobStatus: Sendable, Hashable {
     /// Its time limit, in seconds.
     public var timeLimitSeconds: Int?
 
+    /// Ends that more resources or another try may cure: resubmitted while retries remain.
+    public static let curableStates: Set<String> = ["OUT_OF_MEMORY", "TIMEOUT", "NODE_FAIL", "PREEMPTED", "BOOT_FAIL"]
     /// States after which a job does nothing more.
     public static let terminalStates: Set<String> = ["COMPLETED", "FAILED", "CANCELLED", "TIMEOUT", "OUT_OF_MEMORY", "NODE_FAIL",
                                                      "PREEMPTED", "BOOT_FAIL", "DEADLINE", "SPECIAL_EXIT", "REVOKED", "UNKNOWN_ENDED"]
@@ -92,13 +94,16 @@ public struct SlurmClient: Sendable {
         return Self.parseQueue(output)
     }
 
-    /// Parses `squeue --format=%i|%T|%N|%M|%m|%l` lines.
+    /// Parses `squeue --format=%i|%T|%N|%M|%m|%l` or `sacct --parsable2
+    /// --format=JobID,State,NodeList,Elapsed,ReqMem,Timelimit` lines (the same six fields); job
+    /// steps (`123.batch`) and anything else are left out: the job's own line carries its state.
     static func parseQueue(_ output: String) -> [String: SlurmJobStatus] {
         var statuses: [String: SlurmJobStatus] = [:]
         for line in output.split(separator: "\n") {
             let fields = line.split(separator: "|", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
-            guard fields.count == 6, let first = fields[0].first, first.isNumber else { continue }
+            guard fields.count == 6, let first = fields[0].first, first.isNumber, !fields[0].contains(".") else { continue }
             statuses[fields[0]] = SlurmJobStatus(
+                // sacct may add a reason ("CANCELLED by 0").
                 id: fields[0], state: fields[1].split(separator: " ").first.map(String.init) ?? fields[1],
                 node: fields[2].isEmpty || fields[2] == "(null)" ? nil : fields[2],
                 elapsed: fields[3].isEmpty ? nil : fields[3], memoryMegabytes: StageResources.megabytes(parsing: fields[4]),
@@ -112,17 +117,7 @@ public struct SlurmClient: Sendable {
     public func accounting(_ jobs: [String]) -> [String: SlurmJobStatus]? {
         guard !jobs.isEmpty, let output = try? call(["sacct", "--noheader", "--parsable2", "--jobs=" + jobs.joined(separator: ","),
                                                      "--format=JobID,State,NodeList,Elapsed,ReqMem,Timelimit"]) else { return nil }
-        var statuses: [String: SlurmJobStatus] = [:]
-        for line in output.split(separator: "\n") {
-            let fields = line.split(separator: "|", omittingEmptySubsequences: false).map(String.init)
-            // Steps (`123.batch`) are left out: the job's own line carries its state.
-            guard fields.count == 6, !fields[0].contains(".") else { continue }
-            statuses[fields[0]] = SlurmJobStatus(id: fields[0], state: fields[1].split(separator: " ").first.map(String.init) ?? fields[1],
-                                                 node: fields[2].isEmpty ? nil : fields[2], elapsed: fields[3],
-                                                 memoryMegabytes: StageResources.megabytes(parsing: fields[4]),
-                                                 timeLimitSeconds: StageResources.seconds(parsing: fields[5]))
-        }
-        return statuses
+        return Self.parseQueue(output)
     }
 
     /// `scancel` the jobs.

@@ -141,7 +141,7 @@ final class SlurmSession: @unchecked Sendable {
             // The job's own output becomes the stage's log when the stage wrote none of its own
             // (the executor keeps it as Artifacts/<workflow>/<stage>.log).
             let stageLog = scratch.appendingPathComponent("stage.log")
-            let final = attempt == retries || !["OUT_OF_MEMORY", "TIMEOUT", "NODE_FAIL", "PREEMPTED", "BOOT_FAIL"].contains(status.state)
+            let final = attempt == retries || !SlurmJobStatus.curableStates.contains(status.state)
             if final, (FileSystem.identity(ofFileAt: stageLog.path)?.size ?? 0) == 0 {
                 unlink(stageLog.path)
                 try? FileManager.default.copyItem(at: log, to: stageLog)
@@ -152,8 +152,9 @@ final class SlurmSession: @unchecked Sendable {
             }
             switch status.state {
             case "COMPLETED", "UNKNOWN_ENDED":
-                guard let reply = awaitReply(replyURL, patience: status.state == "COMPLETED" ? settings.replyWait : 2) else {
-                    return .failed("Slurm job \(job) ended \(status.state == "COMPLETED" ? "COMPLETED" : "out of squeue's sight") but its reply \(replyURL.path) did not appear within \(Int(settings.replyWait)) s" + tail(), jobs)
+                let patience = status.state == "COMPLETED" ? settings.replyWait : 2
+                guard let reply = awaitReply(replyURL, patience: patience) else {
+                    return .failed("Slurm job \(job) ended \(status.state == "COMPLETED" ? "COMPLETED" : "out of squeue's sight") but its reply \(replyURL.path) did not appear within \(Int(patience)) s" + tail(), jobs)
                 }
                 jobs.maxRSS = reply.maxRSS
                 if let error = reply.error { return .failed("on \(reply.host) (Slurm job \(job)): \(error)", jobs) }
@@ -249,6 +250,7 @@ final class SlurmSession: @unchecked Sendable {
 final class ArrayBatches: @unchecked Sendable {
     /// A member's place in a batch: the batch's tag and the member's task id.
     struct Slot {
+        var base: String
         var tag: String
         var index: Int
         func requestURL(in folder: URL) -> URL { folder.appendingPathComponent("\(tag)-\(index).request.json") }
@@ -257,7 +259,6 @@ final class ArrayBatches: @unchecked Sendable {
 
     private struct Batch {
         var tag: String
-        var base: String
         var slots = 0
         var arrived = 0
         var opened = Date()
@@ -293,17 +294,17 @@ final class ArrayBatches: @unchecked Sendable {
         settled.insert(stage.name)
         if open[stage.baseName] == nil {
             count += 1
-            open[stage.baseName] = Batch(tag: SlurmSession.safeName(stage.baseName) + ".array\(count)", base: stage.baseName)
+            open[stage.baseName] = Batch(tag: SlurmSession.safeName(stage.baseName) + ".array\(count)")
         }
         let index = open[stage.baseName]!.slots
         open[stage.baseName]!.slots += 1
-        return Slot(tag: open[stage.baseName]!.tag, index: index)
+        return Slot(base: stage.baseName, tag: open[stage.baseName]!.tag, index: index)
     }
 
     /// A member that took a slot and will not arrive: counted as arrived, so the batch does not wait for it.
     func withdraw(_ slot: Slot) {
         condition.lock()
-        if let base = open.first(where: { $0.value.tag == slot.tag })?.key { open[base]!.arrived += 1 }
+        if open[slot.base]?.tag == slot.tag { open[slot.base]!.arrived += 1 }
         condition.broadcast()
         condition.unlock()
     }
@@ -313,8 +314,7 @@ final class ArrayBatches: @unchecked Sendable {
     func arrive(_ slot: Slot, cancellation: CancellationFlag, submit: (Int) throws -> String) throws -> String {
         condition.lock()
         defer { condition.unlock() }
-        var batch = open.first(where: { $0.value.tag == slot.tag })
-        if let (base, _) = batch { open[base]!.arrived += 1 }
+        if open[slot.base]?.tag == slot.tag { open[slot.base]!.arrived += 1 }
         condition.broadcast()
         while true {
             if cancellation.isCancelled { throw CancellationError() }
@@ -322,16 +322,15 @@ final class ArrayBatches: @unchecked Sendable {
                 if let job = done.job { return "\(job)_\(slot.index)" }
                 throw SlurmClient.Failure(description: done.error ?? "the job array was not submitted")
             }
-            batch = open.first(where: { $0.value.tag == slot.tag })
-            guard let (base, current) = batch else {
+            guard let current = open[slot.base], current.tag == slot.tag else {
                 // Another member is submitting the batch.
                 _ = condition.wait(until: Date().addingTimeInterval(0.05))
                 continue
             }
-            let everyone = members[base]!.allSatisfy(settled.contains) && current.arrived == current.slots
+            let everyone = members[slot.base]!.allSatisfy(settled.contains) && current.arrived == current.slots
             if everyone || Date().timeIntervalSince(current.opened) >= window, current.arrived == current.slots {
                 // This member submits for all: the batch closes (later members open a new one).
-                open[base] = nil
+                open[slot.base] = nil
                 var finished = current
                 condition.unlock()
                 do { finished.job = try submit(current.slots) } catch { finished.error = "\(error)" }
