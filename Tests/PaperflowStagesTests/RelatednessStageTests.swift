@@ -264,12 +264,72 @@ struct RelatednessStageTests {
         #expect(log.contains("the cells input's firm is text but the table's is numbers; read both the same way (io.csv schema: {firm: string})"))
     }
 
-    @Test("every cell of a panel too large for the machine is refused before it is tried, with the fix; a threshold or a cells input runs")
+    @Test("every cell is streamed to its file a range of firms at a time: it runs where holding it would not, with the bytes of the whole table; missing densities declared exactly (a product not traded that year; absent cells whose firms all hold it)")
+    func everyCellStreamed() throws {
+        let panel = Self.firmPanel()
+        let project = try TemporaryProject()
+        defer { project.cleanUp() }
+        // Product 0999 is traded in 2001 only: in 2002 and 2003 no firm has it, Σφ = 0, no density.
+        _ = try project.write("data/exports.csv", panel.exports + "1,2001,0999,5000\n")
+        // x from a presence input: in 2002 both firms that have anything hold 0102 (the product
+        // nobody exports then), so its absent cells are none; in `lacking` firm 2 does not.
+        _ = try project.write("data/small.csv", "firm,year,product,value\n1,2001,0101,5\n2,2001,0102,5\n1,2002,0101,5\n2,2002,0101,3\n")
+        _ = try project.write("data/held.csv", "firm,year,product,value\n1,2001,0101,1\n1,2002,0102,1\n2,2002,0102,1\n2,2002,0101,1\n")
+        _ = try project.write("data/lacking.csv", "firm,year,product,value\n1,2001,0101,1\n1,2002,0102,1\n2,2002,0101,1\n")
+        _ = try project.write("Workflows/r.yaml", """
+            workflow: r
+            stages:
+              exports: {uses: io.csv@2, with: {path: data/exports.csv, schema: {product: string}}}
+              small: {uses: io.csv@2, with: {path: data/small.csv, schema: {product: string}}}
+              held: {uses: io.csv@2, with: {path: data/held.csv, schema: {product: string}}}
+              lacking: {uses: io.csv@2, with: {path: data/lacking.csv, schema: {product: string}}}
+              every: {uses: relatedness.density@1, inputs: {table: exports.table}, with: {unit: firm, year: year}}
+              absent: {uses: relatedness.density@1, inputs: {table: exports.table}, with: {unit: firm, year: year, cells: absent}}
+              absent_held: {uses: relatedness.density@1, inputs: {table: small.table, presence: held.table}, with: {unit: firm, year: year, cells: absent}}
+              absent_lacking: {uses: relatedness.density@1, inputs: {table: small.table, presence: lacking.table}, with: {unit: firm, year: year, cells: absent}}
+
+            """)
+        // 3 years × 120 firms × 31 products ≈ 11,000 cells, about 0.4 MiB to hold: more than
+        // half of a 512 KB limit, which refused it before it was streamed.
+        let run = try PaperflowProcess.run(["run", "Workflows/r.yaml"], in: project.root, environment: ["PAPERFLOW_MEMORY_LIMIT": "524288"])
+        #expect(run.status == 0, "\(run.stderr)")
+        let firms = [120, 119, 120]  // firm 7 has nothing in 2002
+        for (stage, rows, missing) in [("every", firms.reduce(0, +) * 31, true), ("absent", nil, true), ("absent_held", 2, false), ("absent_lacking", 3, true)] {
+            let url = project.root.appendingPathComponent("Artifacts/r/\(stage)/density.pftable")
+            let table = try BinaryTableFormat.read(contentsOf: url)
+            // The whole-table writer's bytes.
+            #expect(Array(try Data(contentsOf: url)) == BinaryTableFormat.encode(table), "\(stage)")
+            #expect(table.names == ["year", "firm", "product", "presence", "density"])
+            if let rows { #expect(table.rowCount == rows, "\(stage)") }
+            #expect((table["density"]!.validity != nil) == missing, "\(stage)")
+        }
+        let every = try Self.table(project, "every/density.pftable"), absent = try Self.table(project, "absent/density.pftable")
+        // Absent: every cell but the firm's own products, in the same order, with the same bits.
+        let kept = (0..<every.rowCount).filter { every["presence"]![$0] == .bool(false) }
+        #expect(absent == every.take(kept))
+        // 2002–2003: 0999 has no density; 2001: it has one.
+        for row in 0..<every.rowCount where every["product"]![row] == .string("0999") {
+            #expect(every["density"]!.isMissing(row) == (every["year"]![row] != .int64(2001)))
+        }
+        // absent_held: 2001, φ = I (firm 1 exports 0101, firm 2 0102) and x lists firm 1 only
+        // (0101): its absent 0102 has φ(0101,0102)/Σφ(·,0102) = 0/1. 2002: both firms export
+        // 0101 only, so 0102 has no φ; firm 1 (x: 0102) lacks 0101, density 0/1; firm 2 holds both.
+        let held = try Self.table(project, "absent_held/density.pftable")
+        #expect((0..<held.rowCount).map { "\(held["year"]![$0])|\(held["firm"]![$0])|\(held["product"]![$0])|\(held["density"]![$0])" }
+                == ["2001|1|0102|0.0", "2002|1|0101|0.0"])
+    }
+
+    @Test("every cell of a panel with text years (not streamed) too large for the machine is refused before it is tried, with the fix; a threshold runs")
     func tooManyCells() throws {
         let panel = Self.firmPanel()
         let project = try TemporaryProject()
         defer { project.cleanUp() }
-        _ = try project.write("data/exports.csv", panel.exports)
+        _ = try project.write("data/exports.csv", panel.exports.split(separator: "\n").map { line in
+            // firm,year,product,value → firm,Yyear,product,value (the header kept)
+            var fields = line.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+            if fields[1] != "year" { fields[1] = "Y" + fields[1] }
+            return fields.joined(separator: ",") + "\n"
+        }.joined())
         _ = try project.write("Workflows/r.yaml", """
             workflow: r
             stages:

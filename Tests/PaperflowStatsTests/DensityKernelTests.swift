@@ -49,6 +49,24 @@ struct DensityKernelTests {
         }
     }
 
+    @Test("the kernel run on ranges of units in turn (as an output streamed to its file is made) gives the whole run's cells, bit for bit", arguments: [1, 7, 16, 59])
+    func kernelByRanges(unitsPerRange: Int) {
+        let (space, presence) = Self.panel(units: 60, products: 77, seed: 4)
+        for (absentOnly, minimum) in [(false, nil), (true, nil), (false, 0.2)] as [(Bool, Double?)] {
+            let whole = space.densities(of: presence, absentOnly: absentOnly, minimum: minimum)
+            let kernel = space.densityKernel(absentOnly: absentOnly, minimum: minimum)
+            var pieces = DensityCells()
+            for first in stride(from: 0, to: presence.unitCount, by: unitsPerRange) {
+                kernel.cells(of: presence, units: first..<min(first + unitsPerRange, presence.unitCount), appendingTo: &pieces)
+            }
+            #expect(pieces.units == whole.units)
+            #expect(pieces.products == whole.products)
+            #expect(pieces.present == whole.present)
+            #expect(pieces.values.map(\.bitPattern) == whole.values.map(\.bitPattern))
+            #expect(whole.units.count > 300)
+        }
+    }
+
     @Test("a trade matrix is the same whether its rows arrive grouped by unit or shuffled (long rows, zero values dropped)")
     func unitOrderedLayout() throws {
         var random = SeededGenerator(seed: 7)

@@ -80,24 +80,33 @@ public enum BinaryTableFormat {
     }
 
     /// Where every buffer of a table goes, and how to copy it there.
-    private struct Layout {
+    struct Layout {
         /// One buffer: its length in bytes and how to write it at a given address.
         struct Buffer {
             var count: Int
             var write: (UnsafeMutableRawPointer) -> Void
         }
 
+        /// A column as the header describes it, with its buffers in file order.
+        struct ColumnPlan {
+            var name: String
+            var type: DataType
+            var hasValidity: Bool
+            var buffers: [Buffer]
+        }
+
         var buffers: [Buffer] = []
         var header: [UInt8] = []
         var offsets: [Int] = []
         var size = 0
+        /// For each column, the indices of its buffers in `buffers`.
+        var columnBuffers: [[Int]] = []
 
         init(_ table: Table) {
-            var columns: [(name: String, type: DataType, hasValidity: Bool, buffers: [Int])] = []
+            var plans: [ColumnPlan] = []
             for (name, column) in zip(table.names, table.columns) {
-                var indices: [Int] = []
+                var buffers: [Buffer] = []
                 func add(_ count: Int, _ write: @escaping (UnsafeMutableRawPointer) -> Void) {
-                    indices.append(buffers.count)
                     buffers.append(Buffer(count: count, write: write))
                 }
                 func add<T>(_ values: ColumnBuffer<T>) {
@@ -122,14 +131,24 @@ public enum BinaryTableFormat {
                 case let .category(codes, dictionary): add(codes); add(dictionary.offsets); add(dictionary.bytes)
                 }
                 if let validity = column.validity { add(validity.words) }
-                columns.append((name, column.type, column.validity != nil, indices))
+                plans.append(ColumnPlan(name: name, type: column.type, hasValidity: column.validity != nil, buffers: buffers))
             }
+            self.init(rows: table.rowCount, columns: plans)
+        }
+
+        /// The layout of `rows` rows of `columns`, whose buffers have the given lengths.
+        init(rows: Int, columns: [ColumnPlan]) {
+            for column in columns {
+                columnBuffers.append(Array(buffers.count..<(buffers.count + column.buffers.count)))
+                buffers += column.buffers
+            }
+            let columnBuffers = columnBuffers
             func describe(_ offsets: [Int]) -> [UInt8] {
-                let described = columns.map { column in
-                    let spans = column.buffers.map { "[\(offsets[$0]),\(buffers[$0].count)]" }.joined(separator: ",")
+                let described = zip(columns, columnBuffers).map { column, indices in
+                    let spans = indices.map { "[\(offsets[$0]),\(buffers[$0].count)]" }.joined(separator: ",")
                     return "{\"buffers\":[\(spans)],\"hasValidity\":\(column.hasValidity),\"name\":\(jsonString(column.name)),\"type\":\"\(column.type.rawValue)\"}"
                 }
-                return Array("{\"columns\":[\(described.joined(separator: ","))],\"rows\":\(table.rowCount)}".utf8)
+                return Array("{\"columns\":[\(described.joined(separator: ","))],\"rows\":\(rows)}".utf8)
             }
             // The header's size fixes where the buffers start, and the offsets fix the header's
             // size: iterate until the two agree (offsets only grow, so this settles in a few rounds).

@@ -62,10 +62,13 @@ public struct DensityStage: Stage {
             return try chosenCells(context, input: input, target: target, external: external, productIndex: productIndex, toSpace: toSpace,
                                    keepsOrder: keepsOrder)
         }
+        if minimum < 0, Self.streamable(input) {
+            return try everyCell(context, input: input, target: target, external: external, toSpace: toSpace, keepsOrder: keepsOrder)
+        }
         if minimum < 0 {
-            // Every cell of a firm panel does not fit: say so before trying, with the fix.
+            // Every cell of a firm panel with text years (not streamed) may not fit: say so before trying, with the fix.
             let count = Double(input.slices.count) * Double(target.units.count) * Double(input.products.count)
-            let bytes = count * Double(Self.bytesPerCell), memory = Self.memoryLimit()
+            let bytes = count * Double(Self.bytesPerCell), memory = TradeInput.memoryLimit()
             if bytes > memory / 2 {
                 func size(_ bytes: Double) -> String {
                     bytes >= 1_073_741_824 ? String(format: "%.1f GiB", bytes / 1_073_741_824) : String(format: "%.1f MiB", bytes / 1_048_576)
@@ -99,14 +102,85 @@ public struct DensityStage: Stage {
         return ["table": try context.artifact(try Table(columns), fileName: "density.pftable")]
     }
 
+    /// Units whose every-cell rows are made and written together: about four million cells
+    /// (70 MB) at a time, whatever the panel's size.
+    static let cellsPerChunk = 1 << 22
+
+    /// Whether every cell can be streamed to the file: any year column but text, whose length is
+    /// not known before its rows.
+    static func streamable(_ input: TradeInput) -> Bool {
+        input.yearColumn(input.slices.map(\.year)).first.map { !TradeInput.isText($0.1) } ?? true
+    }
+
+    /// Every cell (or every absent one), written to the output file a range of units at a time:
+    /// the stage holds each year's φ and presence and one range's cells, never the panel's cells
+    /// (25 bytes each on disk — 138 GB for 300,000 firms × 1,222 products × 15 years). The row
+    /// count and whether any density is missing are worked out first, as the file's header
+    /// gives them before the rows; the bytes are those of the whole table written at once.
+    private func everyCell(_ context: StageContext, input: TradeInput, target: TradeInput, external: TradeInput?, toSpace: [Int32?],
+                           keepsOrder: Bool) throws -> [String: Artifact] {
+        let absentOnly = context.string("cells") == "absent", n = input.products.count
+        var years: [(year: Value?, x: Presence, space: ProductSpace)] = []
+        var rows = 0, missing = false
+        for slice in input.slices {
+            let presence = PresenceRule.presence(slice, context)
+            let space = ProductSpace(presence, diagonal: context.string("diagonal") == "zero" ? .zero : .one)
+            guard let x = Self.x(for: slice, presence: presence, external: external, toSpace: toSpace, keepsOrder: keepsOrder,
+                                 productCount: n) else { continue }
+            // The kernel lists every product of a unit with something present (but its own, when
+            // absentOnly); a product no unit has (Σφ = 0) is listed with no density.
+            let listed = (0..<x.unitCount).reduce(0) { $0 + (x.rowStarts[$1] < x.rowStarts[$1 + 1] ? 1 : 0) }
+            rows += listed * n - (absentOnly ? x.products.count : 0)
+            let unrelated = space.columnSums.indices.filter { !(space.columnSums[$0] > 0) }
+            if !unrelated.isEmpty, listed > 0 {
+                if absentOnly {
+                    var holders = [Int](repeating: 0, count: n)
+                    for product in x.products { holders[Int(product)] += 1 }
+                    missing = missing || unrelated.contains { holders[$0] < listed }
+                } else {
+                    missing = true
+                }
+            }
+            years.append((slice.year, x, space))
+        }
+        let unitLevels = StringStorage(target.units), productLevels = StringStorage(input.products)
+        let specs = input.yearColumn(input.slices.map(\.year)).map { BinaryTableStream.ColumnSpec(name: $0.0, type: $0.1.type) }
+            + [.init(name: target.unitColumn, type: .category, dictionary: unitLevels),
+               .init(name: input.productColumn, type: .category, dictionary: productLevels),
+               .init(name: "presence", type: .bool), .init(name: "density", type: .double, hasValidity: missing)]
+        let url = context.outputURL("density.pftable")
+        do {
+            // PAPERFLOW_DISK_ROOM: the bytes the output may take, where the free space understates it (a compressing filesystem).
+            let room = ProcessInfo.processInfo.environment["PAPERFLOW_DISK_ROOM"].flatMap(Double.init)
+            let stream = try BinaryTableStream(url: url, rows: rows, columns: specs, room: room)
+            let unitsPerChunk = max(1, Self.cellsPerChunk / max(n, 1))
+            let total = years.reduce(0) { $0 + $1.x.unitCount }
+            var done = 0
+            for (year, x, space) in years {
+                let kernel = space.densityKernel(absentOnly: absentOnly)
+                for first in stride(from: 0, to: x.unitCount, by: unitsPerChunk) {
+                    if context.cancellation.isCancelled { throw StageFailure("interrupted") }
+                    var cells = DensityCells()
+                    kernel.cells(of: x, units: first..<min(first + unitsPerChunk, x.unitCount), appendingTo: &cells)
+                    var columns = input.yearColumn(runs: [(year, cells.units.count)])
+                    columns += [(target.unitColumn, Column(storage: .category(codes: cells.units, dictionary: unitLevels))),
+                                (input.productColumn, Column(storage: .category(codes: cells.products, dictionary: productLevels))),
+                                ("presence", Column(storage: .bool(cells.present))), ("density", Column(double: cells.values, nanAsMissing: true))]
+                    try stream.append(try Table(columns))
+                    done += min(unitsPerChunk, x.unitCount - first)
+                    context.progress(Double(done) / Double(max(total, 1)))
+                }
+            }
+            try stream.finish()
+        } catch let error as BinaryTableFormat.FormatError {
+            throw StageFailure("every \(target.unitColumn) × \(input.productColumn) cell: \(error.message); set min_density (liu-zhu-2021 keeps density > 0.05), or bind the cells input with the cells the regression needs")
+        }
+        return ["table": .file(url)]
+    }
+
     /// Bytes a listed cell takes while the output is built: its unit, product, presence and
     /// density (17 bytes), then the columns made from them (one at a time).
     static let bytesPerCell = 34
-
-    /// The memory a stage may plan for: this machine's, or `PAPERFLOW_MEMORY_LIMIT` bytes.
-    static func memoryLimit() -> Double {
-        ProcessInfo.processInfo.environment["PAPERFLOW_MEMORY_LIMIT"].flatMap(Double.init) ?? Double(ProcessInfo.processInfo.physicalMemory)
-    }
 
     /// x for one year: the table's own presence, or the presence input's row of that year with
     /// its products as indices of φ (`nil`: that input has no such year).

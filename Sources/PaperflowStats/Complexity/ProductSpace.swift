@@ -60,19 +60,10 @@ public struct DensityCells: Sendable {
 }
 
 extension ProductSpace {
-    /// Columns of φ in one panel of the density kernel: a panel (n × 32 doubles, 312 KB for
-    /// 1,222 HS4 headings) stays in a core's L2 while every unit of a block adds its rows.
-    static let panelWidth = 32
-
     /// The density of every product for every unit of `presence` (product indices into this
     /// space; x_uj = 1 for the unit's products, rows ascending), on every core in blocks of
-    /// units: a unit with k products costs k·n additions, so a firm panel costs Σ k_u · n, never
-    /// units × products memory beyond the cells kept.
-    ///
-    /// φ is cut into column panels of `panelWidth`; a block of units runs panel by panel, so a
-    /// φ row segment is read from memory once per block rather than once per unit that has it
-    /// (φ, 12 MB for HS4, does not fit in cache; a panel does). Each numerator sums its rows in
-    /// the unit's row order, as one pass over whole rows would: the values are the same bits.
+    /// units (`DensityKernel`): a unit with k products costs k·n additions, so a firm panel
+    /// costs Σ k_u · n, never units × products memory beyond the cells kept.
     /// - Parameters:
     ///   - absentOnly: keep only products the unit does not have.
     ///   - minimum: keep only cells with density ≥ minimum (nil keeps every cell, NaN included:
@@ -86,75 +77,126 @@ extension ProductSpace {
     /// `densities(of:absentOnly:minimum:)` appended to `result` (a panel's years, one after
     /// another, without copying each year's cells again).
     public func densities(of presence: Presence, absentOnly: Bool = false, minimum: Double? = nil, appendingTo result: inout DensityCells) {
-        let n = productCount, units = presence.unitCount, width = Self.panelWidth
+        densityKernel(absentOnly: absentOnly, minimum: minimum).cells(of: presence, units: 0..<presence.unitCount, appendingTo: &result)
+    }
+
+    /// The kernel of `densities(of:absentOnly:minimum:)`, tiled once, to run on ranges of units
+    /// in turn — so an output too large to hold is made a range at a time, with the same bits.
+    public func densityKernel(absentOnly: Bool = false, minimum: Double? = nil) -> DensityKernel {
+        DensityKernel(self, absentOnly: absentOnly, minimum: minimum)
+    }
+}
+
+/// `ProductSpace.densities(of:absentOnly:minimum:)` for a range of units at a time.
+///
+/// φ is cut into column panels of `panelWidth`; a block of units runs panel by panel, so a φ
+/// row segment is read from memory once per block rather than once per unit that has it (φ,
+/// 12 MB for HS4, does not fit in cache; a panel does). Each numerator sums its rows in the
+/// unit's row order, as one pass over whole rows would: the values are the same bits.
+public struct DensityKernel: Sendable {
+    /// Columns of φ in one panel of the density kernel: a panel (n × 32 doubles, 312 KB for
+    /// 1,222 HS4 headings) stays in a core's L2 while every unit of a block adds its rows.
+    static let panelWidth = 32
+
+    let productCount: Int, columnSums: [Double], absentOnly: Bool, minimum: Double?
+    /// Panel t holds φ[j, t·width ..< t·width + width] for every j, contiguous, zero-padded.
+    let panels: [Double]
+    /// Below cut[p] a numerator cannot reach `minimum` (a margin far above round-off), so most
+    /// cells of a firm panel are passed over without a division. A product with no proximity
+    /// gets −∞: its NaN density is formed and then fails the minimum test.
+    let cut: [Double]
+
+    init(_ space: ProductSpace, absentOnly: Bool, minimum: Double?) {
+        let n = space.productCount, width = Self.panelWidth
         let panelCount = (n + width - 1) / width
-        // Panel t holds φ[j, t·width ..< t·width + width] for every j, contiguous, zero-padded.
         var panels = [Double](repeating: 0, count: panelCount * n * width)
         for t in 0..<panelCount {
             for j in 0..<n {
-                for c in 0..<min(width, n - t * width) { panels[(t * n + j) * width + c] = proximity[j * n + t * width + c] }
+                for c in 0..<min(width, n - t * width) { panels[(t * n + j) * width + c] = space.proximity[j * n + t * width + c] }
             }
         }
-        let blockCount = max(1, min(units, 8 * ProcessInfo.processInfo.activeProcessorCount))
+        self.panels = panels
+        productCount = n
+        columnSums = space.columnSums
+        self.absentOnly = absentOnly
+        self.minimum = minimum
+        cut = space.columnSums.map { sum in
+            minimum.map { minimum in sum > 0 ? minimum * sum - abs(minimum * sum) * 1e-12 : -.infinity } ?? -.infinity
+        }
+    }
+
+    /// The density cells of `units` (rows of `presence`: product indices into this space,
+    /// x_uj = 1 for the unit's products, rows ascending), unit by unit and by product within a
+    /// unit, appended to `result`; on every core in blocks of units. A unit with k products
+    /// costs k·n additions, never units × products memory beyond the cells kept.
+    public func cells(of presence: Presence, units range: Range<Int>, appendingTo result: inout DensityCells) {
+        let n = productCount, width = Self.panelWidth, absentOnly = absentOnly, minimum = minimum
+        let panelCount = (n + width - 1) / width
+        let blockCount = max(1, min(range.count, 8 * ProcessInfo.processInfo.activeProcessorCount))
         let blocks = UnsafeMutableBufferPointer<DensityCells>.allocate(capacity: blockCount)
         blocks.initialize(repeating: DensityCells())
         defer { blocks.deinitialize().deallocate() }
-        // Below cut[p] a numerator cannot reach `minimum` (a margin far above round-off), so
-        // most cells of a firm panel are passed over without a division. A product with no
-        // proximity gets −∞: its NaN density is formed and then fails the minimum test.
-        let cut = UnsafeMutableBufferPointer<Double>.allocate(capacity: n)
-        defer { cut.deallocate() }
-        for p in 0..<n {
-            let sum = columnSums[p]
-            cut[p] = minimum.map { minimum in sum > 0 ? minimum * sum - abs(minimum * sum) * 1e-12 : -.infinity } ?? -.infinity
-        }
         let shared = UncheckedSendable(blocks), rows = UncheckedSendable(presence)
-        let tiled = UncheckedSendable(panels), sums = UncheckedSendable(columnSums), cuts = UncheckedSendable(cut)
         DispatchQueue.concurrentPerform(iterations: blockCount) { block in
             let presence = rows.value
-            let first = units * block / blockCount, last = units * (block + 1) / blockCount
+            let first = range.lowerBound + range.count * block / blockCount, last = range.lowerBound + range.count * (block + 1) / blockCount
             // Each panel's cells, unit by unit; starts[t][k] is where unit first + k begins.
             var byPanel = [DensityCells](repeating: DensityCells(), count: panelCount)
             var starts = [Int](repeating: 0, count: panelCount * (last - first + 1))
             var cursor = Array(presence.rowStarts[first..<last])
             let numerator = UnsafeMutableBufferPointer<Double>.allocate(capacity: width)
             defer { numerator.deallocate() }
-            tiled.value.withUnsafeBufferPointer { panels in
-                presence.products.withUnsafeBufferPointer { products in
-                    for t in 0..<panelCount {
-                        let panel = panels.baseAddress! + t * n * width, columns = min(width, n - t * width)
-                        var cells = byPanel[t]
-                        byPanel[t] = DensityCells()
-                        for unit in first..<last {
-                            let k = unit - first, end = presence.rowStarts[unit + 1]
-                            starts[t * (last - first + 1) + k] = cells.units.count
-                            let rowStart = presence.rowStarts[unit]
-                            guard rowStart < end else { continue }
-                            numerator.update(fromContentsOf: UnsafeBufferPointer(start: panel + Int(products[rowStart]) * width, count: width))
-                            for index in (rowStart + 1)..<end {
-                                let source = panel + Int(products[index]) * width
-                                // Contiguous and alias-free: the compiler vectorises this loop.
-                                for c in 0..<width { numerator[c] += source[c] }
+            panels.withUnsafeBufferPointer { panels in
+                cut.withUnsafeBufferPointer { cuts in
+                    presence.products.withUnsafeBufferPointer { products in
+                        for t in 0..<panelCount {
+                            let panel = panels.baseAddress! + t * n * width, columns = min(width, n - t * width)
+                            var cells = byPanel[t]
+                            byPanel[t] = DensityCells()
+                            for unit in first..<last {
+                                let k = unit - first, end = presence.rowStarts[unit + 1]
+                                starts[t * (last - first + 1) + k] = cells.units.count
+                                let rowStart = presence.rowStarts[unit]
+                                guard rowStart < end else { continue }
+                                _ = numerator.update(fromContentsOf: UnsafeBufferPointer(start: panel + Int(products[rowStart]) * width, count: width))
+                                for index in (rowStart + 1)..<end {
+                                    let source = panel + Int(products[index]) * width
+                                    // Contiguous and alias-free: the compiler vectorises this loop.
+                                    for c in 0..<width { numerator[c] += source[c] }
+                                }
+                                // The unit's own products in this panel, as bits.
+                                var own: UInt64 = 0, next = cursor[k]
+                                while next < end, Int(products[next]) < t * width + columns {
+                                    own |= 1 << UInt64(Int(products[next]) - t * width)
+                                    next += 1
+                                }
+                                cursor[k] = next
+                                let cut = cuts.baseAddress! + t * width
+                                var group = 0
+                                while group < columns {
+                                    let end = min(group + 8, columns)
+                                    // Eight columns none of which reaches its cut are passed over
+                                    // with one vector compare: with min_density, the usual case.
+                                    if end - group == 8,
+                                       !any(UnsafeRawPointer(numerator.baseAddress! + group).loadUnaligned(as: SIMD8<Double>.self)
+                                            .>= UnsafeRawPointer(cut + group).loadUnaligned(as: SIMD8<Double>.self)) {
+                                        group = end
+                                        continue
+                                    }
+                                    for c in group..<end where numerator[c] >= cut[c] {
+                                        let p = t * width + c, has = own & (1 << UInt64(c)) != 0
+                                        if absentOnly && has { continue }
+                                        let sum = columnSums[p]
+                                        let density = sum > 0 ? numerator[c] / sum : .nan
+                                        if let minimum, !(density >= minimum) { continue }
+                                        cells.units.append(Int32(unit)); cells.products.append(Int32(p)); cells.present.append(has); cells.values.append(density)
+                                    }
+                                    group = end
+                                }
                             }
-                            // The unit's own products in this panel, as bits.
-                            var own: UInt64 = 0, next = cursor[k]
-                            while next < end, Int(products[next]) < t * width + columns {
-                                own |= 1 << UInt64(Int(products[next]) - t * width)
-                                next += 1
-                            }
-                            cursor[k] = next
-                            let cut = cuts.value.baseAddress! + t * width
-                            for c in 0..<columns where numerator[c] >= cut[c] {
-                                let p = t * width + c, has = own & (1 << UInt64(c)) != 0
-                                if absentOnly && has { continue }
-                                let sum = sums.value[p]
-                                let density = sum > 0 ? numerator[c] / sum : .nan
-                                if let minimum, !(density >= minimum) { continue }
-                                cells.units.append(Int32(unit)); cells.products.append(Int32(p)); cells.present.append(has); cells.values.append(density)
-                            }
+                            starts[t * (last - first + 1) + last - first] = cells.units.count
+                            byPanel[t] = cells
                         }
-                        starts[t * (last - first + 1) + last - first] = cells.units.count
-                        byPanel[t] = cells
                     }
                 }
             }
