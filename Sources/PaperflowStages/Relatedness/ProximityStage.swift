@@ -28,17 +28,20 @@ public struct ProximityStage: Stage {
 
     public func run(_ context: StageContext) throws -> [String: Artifact] {
         let input = try TradeInput(context)
-        var years: [Value?] = [], first: [Int32] = [], second: [Int32] = [], values: [Double] = []
+        // Columns built a year's run at a time: no boxed value per row.
+        var runs: [(year: Value?, count: Int)] = [], first: [Int32] = [], second: [Int32] = [], values: [Double] = []
         for slice in input.slices {
             let space = ProductSpace(PresenceRule.presence(slice, context), diagonal: context.string("diagonal") == "zero" ? .zero : .one)
+            let before = values.count
             for i in 0..<space.productCount {
                 for j in 0..<space.productCount where space[i, j] != 0 {
-                    years.append(slice.year); first.append(Int32(i)); second.append(Int32(j)); values.append(space[i, j])
+                    first.append(Int32(i)); second.append(Int32(j)); values.append(space[i, j])
                 }
             }
+            runs.append((slice.year, values.count - before))
         }
-        let table = try Table(input.yearColumn(years) + [("product_1", TradeInput.category(first, input.products)), ("product_2", TradeInput.category(second, input.products)),
-                                                         ("proximity", Column(double: values))])
+        let table = try Table(input.yearColumn(runs: runs) + [("product_1", TradeInput.category(first, input.products)), ("product_2", TradeInput.category(second, input.products)),
+                                                              ("proximity", Column(storage: .double(values)))])
         return ["table": table.artifact]
     }
 }

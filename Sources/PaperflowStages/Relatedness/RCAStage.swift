@@ -28,26 +28,27 @@ public struct RCAStage: Stage {
 
     public func run(_ context: StageContext) throws -> [String: Artifact] {
         let input = try TradeInput(context)
-        var years: [Value?] = [], units: [Int32] = [], products: [Int32] = [], values: [Double] = [], rcas: [Double] = [], present: [Bool] = []
+        // Columns built from the matrices' own arrays, a year's run at a time: no boxed value per row.
+        let cells = input.slices.reduce(0) { $0 + $1.matrix.products.count }
+        var units: [Int32] = [], products: [Int32] = [], values: [Double] = [], rcas: [Double] = [], present: [Bool] = []
+        units.reserveCapacity(cells); products.reserveCapacity(cells); values.reserveCapacity(cells)
+        rcas.reserveCapacity(cells); present.reserveCapacity(cells)
         var empty: [ParamValue] = []
         let threshold = TradeInput.threshold(context)
         for slice in input.slices {
             let matrix = slice.matrix, rca = matrix.rca()
             for unit in 0..<matrix.unitCount {
-                for cell in matrix.rowStarts[unit]..<matrix.rowStarts[unit + 1] {
-                    years.append(slice.year)
-                    units.append(Int32(unit))
-                    products.append(matrix.products[cell])
-                    values.append(matrix.values[cell])
-                    rcas.append(rca[cell])
-                    present.append(threshold.holds(rca[cell]))
-                }
+                units.append(contentsOf: repeatElement(Int32(unit), count: matrix.rowStarts[unit + 1] - matrix.rowStarts[unit]))
             }
+            products += matrix.products
+            values += matrix.values
+            rcas += rca
+            present += rca.map(threshold.holds)
             empty.append(input.withoutValue(slice))
         }
-        let table = try Table(input.yearColumn(years) + [
+        let table = try Table(input.yearColumn(runs: input.slices.map { ($0.year, $0.matrix.products.count) }) + [
             (input.unitColumn, TradeInput.category(units, input.units)), (input.productColumn, TradeInput.category(products, input.products)),
-            ("value", Column(double: values)), ("rca", Column(double: rcas)), ("presence", Column(bool: present)),
+            ("value", Column(storage: .double(values))), ("rca", Column(storage: .double(rcas))), ("presence", Column(storage: .bool(present))),
         ])
         let report: ParamValue = .map(["years": .list(empty), "product_codes_padded": .int(Int64(input.paddedRows))])
         return ["table": table.artifact, "report": .bytes(Data(JSONText.pretty(report)))]

@@ -31,8 +31,27 @@ struct TradeInput {
         ProductCodes.padParam,
     ]
 
+    /// What a trade input is read from: the table's bytes and the parameters that shape it.
+    struct ReadKey: Hashable {
+        var digest: Digest
+        var unit: String, product: String, value: String, year: String
+        var pad: Int64
+    }
+
+    /// Trade inputs read in this process: up to four, within an eighth of the memory a stage may plan for.
+    static let memo = ReadMemo<ReadKey, TradeInput>(budget: memoryLimit() / 8, capacity: 4) { $0.bytes }
+
+    /// The trade input of `port`, read once per process for each table and set of columns
+    /// (`memo`): a run's rca, proximity and density of one panel encode it once.
     /// - Parameter unit: the unit column when not the `unit` parameter's.
     init(_ context: StageContext, port: String = "table", unit: String? = nil) throws {
+        let key = ReadKey(digest: try context.input(port).digest, unit: unit ?? context.string("unit")!, product: context.string("product")!,
+                            value: context.string("value")!, year: context.string("year")!, pad: context.int("pad_product")!)
+        self = try Self.memo.value(key) { try TradeInput(reading: context, port: port, unit: unit) }
+    }
+
+    /// Reads the trade input of `port`.
+    init(reading context: StageContext, port: String, unit: String?) throws {
         let table = try context.table(port)
         unitColumn = unit ?? context.string("unit")!
         productColumn = context.string("product")!
@@ -78,6 +97,17 @@ struct TradeInput {
                 }
             }
         }
+    }
+
+    /// About the bytes this input holds: each year's cells (product, value) and row starts, and the codes' text.
+    var bytes: Double {
+        let cells = slices.reduce(0) { $0 + $1.matrix.products.count * 12 + $1.matrix.rowStarts.count * 8 }
+        return Double(cells + (units.count + products.count) * 48)
+    }
+
+    /// The memory a stage may plan for: this machine's, or `PAPERFLOW_MEMORY_LIMIT` bytes.
+    static func memoryLimit() -> Double {
+        ProcessInfo.processInfo.environment["PAPERFLOW_MEMORY_LIMIT"].flatMap(Double.init) ?? Double(ProcessInfo.processInfo.physicalMemory)
     }
 
     /// A year's report entry: the units and products without any value (they have no RCA or LQ).
