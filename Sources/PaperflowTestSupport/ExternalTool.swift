@@ -29,27 +29,13 @@ public enum ExternalTool {
     /// standard output and error together.
     public static func run(_ executable: URL, _ arguments: [String], in directory: URL? = nil,
                            timeout: TimeInterval = 600) throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = executable
-        process.arguments = arguments
-        if let directory { process.currentDirectoryURL = directory }
-        let log = FileManager.default.temporaryDirectory.appendingPathComponent("paperflow-tool-\(UUID().uuidString).log")
-        FileManager.default.createFile(atPath: log.path, contents: nil)
-        defer { try? FileManager.default.removeItem(at: log) }
-        let handle = try FileHandle(forWritingTo: log)
-        process.standardOutput = handle
-        process.standardError = handle
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        let deadline = Date().addingTimeInterval(timeout)
-        while process.isRunning, Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
-        if process.isRunning {
-            process.terminate()
-            process.waitUntilExit()
+        let child = try PaperflowProcess(executable: executable.path, arguments,
+                                         in: directory ?? URL(fileURLWithPath: FileManager.default.currentDirectoryPath), mergingErrors: true)
+        let status = child.wait(timeout: timeout)
+        if status == -1 {
             throw ToolError(message: "\(executable.lastPathComponent) \(arguments.joined(separator: " ")) did not finish in \(Int(timeout)) s")
         }
-        try handle.close()
-        return (process.terminationStatus, String(decoding: try Data(contentsOf: log), as: UTF8.self))
+        return (status, child.stdout)
     }
 
     /// Runs R `code` with `Rscript --vanilla` in `directory` (written there as `check.R`) and

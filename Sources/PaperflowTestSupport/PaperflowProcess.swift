@@ -4,8 +4,10 @@ import Glibc
 #endif
 
 /// The real `paperflow` executable run as a child process, for tests of what only a process
-/// shows: exit codes, signals, two runs on one store. Spawned with posix_spawn and reaped with
-/// waitpid (Foundation's Process does not reliably reap a child killed by SIGKILL on Linux).
+/// shows: exit codes, signals, two runs on one store — or another program a test runs. Spawned
+/// with posix_spawn and reaped with waitpid (Foundation's Process does not reliably reap its
+/// children on Linux: one killed by SIGKILL, or `.ci/start-slurm` once it had started the
+/// cluster's daemons, stayed "running" as a zombie and the test waited for it for ever).
 public final class PaperflowProcess: Sendable {
     /// The child's process id.
     public let pid: pid_t
@@ -16,13 +18,20 @@ public final class PaperflowProcess: Sendable {
 
     /// Starts `paperflow ARGUMENTS` in `directory`, with stdout and stderr going to files and
     /// `extra` added to the environment.
-    public init(_ arguments: [String], in directory: URL, environment extra: [String: String] = [:]) throws {
+    public convenience init(_ arguments: [String], in directory: URL, environment extra: [String: String] = [:]) throws {
+        try self.init(executable: Fixtures.paperflowExecutable.path, arguments, in: directory, environment: extra)
+    }
+
+    /// Starts `executable ARGUMENTS` in `directory` (another program than paperflow: a tool a
+    /// test runs), stdout and stderr going to files — or both to the stdout file, interleaved,
+    /// with `mergingErrors`.
+    public init(executable: String, _ arguments: [String], in directory: URL, environment extra: [String: String] = [:],
+                mergingErrors: Bool = false) throws {
         let id = UUID().uuidString
         stdoutURL = FileManager.default.temporaryDirectory.appendingPathComponent("pf-\(id).out")
         stderrURL = FileManager.default.temporaryDirectory.appendingPathComponent("pf-\(id).err")
-        let executable = Fixtures.paperflowExecutable.path
-        // `cd DIR && exec paperflow ARGS`, so the child starts in the project.
-        let script = "cd \"$0\" && exec \"$@\" >\"$OUT\" 2>\"$ERR\" </dev/null"
+        // `cd DIR && exec EXECUTABLE ARGS`, so the child starts in the project.
+        let script = "cd \"$0\" && exec \"$@\" >\"$OUT\" \(mergingErrors ? "2>&1" : "2>\"$ERR\"") </dev/null"
         let argv = ["/bin/sh", "-c", script, directory.path, executable] + arguments
         var environment = ProcessInfo.processInfo.environment
         environment["OUT"] = stdoutURL.path
@@ -35,8 +44,9 @@ public final class PaperflowProcess: Sendable {
         }
         guard status == 0 else { throw CocoaError(.executableLoad) }
         pid = child
-        // Wait until the shell has exec'ed paperflow (the output files exist), so signals reach it.
-        _ = Self.waitUntil(timeout: 10) { FileManager.default.fileExists(atPath: self.stderrURL.path) }
+        // Wait until the shell has exec'ed the program (the output files exist), so signals reach it.
+        let last = mergingErrors ? stdoutURL : stderrURL
+        _ = Self.waitUntil(timeout: 10) { FileManager.default.fileExists(atPath: last.path) }
     }
 
     /// Runs to completion and returns (exit status, stdout, stderr); a run that takes longer
