@@ -27,13 +27,22 @@ with their presence, written out.
 regression needs (a `cells` table of (firm, year, product) triples: every product a firm exports
 the next year), in bounded memory.
 
+`--every-cell` adds, once per size after the rounds, Paperflow's density of every firm × product
+cell of every year (no min_density): streamed to its file a range of firms at a time, so its
+memory does not grow with the output (25 bytes a cell on disk: 13.8 GB at 30,000 firms, 46 GB at
+100,000, 138 GB at 300,000). Printed: seconds, peak resident set, the output's size; its cells
+≥ 0.05 + 1e-9 are checked equal to scipy's (count and sum), read from the file memory-mapped.
+Where the disk has less room than the output, Paperflow refuses before writing, and its message
+is printed instead.
+
 Each size runs the programs in turn, `--rounds` times (default 3), interleaved; medians are
 printed with the peak resident set (getrusage of the child). The two programs' cells are checked
 equal at every size: the number of cells with density ≥ 0.05 + 1e-9 and their sum (to 1e-9
 relative); a cell within 1e-9 of 0.05 may fall either side in either summation order, so the
 printed totals (Paperflow / scipy) may differ by a few.
 
-Usage: python3 Benchmarks/relatedness/panel.py [--firms 30000 100000 300000] [--rounds 3] [--cells]
+Usage: python3 Benchmarks/relatedness/panel.py [--firms 30000 100000 300000] [--rounds 3] [--cells] [--every-cell]
+                                              [--workdir FOLDER] [--paperflow BUILT]
 Uses Benchmarks/relatedness/.venv (numpy, scipy, pandas, pyarrow; made here when missing).
 """
 import argparse
@@ -138,6 +147,36 @@ clear = cells["density"] >= 0.05 + 1e-9
 print(cells["density"].size, int(clear.sum()), repr(float(cells["density"][clear].sum())))
 """
 
+# The same stages with every cell: no min_density.
+EVERY_WORKFLOW = WORKFLOW.replace("workflow: panel", "workflow: every").replace(", min_density: 0.05", "")
+assert "min_density" not in EVERY_WORKFLOW
+
+# Rows, and the count and sum of densities ≥ 0.05 + 1e-9, of a .pftable's density column, read
+# memory-mapped a slice at a time (the file is larger than memory).
+CHECK_EVERY = r"""
+import sys, json, struct, numpy as np
+path = sys.argv[1]
+with open(path, "rb") as f:
+    assert f.read(8) == b"PFTABLE1"
+    header = json.loads(f.read(struct.unpack("<Q", f.read(8))[0]))
+rows = header["rows"]
+column = next(c for c in header["columns"] if c["name"] == "density")
+offset, length = column["buffers"][0]
+values = np.memmap(path, dtype="<f8", mode="r", offset=offset, shape=(rows,))
+if column["hasValidity"]:
+    words = np.memmap(path, dtype="<u8", mode="r", offset=column["buffers"][1][0], shape=((rows + 63) // 64,))
+count, total, step = 0, 0.0, 1 << 26
+for start in range(0, rows, step):
+    chunk = np.asarray(values[start:start + step])
+    keep = chunk >= 0.05 + 1e-9
+    if column["hasValidity"]:
+        w = np.asarray(words[start // 64:(start + chunk.size + 63) // 64])
+        bits = np.unpackbits(w.view(np.uint8), bitorder="little")[:chunk.size].astype(bool)
+        keep &= bits
+    count += int(keep.sum()); total += float(chunk[keep].sum())
+print(rows, count, repr(total))
+"""
+
 CHECK = r"""
 import sys, numpy as np, pandas as pd
 table = pd.read_csv(sys.stdin)
@@ -182,6 +221,8 @@ def main():
     parser.add_argument("--years", type=int, default=15)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--cells", action="store_true")
+    parser.add_argument("--every-cell", action="store_true")
+    parser.add_argument("--workdir", help="where each size's project is made (default: the system's temporary folder)")
     parser.add_argument("--paperflow", help="a built paperflow (default: build release here)")
     args = parser.parse_args()
     python = ensure_venv()
@@ -191,11 +232,12 @@ def main():
     print(f"{'firms':>8} {'rows':>11} | {'paperflow':>9} {'GiB':>5} | {'scipy':>8} {'GiB':>5} | ratio | cells"
           + (f" | {'cells: table':>12} {'GiB':>5}" if args.cells else ""), flush=True)
     for firms in args.firms:
-        work = Path(tempfile.mkdtemp(prefix="paperflow-panel-"))
+        work = Path(tempfile.mkdtemp(prefix="paperflow-panel-", dir=args.workdir))
         (work / "data").mkdir()
         (work / "Workflows").mkdir()
         (work / "Workflows/panel.yaml").write_text(WORKFLOW)
         (work / "Workflows/cells.yaml").write_text(CELLS_WORKFLOW)
+        (work / "Workflows/every.yaml").write_text(EVERY_WORKFLOW)
         generate = [str(python), "-c", GENERATE, str(firms), str(args.years), str(work), ",".join(codes)] + (["cells"] if args.cells else [])
         rows = int(subprocess.run(generate, check=True, capture_output=True, text=True).stdout.split()[0])
         ours, theirs, mine, cell_runs = [], [], [], []
@@ -225,6 +267,26 @@ def main():
         if cell_runs:
             line += f" | {statistics.median(c for c, _ in cell_runs):>11.2f}s {max(m for _, m in cell_runs):>5.2f}"
         print(line, flush=True)
+        if args.every_cell:
+            fresh_store(work)
+            start = time.perf_counter()
+            result = subprocess.run([str(python), "-c", MEASURE, str(paperflow), "run", "Workflows/every.yaml", "--quiet"], cwd=work,
+                                    capture_output=True, text=True)
+            seconds = time.perf_counter() - start
+            if result.returncode != 0:
+                refusal = next((l for l in result.stderr.splitlines() if "FAILED" in l), result.stderr.strip())
+                print(f"{'':>8} every cell: refused after {seconds:.2f} s: {refusal.strip()}", flush=True)
+            else:
+                memory = int(result.stderr.strip().splitlines()[-1]) / 2**20
+                output = work / "Artifacts/every/density/density.pftable"
+                size = output.stat().st_size
+                total_rows, every_clear, every_total = subprocess.run([str(python), "-c", CHECK_EVERY, str(output)], check=True,
+                                                                      capture_output=True, text=True).stdout.split()
+                assert every_clear == clear, f"every cell ≥ 0.05 + 1e-9: Paperflow {every_clear}, scipy {clear}"
+                assert abs(float(every_total) - float(total)) <= 1e-9 * abs(float(total)), f"density sums: {every_total} vs {total}"
+                print(f"{'':>8} every cell: {seconds:.2f} s, peak {memory:.2f} GiB, {int(total_rows):,} cells, "
+                      f"{size / 1e9:.1f} GB written (cells ≥ 0.05 equal to scipy's)", flush=True)
+            fresh_store(work)
         shutil.rmtree(work)
 
 
