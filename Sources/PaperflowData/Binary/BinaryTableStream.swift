@@ -44,11 +44,6 @@ public final class BinaryTableStream {
     /// Per column: the validity bits of rows past the last whole word, and whether a row was missing.
     private var pendingBits: [UInt64], sawMissing: [Bool]
 
-    /// The bytes a table of `rows` rows of `columns` takes, before any is written.
-    public static func size(rows: Int, columns: [ColumnSpec]) throws -> Int {
-        try layout(rows: rows, columns: columns).size
-    }
-
     /// Creates the file at `url` (which must not exist) at its full size.
     /// - Parameter room: the bytes the file may take (default: the free space of its disk; a
     ///   compressing filesystem holds more than that).

@@ -62,8 +62,9 @@ public struct DensityStage: Stage {
             return try chosenCells(context, input: input, target: target, external: external, productIndex: productIndex, toSpace: toSpace,
                                    keepsOrder: keepsOrder)
         }
-        if minimum < 0, Self.streamable(input) {
-            return try everyCell(context, input: input, target: target, external: external, toSpace: toSpace, keepsOrder: keepsOrder)
+        if minimum < 0, let yearSpecs = Self.streamedYear(input) {
+            return try everyCell(context, input: input, target: target, external: external, toSpace: toSpace, keepsOrder: keepsOrder,
+                                 yearSpecs: yearSpecs)
         }
         if minimum < 0 {
             // Every cell of a firm panel with text years (not streamed) may not fit: say so before trying, with the fix.
@@ -106,10 +107,13 @@ public struct DensityStage: Stage {
     /// (70 MB) at a time, whatever the panel's size.
     static let cellsPerChunk = 1 << 22
 
-    /// Whether every cell can be streamed to the file: any year column but text, whose length is
-    /// not known before its rows.
-    static func streamable(_ input: TradeInput) -> Bool {
-        input.yearColumn(input.slices.map(\.year)).first.map { !TradeInput.isText($0.1) } ?? true
+    /// The year column of a streamed every-cell output (none without a year column); nil when
+    /// every cell cannot be streamed to the file: text years, whose length is not known before
+    /// their rows.
+    static func streamedYear(_ input: TradeInput) -> [BinaryTableStream.ColumnSpec]? {
+        let year = input.yearColumn(input.slices.map(\.year))
+        if let (_, column) = year.first, TradeInput.isText(column) { return nil }
+        return year.map { BinaryTableStream.ColumnSpec(name: $0.0, type: $0.1.type) }
     }
 
     /// Every cell (or every absent one), written to the output file a range of units at a time:
@@ -118,7 +122,7 @@ public struct DensityStage: Stage {
     /// count and whether any density is missing are worked out first, as the file's header
     /// gives them before the rows; the bytes are those of the whole table written at once.
     private func everyCell(_ context: StageContext, input: TradeInput, target: TradeInput, external: TradeInput?, toSpace: [Int32?],
-                           keepsOrder: Bool) throws -> [String: Artifact] {
+                           keepsOrder: Bool, yearSpecs: [BinaryTableStream.ColumnSpec]) throws -> [String: Artifact] {
         let absentOnly = context.string("cells") == "absent", n = input.products.count
         var years: [(year: Value?, x: Presence, space: ProductSpace)] = []
         var rows = 0, missing = false
@@ -144,10 +148,9 @@ public struct DensityStage: Stage {
             years.append((slice.year, x, space))
         }
         let unitLevels = StringStorage(target.units), productLevels = StringStorage(input.products)
-        let specs = input.yearColumn(input.slices.map(\.year)).map { BinaryTableStream.ColumnSpec(name: $0.0, type: $0.1.type) }
-            + [.init(name: target.unitColumn, type: .category, dictionary: unitLevels),
-               .init(name: input.productColumn, type: .category, dictionary: productLevels),
-               .init(name: "presence", type: .bool), .init(name: "density", type: .double, hasValidity: missing)]
+        let specs = yearSpecs + [.init(name: target.unitColumn, type: .category, dictionary: unitLevels),
+                                 .init(name: input.productColumn, type: .category, dictionary: productLevels),
+                                 .init(name: "presence", type: .bool), .init(name: "density", type: .double, hasValidity: missing)]
         let url = context.outputURL("density.pftable")
         do {
             // PAPERFLOW_DISK_ROOM: the bytes the output may take, where the free space understates it (a compressing filesystem).
