@@ -11,8 +11,8 @@ writing the results.
                stage runs; the run also writes its report)
 
 Usage: python3 Benchmarks/relatedness/bench.py [--repeat 3]
-Installs ecomplexity 0.5.3 into Benchmarks/relatedness/.venv on first use and builds paperflow in
-release mode. One warm-up run per tool, then --repeat; medians reported. Checks that both give
+Installs ecomplexity 0.5.3 into Benchmarks/relatedness/.venv (shared with panel.py: common.py) and
+builds paperflow in release mode. One warm-up run per tool, then --repeat; medians reported. Checks that both give
 the same ECI (1e-9 relative) before timing.
 """
 import argparse
@@ -26,9 +26,7 @@ import tempfile
 import time
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
-ROOT = HERE.parent.parent
-VENV = HERE / ".venv"
+from common import ROOT, build_paperflow, venv
 DATA = ROOT / "Tests/Fixtures/complexity/world_trade_avg_1998_to_2000.csv"
 
 ECOMPLEXITY = r"""
@@ -58,22 +56,6 @@ stages:
 """
 
 
-def ensure_venv():
-    python = VENV / "bin/python"
-    if not python.exists():
-        subprocess.run([sys.executable, "-m", "venv", str(VENV)], check=True)
-        subprocess.run([str(python), "-m", "pip", "install", "-q", "ecomplexity==0.5.3"], check=True)
-    return python
-
-
-def build_paperflow():
-    subprocess.run(["swift", "build", "-c", "release", "--static-swift-stdlib", "--product", "paperflow"], cwd=ROOT, check=True,
-                   stdout=subprocess.DEVNULL)
-    path = subprocess.run(["swift", "build", "-c", "release", "--static-swift-stdlib", "--show-bin-path"], cwd=ROOT, check=True,
-                          capture_output=True, text=True).stdout.strip()
-    return Path(path) / "paperflow"
-
-
 def timed(command, **kwargs):
     start = time.perf_counter()
     subprocess.run(command, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, **kwargs)
@@ -84,7 +66,7 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
-    python, paperflow = ensure_venv(), build_paperflow()
+    python, paperflow = venv(["ecomplexity==0.5.3"]), build_paperflow()
     work = Path(tempfile.mkdtemp(prefix="paperflow-relatedness-"))
     (work / "data").mkdir()
     (work / "Workflows").mkdir()

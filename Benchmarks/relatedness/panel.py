@@ -43,7 +43,7 @@ printed totals (Paperflow / scipy) may differ by a few.
 
 Usage: python3 Benchmarks/relatedness/panel.py [--firms 30000 100000 300000] [--rounds 3] [--cells] [--every-cell]
                                               [--workdir FOLDER] [--paperflow BUILT]
-Uses Benchmarks/relatedness/.venv (numpy, scipy, pandas, pyarrow; made here when missing).
+Uses Benchmarks/relatedness/.venv (numpy, scipy, pandas, pyarrow installed into it; common.py).
 """
 import argparse
 import shutil
@@ -54,9 +54,7 @@ import tempfile
 import time
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
-ROOT = HERE.parent.parent
-VENV = HERE / ".venv"
+from common import ROOT, build_paperflow, venv
 CODES = ROOT / "Sources/PaperflowStages/Trade/HS/hs2007_codes.csv"
 
 WORKFLOW = """workflow: panel
@@ -185,22 +183,6 @@ print(len(table), int(clear.sum()), repr(float(table["density"][clear].sum())))
 """
 
 
-def ensure_venv():
-    python = VENV / "bin/python"
-    if not python.exists():
-        subprocess.run([sys.executable, "-m", "venv", str(VENV)], check=True)
-        subprocess.run([str(python), "-m", "pip", "install", "-q", "numpy", "scipy", "pandas", "pyarrow"], check=True)
-    return python
-
-
-def build_paperflow():
-    subprocess.run(["swift", "build", "-c", "release", "--static-swift-stdlib", "--product", "paperflow"], cwd=ROOT, check=True,
-                   stdout=subprocess.DEVNULL)
-    path = subprocess.run(["swift", "build", "-c", "release", "--static-swift-stdlib", "--show-bin-path"], cwd=ROOT, check=True,
-                          capture_output=True, text=True).stdout.strip()
-    return Path(path) / "paperflow"
-
-
 def measured(python, command, **kwargs):
     """Wall seconds, peak RSS in GiB, and stdout of `command`."""
     start = time.perf_counter()
@@ -225,7 +207,7 @@ def main():
     parser.add_argument("--workdir", help="where each size's project is made (default: the system's temporary folder)")
     parser.add_argument("--paperflow", help="a built paperflow (default: build release here)")
     args = parser.parse_args()
-    python = ensure_venv()
+    python = venv(["numpy", "scipy", "pandas", "pyarrow"])
     paperflow = Path(args.paperflow) if args.paperflow else build_paperflow()
     codes = [line.split(",")[0] for line in CODES.read_text().splitlines()[1:] if line.split(",")[1] == "4"]
     assert len(codes) == 1222
